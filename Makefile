@@ -1,0 +1,42 @@
+# The two commands: `make synth` and `make test`. Each installs what is missing first.
+SHELL := /bin/bash
+FLEET ?= fleet.yaml
+PIPENV_VERSION := 2026.10.3
+
+export FLEET
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
+export CHECKPOINT_DISABLE := 1
+
+.PHONY: deps synth test validate lint
+.DEFAULT_GOAL := synth
+
+.venv/.synced: Pipfile.lock
+	@command -v pipenv >/dev/null 2>&1 || python3 -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
+	pipenv sync --dev
+	@touch $@
+
+node_modules/.synced: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: .venv/.synced node_modules/.synced
+
+## Synthesize $(FLEET) into cdktf.out/ (one directory per stack).
+synth: deps
+	@pipenv run python main.py
+	@echo "synthesized $(FLEET) into cdktf.out/stacks/: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+## Validate $(FLEET) without synthesizing (fast; fit for a pre-commit hook).
+validate: .venv/.synced
+	@pipenv run python -m fleet validate $(FLEET)
+
+## Every test: fleet model, constructs, invariants, terraform validate, checkov.
+test: deps
+	pipenv run pytest
+
+lint: .venv/.synced
+	pipenv run ruff check .
+	pipenv run mypy

@@ -1,0 +1,291 @@
+"""One EKS generation's cluster: the part hub and target clusters share."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
+from cdktf_cdktf_provider_aws.eks_addon import EksAddon
+from cdktf_cdktf_provider_aws.eks_cluster import (
+    EksCluster as EksClusterResource,
+)
+from cdktf_cdktf_provider_aws.eks_cluster import (
+    EksClusterAccessConfig,
+    EksClusterEncryptionConfig,
+    EksClusterEncryptionConfigProvider,
+    EksClusterKubernetesNetworkConfig,
+    EksClusterVpcConfig,
+)
+from cdktf_cdktf_provider_aws.eks_node_group import (
+    EksNodeGroup,
+    EksNodeGroupLaunchTemplate,
+    EksNodeGroupScalingConfig,
+    EksNodeGroupUpdateConfig,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.launch_template import (
+    LaunchTemplate,
+    LaunchTemplateBlockDeviceMappings,
+    LaunchTemplateBlockDeviceMappingsEbs,
+    LaunchTemplateMetadataOptions,
+    LaunchTemplateTagSpecifications,
+)
+from constructs import Construct
+
+LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+"""All five control-plane log types: every generation logs them all."""
+
+LOG_RETENTION_DAYS = 365
+CLUSTER_POLICIES: tuple[str, ...] = ("AmazonEKSClusterPolicy",)
+NODE_POLICIES: tuple[str, ...] = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+)
+
+
+def _trust(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class NodeSizing:
+    """A managed node group's shape. Safe to change in place."""
+
+    instance_types: tuple[str, ...] = ("m6i.large",)
+    min_size: int = 2
+    desired_size: int = 2
+    max_size: int = 4
+    disk_size_gib: int = 50
+    """Encrypted gp3 root volume. Default: 50."""
+
+
+@dataclass(frozen=True)
+class EksClusterProps:
+    cluster_name: str
+    kubernetes_version: str
+    """EKS minor version, e.g. "1.33". Never changed on a live generation."""
+    subnet_ids: tuple[str, ...] | str
+    """Private subnets of the control plane ENIs and the nodes (a list, or a token for one)."""
+    control_plane_security_group_ids: tuple[str, ...] = ()
+    """Additional control-plane SGs, e.g. PrivateEndpointAccess's. Default: none."""
+    node_security_group_ids: tuple[str, ...] = ()
+    """Extra SGs on every node, beside the cluster SG. Default: none."""
+    public_access_cidrs: tuple[str, ...] = ()
+    """Default: none, and the public endpoint is off; the private endpoint is always on."""
+    service_cidr: str = "172.20.0.0/16"
+    nodes: NodeSizing = field(default_factory=NodeSizing)
+
+
+class EksCluster(Construct):
+    """An EKS cluster as every generation runs it.
+
+    Secrets encrypted with its own KMS key (rotated), all five control-plane log types kept for a
+    year in an encrypted log group, private endpoint on, access entries only (`API`
+    authentication), a managed node group whose launch template enforces IMDSv2 with a hop limit
+    of 1 (pods cannot borrow the node role) and carries the extra SGs, and the EKS Pod Identity
+    agent add-on.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: EksClusterProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        name = props.cluster_name
+        partition = DataAwsPartition(self, "partition").partition
+        account = DataAwsCallerIdentity(self, "account").account_id
+        region = DataAwsRegion(self, "region").name
+        self.partition = partition
+        self.account_id = account
+
+        cluster_role = IamRole(
+            self, "cluster-role", name=f"{name}-cluster", assume_role_policy=_trust("eks.amazonaws.com")
+        )
+        for policy in CLUSTER_POLICIES:
+            IamRolePolicyAttachment(
+                self,
+                f"cluster-role-{policy}",
+                role=cluster_role.name,
+                policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
+            )
+
+        self.key = KmsKey(
+            self,
+            "key",
+            description=f"EKS secrets and control-plane logs of {name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=self._key_policy(partition, account, region),
+        )
+        KmsAlias(self, "key-alias", name=f"alias/{name}", target_key_id=self.key.key_id)
+
+        logs = CloudwatchLogGroup(
+            self,
+            "logs",
+            name=f"/aws/eks/{name}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=self.key.arn,
+        )
+
+        subnet_ids = props.subnet_ids if isinstance(props.subnet_ids, str) else list(props.subnet_ids)
+        self.cluster = EksClusterResource(
+            self,
+            "cluster",
+            name=name,
+            version=props.kubernetes_version,
+            role_arn=cluster_role.arn,
+            vpc_config=EksClusterVpcConfig(
+                subnet_ids=subnet_ids,  # type: ignore[arg-type]
+                security_group_ids=list(props.control_plane_security_group_ids),
+                endpoint_private_access=True,
+                endpoint_public_access=bool(props.public_access_cidrs),
+                public_access_cidrs=list(props.public_access_cidrs) or None,
+            ),
+            access_config=EksClusterAccessConfig(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+            ),
+            encryption_config=EksClusterEncryptionConfig(
+                resources=["secrets"],
+                provider=EksClusterEncryptionConfigProvider(key_arn=self.key.arn),
+            ),
+            enabled_cluster_log_types=list(LOG_TYPES),
+            kubernetes_network_config=EksClusterKubernetesNetworkConfig(
+                service_ipv4_cidr=props.service_cidr
+            ),
+            depends_on=[logs],
+        )
+
+        node_role = IamRole(
+            self, "node-role", name=f"{name}-node", assume_role_policy=_trust("ec2.amazonaws.com")
+        )
+        attachments = [
+            IamRolePolicyAttachment(
+                self,
+                f"node-role-{policy}",
+                role=node_role.name,
+                policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
+            )
+            for policy in NODE_POLICIES
+        ]
+        self.node_role = node_role
+
+        sizing = props.nodes
+        launch_template = LaunchTemplate(
+            self,
+            "nodes-template",
+            name=f"{name}-nodes",
+            update_default_version=True,
+            metadata_options=LaunchTemplateMetadataOptions(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            # EKS adds the cluster SG only when the template names none; name it, then the extras.
+            vpc_security_group_ids=[
+                self.cluster.vpc_config.cluster_security_group_id,
+                *props.node_security_group_ids,
+            ],
+            block_device_mappings=[
+                LaunchTemplateBlockDeviceMappings(
+                    device_name="/dev/xvda",
+                    ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                        volume_size=sizing.disk_size_gib,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            tag_specifications=[
+                LaunchTemplateTagSpecifications(resource_type="instance", tags={"Name": f"{name}-node"})
+            ],
+        )
+        self.node_group = EksNodeGroup(
+            self,
+            "nodes",
+            cluster_name=self.cluster.name,
+            node_group_name=f"{name}-nodes",
+            node_role_arn=node_role.arn,
+            subnet_ids=subnet_ids,  # type: ignore[arg-type]
+            instance_types=list(sizing.instance_types),
+            scaling_config=EksNodeGroupScalingConfig(
+                min_size=sizing.min_size, desired_size=sizing.desired_size, max_size=sizing.max_size
+            ),
+            update_config=EksNodeGroupUpdateConfig(max_unavailable=1),
+            launch_template=EksNodeGroupLaunchTemplate(
+                id=launch_template.id, version=str(launch_template.latest_version)
+            ),
+            depends_on=attachments,
+        )
+
+        self.pod_identity_agent = EksAddon(
+            self,
+            "pod-identity-agent",
+            cluster_name=self.cluster.name,
+            addon_name="eks-pod-identity-agent",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            depends_on=[self.node_group],
+        )
+
+    @property
+    def name(self) -> str:
+        return self.cluster.name
+
+    @property
+    def endpoint(self) -> str:
+        return self.cluster.endpoint
+
+    @property
+    def certificate_authority_data(self) -> str:
+        return self.cluster.certificate_authority.get(0).data
+
+    @property
+    def cluster_security_group_id(self) -> str:
+        """The SG EKS creates for control plane and nodes to talk to each other."""
+        return self.cluster.vpc_config.cluster_security_group_id
+
+    def _key_policy(self, partition: str, account: str, region: str) -> str:
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AccountAdministers",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "ControlPlaneLogs",
+                        "Effect": "Allow",
+                        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                        "Action": [
+                            "kms:Encrypt*",
+                            "kms:Decrypt*",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:Describe*",
+                        ],
+                        "Resource": "*",
+                        "Condition": {
+                            "ArnLike": {
+                                "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:log-group:/aws/eks/{self.props.cluster_name}/cluster"
+                            }
+                        },
+                    },
+                ],
+            }
+        )

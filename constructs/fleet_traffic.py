@@ -1,0 +1,161 @@
+"""The fleet's front door: one ALB in `shared`, a weighted forward over one target group per
+target generation. Terraform owns all of it; the controllers on the targets only register pods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
+from cdktf_cdktf_provider_aws.lb_listener import (
+    LbListener,
+    LbListenerDefaultAction,
+    LbListenerDefaultActionForward,
+    LbListenerDefaultActionForwardStickiness,
+    LbListenerDefaultActionForwardTargetGroup,
+    LbListenerDefaultActionRedirect,
+)
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+from constructs import Construct
+from constructs.checkov import skip_check
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+@dataclass(frozen=True)
+class WeightedTarget:
+    generation: str
+    target_group_name: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class FleetTrafficProps:
+    alb_name: str
+    security_group_name: str
+    vpc_id: str
+    vpc_cidr: str
+    public_subnet_ids: list[str] | tuple[str, ...]
+    certificate_arn: str
+    app_port: int
+    targets: tuple[WeightedTarget, ...]
+    access_logs_bucket: str
+    allowed_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    """Default: everyone, on 443 (and 80, which only redirects)."""
+    health_check_path: str = "/"
+    waf_acl_arn: str | None = None
+    """Default: no WAF web ACL."""
+
+
+class FleetTraffic(Construct):
+    def __init__(self, scope: Construct, id: str, props: FleetTrafficProps) -> None:
+        super().__init__(scope, id)
+        self.security_group = SecurityGroup(
+            self,
+            "alb-sg",
+            name=props.security_group_name,
+            description="Fleet ALB: HTTPS in, the app port out to the VPC",
+            vpc_id=props.vpc_id,
+            revoke_rules_on_delete=True,
+            tags={"Name": props.security_group_name},
+        )
+        for i, cidr in enumerate(props.allowed_cidrs):
+            for port in (443, 80):
+                rule = VpcSecurityGroupIngressRule(
+                    self,
+                    f"in-{port}-{i}",
+                    security_group_id=self.security_group.id,
+                    cidr_ipv4=cidr,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    description="HTTPS from clients" if port == 443 else "HTTP from clients (redirected to HTTPS)",
+                )
+                if port == 80:
+                    skip_check(rule, "CKV_AWS_260", "port 80 only answers with a redirect to HTTPS")
+        VpcSecurityGroupEgressRule(
+            self,
+            "out-app",
+            security_group_id=self.security_group.id,
+            cidr_ipv4=props.vpc_cidr,
+            ip_protocol="tcp",
+            from_port=props.app_port,
+            to_port=props.app_port,
+            description="The app's pods, in the VPC",
+        )
+        self.alb = Lb(
+            self,
+            "alb",
+            name=props.alb_name,
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[self.security_group.id],
+            subnets=list(props.public_subnet_ids) if not isinstance(props.public_subnet_ids, str) else props.public_subnet_ids,  # type: ignore[arg-type]
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=True,
+            access_logs=LbAccessLogs(bucket=props.access_logs_bucket, prefix=props.alb_name, enabled=True),
+        )
+        if props.waf_acl_arn:
+            Wafv2WebAclAssociation(self, "waf", resource_arn=self.alb.arn, web_acl_arn=props.waf_acl_arn)
+            skip_check(
+                self.alb,
+                "CKV2_AWS_76",
+                "the WAF web ACL is the fleet file's (traffic.waf_acl_arn), managed outside this repo",
+            )
+        else:
+            skip_check(self.alb, "CKV2_AWS_28", "no WAF web ACL given in the fleet file (traffic.waf_acl_arn)")
+
+        self.target_groups: dict[str, LbTargetGroup] = {}
+        for target in props.targets:
+            self.target_groups[target.generation] = LbTargetGroup(
+                self,
+                f"tg-{target.generation}",
+                name=target.target_group_name,
+                port=props.app_port,
+                protocol="HTTP",
+                target_type="ip",
+                vpc_id=props.vpc_id,
+                deregistration_delay="30",
+                health_check=LbTargetGroupHealthCheck(
+                    path=props.health_check_path, matcher="200-399", interval=15, healthy_threshold=2
+                ),
+            )
+        self.https = LbListener(
+            self,
+            "https",
+            load_balancer_arn=self.alb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=TLS_POLICY,
+            certificate_arn=props.certificate_arn,
+            default_action=[
+                LbListenerDefaultAction(
+                    type="forward",
+                    forward=LbListenerDefaultActionForward(
+                        target_group=[
+                            LbListenerDefaultActionForwardTargetGroup(
+                                arn=self.target_groups[t.generation].arn, weight=t.weight
+                            )
+                            for t in props.targets
+                        ],
+                        stickiness=LbListenerDefaultActionForwardStickiness(enabled=False, duration=1),
+                    ),
+                )
+            ],
+        )
+        LbListener(
+            self,
+            "http",
+            load_balancer_arn=self.alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_action=[
+                LbListenerDefaultAction(
+                    type="redirect",
+                    redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
+                )
+            ],
+        )

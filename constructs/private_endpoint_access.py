@@ -1,0 +1,56 @@
+"""ArgoCD's way into a target cluster's API: the private endpoint, on 443 only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+API_PORT = 443
+
+
+@dataclass(frozen=True)
+class PrivateEndpointAccessProps:
+    cluster_name: str
+    vpc_id: str
+    client_security_group_id: str
+    """The one SG every ArgoCD generation's nodes carry."""
+    public_access_cidrs: tuple[str, ...] = ()
+    """Default: no public endpoint at all."""
+
+
+class PrivateEndpointAccess(Construct):
+    """Lets ArgoCD reach a cluster's API over its private endpoint, on 443 only.
+
+    Owns the control plane's *additional* security group (EKS puts it on the control-plane ENIs
+    only, not on nodes, so opening 443 here opens nothing on the nodes) and its single ingress
+    rule from the ArgoCD-client SG. Build it before the cluster and hand its `security_group_id`
+    and `public_access_cidrs` to the cluster: private endpoint on, public endpoint off unless
+    CIDRs are listed.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: PrivateEndpointAccessProps) -> None:
+        super().__init__(scope, id)
+        self.security_group = SecurityGroup(
+            self,
+            "control-plane",
+            name=f"{props.cluster_name}-control-plane",
+            description=f"Additional control-plane SG of {props.cluster_name}: API from ArgoCD",
+            vpc_id=props.vpc_id,
+            revoke_rules_on_delete=True,
+            tags={"Name": f"{props.cluster_name}-control-plane"},
+        )
+        self.api_from_argocd = VpcSecurityGroupIngressRule(
+            self,
+            "api-from-argocd",
+            security_group_id=self.security_group.id,
+            referenced_security_group_id=props.client_security_group_id,
+            ip_protocol="tcp",
+            from_port=API_PORT,
+            to_port=API_PORT,
+            description="Kubernetes API from ArgoCD (every hub generation)",
+        )
+        self.security_group_id = self.security_group.id
+        self.public_access_cidrs = props.public_access_cidrs

@@ -1,0 +1,230 @@
+"""A target generation: an EKS cluster ArgoCD deploys to, bound to its own target group."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from cdktf import AssetType, TerraformAsset
+from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from cdktf_cdktf_provider_helm.release import Release
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
+from constructs import Construct
+from constructs.eks_cluster import EksCluster, EksClusterProps
+from constructs.pod_identity import pod_identity_trust_policy
+from constructs.private_endpoint_access import PrivateEndpointAccess, PrivateEndpointAccessProps
+from constructs.shared_argo_role import ClusterAccessGrant
+
+EKS_CHARTS = "https://aws.github.io/eks-charts"
+LBC_NAMESPACE = "kube-system"
+LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
+TARGET_GROUP_BINDING_CHART = Path(__file__).resolve().parent.parent / "charts" / "target-group-binding"
+
+LBC_DESCRIBE_ACTIONS: tuple[str, ...] = (
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeInstances",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+)
+"""Read-only calls a TargetGroupBinding reconcile makes; AWS allows no resource scoping for them."""
+LBC_TARGET_ACTIONS: tuple[str, ...] = (
+    "elasticloadbalancing:RegisterTargets",
+    "elasticloadbalancing:DeregisterTargets",
+)
+"""The only writes: on this generation's own target group, nothing else."""
+
+
+class GrantsClusterAccess(Protocol):
+    def grant_cluster_access(self, target: EksCluster) -> ClusterAccessGrant: ...
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    """The app whose pods the ALB reaches through this generation's target group."""
+
+    name: str
+    namespace: str
+    service: str
+    port: int
+
+
+@dataclass(frozen=True)
+class TargetClusterProps:
+    cluster: EksClusterProps
+    vpc_id: str
+    region: str
+    argocd_role: GrantsClusterAccess
+    """SharedArgoRole (or its by-name reference), granted cluster-admin here."""
+    client_security_group_id: str
+    """The ArgoCD-client SG, allowed to the API on 443."""
+    alb_security_group_id: str
+    """The ALB's SG, allowed to the served app's pods on the app port."""
+    target_group_arn: str
+    """This generation's target group, owned by `shared`."""
+    app: ServedApp
+    lbc_chart_version: str
+
+
+def load_balancer_controller_policy(target_group_arn: str) -> str:
+    """Enough for TargetGroupBinding and nothing more: no load balancer, target group or
+    security group can be created, changed or deleted with it."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "Describe", "Effect": "Allow", "Action": list(LBC_DESCRIBE_ACTIONS), "Resource": "*"},
+                {
+                    "Sid": "RegisterPods",
+                    "Effect": "Allow",
+                    "Action": list(LBC_TARGET_ACTIONS),
+                    "Resource": target_group_arn,
+                },
+            ],
+        }
+    )
+
+
+class TargetCluster(Construct):
+    """An EKS generation that ArgoCD deploys to.
+
+    ArgoCD gets in as SharedArgoRole (access entry, cluster-admin) over the private endpoint on
+    443 only. The AWS Load Balancer Controller, with its own Pod Identity role, only binds the
+    served app's pods to this generation's target group; the ALB and the target group belong to
+    Terraform's `shared` stack, so destroying this generation leaves nothing behind.
+
+    Needs default helm and kubernetes providers in its stack, configured from this cluster.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: TargetClusterProps) -> None:
+        super().__init__(scope, id)
+        name = props.cluster.cluster_name
+        self.endpoint_access = PrivateEndpointAccess(
+            self,
+            "endpoint-access",
+            PrivateEndpointAccessProps(
+                cluster_name=name,
+                vpc_id=props.vpc_id,
+                client_security_group_id=props.client_security_group_id,
+                public_access_cidrs=props.cluster.public_access_cidrs,
+            ),
+        )
+        cluster_props = EksClusterProps(
+            **{
+                **props.cluster.__dict__,
+                "control_plane_security_group_ids": (
+                    *props.cluster.control_plane_security_group_ids,
+                    self.endpoint_access.security_group_id,
+                ),
+                "public_access_cidrs": self.endpoint_access.public_access_cidrs,
+            }
+        )
+        self.eks = EksCluster(self, "eks", cluster_props)
+        self.argocd_access = props.argocd_role.grant_cluster_access(self.eks)
+
+        app = props.app
+        VpcSecurityGroupIngressRule(
+            self,
+            "app-from-alb",
+            security_group_id=self.eks.cluster_security_group_id,
+            referenced_security_group_id=props.alb_security_group_id,
+            ip_protocol="tcp",
+            from_port=app.port,
+            to_port=app.port,
+            description=f"{app.name} pods from the fleet ALB",
+        )
+
+        lbc_role = IamRole(
+            self,
+            "lbc-role",
+            name=f"{name}-lbc",
+            description=f"AWS Load Balancer Controller of {name} (TargetGroupBinding only)",
+            assume_role_policy=pod_identity_trust_policy(
+                account_id=self.eks.account_id,
+                namespace=LBC_NAMESPACE,
+                service_accounts=(LBC_SERVICE_ACCOUNT,),
+                cluster_name_pattern=name,
+            ),
+        )
+        IamRolePolicy(
+            self,
+            "lbc-policy",
+            role=lbc_role.name,
+            name="target-group-binding",
+            policy=load_balancer_controller_policy(props.target_group_arn),
+        )
+        lbc_identity = EksPodIdentityAssociation(
+            self,
+            "lbc-pod-identity",
+            cluster_name=self.eks.name,
+            namespace=LBC_NAMESPACE,
+            service_account=LBC_SERVICE_ACCOUNT,
+            role_arn=lbc_role.arn,
+            depends_on=[self.eks.pod_identity_agent],
+        )
+        self.load_balancer_controller = Release(
+            self,
+            "lbc",
+            name="aws-load-balancer-controller",
+            repository=EKS_CHARTS,
+            chart="aws-load-balancer-controller",
+            version=props.lbc_chart_version,
+            namespace=LBC_NAMESPACE,
+            atomic=True,
+            wait=True,
+            values=[
+                json.dumps(
+                    {
+                        "clusterName": name,
+                        "region": props.region,
+                        "vpcId": props.vpc_id,
+                        "replicaCount": 2,
+                        "serviceAccount": {"create": True, "name": LBC_SERVICE_ACCOUNT},
+                        # Only TargetGroupBindings: no Service webhook, no IngressClass.
+                        "enableServiceMutatorWebhook": False,
+                        "createIngressClassResource": False,
+                    }
+                )
+            ],
+            depends_on=[lbc_identity, self.eks.node_group],
+        )
+
+        self.app_namespace = NamespaceV1(
+            self,
+            "app-namespace",
+            metadata=NamespaceV1Metadata(name=app.namespace, labels={"ephemeral-eks.io/app": app.name}),
+            depends_on=[self.eks.node_group, self.argocd_access.policy],
+        )
+        chart = TerraformAsset(
+            self, "tgb-chart", path=str(TARGET_GROUP_BINDING_CHART), type=AssetType.DIRECTORY
+        )
+        self.target_group_binding = Release(
+            self,
+            "tgb",
+            name=f"{app.name}-tgb",
+            chart=chart.path,
+            namespace=app.namespace,
+            values=[
+                json.dumps(
+                    {
+                        "name": app.name,
+                        "serviceName": app.service,
+                        "servicePort": app.port,
+                        "targetGroupARN": props.target_group_arn,
+                    }
+                )
+            ],
+            depends_on=[self.load_balancer_controller, self.app_namespace],
+        )

@@ -1,0 +1,159 @@
+"""Read a fleet file into a `Fleet`, or fail with one line per mistake.
+
+The YAML loader refuses what a reviewed fleet file never needs and a broken or hostile one
+might carry: duplicate keys (YAML keeps the last one silently), anchors and aliases (and so
+alias bombs), non-string keys, and files over 1 MiB.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from fleet.model import Fleet
+
+MAX_BYTES = 1 << 20
+
+
+class FleetError(Exception):
+    """A fleet file that cannot be used. `str()` is the whole message, one line per mistake."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+
+
+class _StrictLoader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed in a fleet file; write the value out",
+                problem_mark=event.start_mark,
+            )
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise yaml.MarkedYAMLError(
+                problem="anchors (&name) are not allowed in a fleet file; write the value out",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.MarkedYAMLError(
+                    problem="merge keys (<<) are not allowed in a fleet file; write the keys out",
+                    problem_mark=key_node.start_mark,
+                )
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise yaml.MarkedYAMLError(
+                    problem=f"key {key!r} is not a string; quote it",
+                    problem_mark=key_node.start_mark,
+                )
+            if key in seen:
+                raise yaml.MarkedYAMLError(
+                    problem=f"key {key!r} appears twice in this mapping; keep one",
+                    problem_mark=key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    "tag:yaml.org,2002:map",
+    lambda loader, node: loader.construct_mapping(node, deep=True),
+)
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = err.problem or err.context or "malformed YAML"
+        raise FleetError(source, [f"{where}{what} (not valid YAML for a fleet file)"]) from None
+    except yaml.YAMLError as err:
+        raise FleetError(source, [f"malformed YAML: {err}"]) from None
+    except RecursionError:
+        raise FleetError(source, ["YAML nested too deeply; a fleet file is a few levels deep"]) from None
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    # pydantic puts union-member and validator names in loc; keep only the user's keys.
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p in {"local", "s3"} and loc[0] == "state")]
+    return ".".join(parts)
+
+
+_HINTS = {
+    "missing": "is required; add it",
+    "string_type": "must be a string; quote it",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "dict_type": "must be a mapping of keys to values",
+    "tuple_type": "must be a list",
+    "list_type": "must be a list",
+}
+
+
+def _message(error: dict[str, Any]) -> str:
+    path = _path(tuple(error["loc"]))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{path}: unknown key; remove it or check its spelling against the README's fleet file reference"
+    if kind in _HINTS:
+        got = error.get("input")
+        shown = "" if kind == "missing" else f" (got {type(got).__name__} {_short(got)})"
+        return f"{path}: {_HINTS[kind]}{shown}"
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        return f"{path}.backend: must be local or s3"
+    message = str(error["msg"])
+    for noise in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(noise)
+    if kind in {"greater_than_equal", "less_than_equal", "too_short", "too_long", "literal_error"}:
+        message = f"{message} (got {_short(error.get('input'))})"
+    # A cross-field check names its own field path at the start of its message.
+    if not path:
+        return message
+    return f"{path}: {message}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate(data: Any, source: str) -> Fleet:
+    if not isinstance(data, dict):
+        raise FleetError(source, [f"the file must be a mapping of fleet keys (name, region, ...), not {type(data).__name__}"])
+    try:
+        return Fleet.model_validate(data)
+    except ValidationError as err:
+        problems = list(dict.fromkeys(_message(e) for e in err.errors(include_url=False)))
+        raise FleetError(source, problems) from None
+
+
+def load_fleet(path: str | Path) -> Fleet:
+    """Read and validate the fleet file at `path`."""
+    source = str(path)
+    file = Path(path)
+    try:
+        if not file.is_file():
+            raise FleetError(source, ["no such fleet file; pass the path of a fleet YAML file (FLEET=... or an argument)"])
+        if file.stat().st_size > MAX_BYTES:
+            raise FleetError(source, [f"file is larger than {MAX_BYTES} bytes; a fleet file is a few KiB"])
+        raw = file.read_bytes()
+    except OSError as err:
+        raise FleetError(source, [f"cannot read the file: {err.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FleetError(source, ["file is not UTF-8 text"]) from None
+    return validate(parse_yaml(text, source), source)

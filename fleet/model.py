@@ -1,0 +1,360 @@
+"""The fleet file's schema.
+
+Every field is typed and documented with its default where it is declared. Validators give
+messages that say what to change; `fleet.load` turns them into one line per mistake, prefixed by
+the field's path (`targets.green.kubernetes_version: ...`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+from fleet.versions import KUBERNETES_VERSIONS
+
+PREFIX_MAX = 12
+GENERATION_MAX = 12
+
+
+def _pattern(regex: str, what: str):
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _cidr(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as err:
+        raise ValueError(f"{value!r} is not an IPv4 CIDR such as 10.0.0.0/16 ({err})") from None
+    return str(network)
+
+
+def _kubernetes_version(value: str) -> str:
+    if value not in KUBERNETES_VERSIONS:
+        raise ValueError(
+            f"{value!r} is not an EKS version; use one of {', '.join(KUBERNETES_VERSIONS)}"
+        )
+    return value
+
+
+Prefix = Annotated[
+    StrictStr,
+    _pattern(
+        rf"[a-z](?:[a-z0-9-]{{0,{PREFIX_MAX - 2}}}[a-z0-9])?",
+        f"a fleet name: 1-{PREFIX_MAX} lowercase letters, digits or inner hyphens, starting "
+        "with a letter (it prefixes every AWS name, and target group names allow 32 characters)",
+    ),
+]
+GenerationName = Annotated[
+    StrictStr,
+    _pattern(
+        rf"[a-z][a-z0-9]{{0,{GENERATION_MAX - 1}}}",
+        f"a generation name: 1-{GENERATION_MAX} lowercase letters or digits, starting with a "
+        "letter, such as blue, green or v133",
+    ),
+]
+DnsLabel = Annotated[
+    StrictStr,
+    _pattern(
+        r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?",
+        "a DNS label: lowercase letters, digits and inner hyphens, at most 63 characters",
+    ),
+]
+Cidr = Annotated[StrictStr, AfterValidator(_cidr)]
+KubernetesVersion = Annotated[StrictStr, AfterValidator(_kubernetes_version)]
+ChartVersion = Annotated[
+    StrictStr,
+    _pattern(r"v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?", "a chart version such as 1.2.3"),
+]
+Region = Annotated[
+    StrictStr, _pattern(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region such as eu-west-1")
+]
+SubnetId = Annotated[
+    StrictStr, _pattern(r"subnet-[0-9a-f]{8,17}", "a subnet id such as subnet-0123456789abcdef0")
+]
+VpcId = Annotated[StrictStr, _pattern(r"vpc-[0-9a-f]{8,17}", "a VPC id such as vpc-0123456789abcdef0")]
+Port = Annotated[StrictInt, Field(ge=1, le=65535)]
+TagValue = Annotated[StrictStr, Field(max_length=256)]
+
+
+def _no_overlap(cidrs: tuple[str, ...], what: str) -> tuple[str, ...]:
+    networks = [ipaddress.IPv4Network(c) for c in cidrs]
+    for i, a in enumerate(networks):
+        for b in networks[i + 1 :]:
+            if a.overlaps(b):
+                raise ValueError(f"{what} {a} and {b} overlap; list each range once")
+    return cidrs
+
+
+class Model(BaseModel):
+    """Unknown keys are rejected; values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NodeGroup(Model):
+    """A managed node group's size. Safe to change in place on a live generation."""
+
+    instance_types: tuple[Annotated[StrictStr, _pattern(r"[a-z0-9-]+\.[a-z0-9]+", "an EC2 instance type such as m6i.large")], ...] = Field(
+        default=("m6i.large",), min_length=1
+    )
+    """Default: m6i.large."""
+    min_size: Annotated[StrictInt, Field(ge=1, le=450)] = 2
+    """Default: 2 (one node per zone survives a zone loss)."""
+    desired_size: Annotated[StrictInt, Field(ge=1, le=450)] = 2
+    """Default: 2."""
+    max_size: Annotated[StrictInt, Field(ge=1, le=450)] = 4
+    """Default: 4."""
+    disk_size_gib: Annotated[StrictInt, Field(ge=20, le=16384)] = 50
+    """Root volume size (encrypted gp3). Default: 50."""
+
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> NodeGroup:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"min_size ({self.min_size}) <= desired_size ({self.desired_size}) <= "
+                f"max_size ({self.max_size}) must hold; adjust the three sizes"
+            )
+        return self
+
+
+class Generation(Model):
+    kubernetes_version: KubernetesVersion
+    """EKS Kubernetes minor version, quoted ("1.33"). Immutable once live: add a generation."""
+    nodes: NodeGroup = NodeGroup()
+    """Default: NodeGroup() - two m6i.large nodes, up to four."""
+    public_access_cidrs: tuple[Cidr, ...] = ()
+    """CIDRs allowed to reach the public API endpoint. Default: none - the public endpoint is
+    off and the API answers only inside the VPC (run cdktf from a runner in the VPC)."""
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _cidrs_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if "0.0.0.0/0" in value:
+            raise ValueError("0.0.0.0/0 opens the API endpoint to the internet; list your runners' CIDRs")
+        return _no_overlap(value, "public_access_cidrs")
+
+
+class Hub(Generation):
+    """An ArgoCD (hub) generation: stack `argocd-<name>`."""
+
+    phase: Literal["active", "standby"]
+    """`active` reconciles the targets; `standby` has them registered but paused."""
+
+
+class Target(Generation):
+    """A target generation ArgoCD deploys to: stack `target-<name>`."""
+
+    weight: Annotated[StrictInt, Field(ge=0, le=100)]
+    """Share of the ALB's traffic, 0-100. Weights of all targets sum to 100."""
+
+
+class App(Model):
+    """A Helm chart every ApplicationSet deploys to every registered target."""
+
+    repo_url: Annotated[StrictStr, _pattern(r"(?:https|oci)://[^\s'\"{}]+", "an https:// or oci:// chart repository URL")]
+    chart: DnsLabel
+    version: ChartVersion
+    namespace: DnsLabel
+    port: Port
+    """The Service port the ALB's target group sends traffic to."""
+    service: DnsLabel | None = None
+    """Name of the Service the chart creates. Default: the app's name (the release name)."""
+    health_check_path: Annotated[StrictStr, _pattern(r"/[A-Za-z0-9/._~-]*", "a URL path such as /healthz")] = "/"
+    """Path the target group's health check requests. Default: /."""
+
+    def service_name(self, name: str) -> str:
+        return self.service or name
+
+
+class Network(Model):
+    """Either reuse a VPC (`vpc_id` + subnet ids) or have `shared` create one (`cidr`)."""
+
+    vpc_id: VpcId | None = None
+    private_subnet_ids: tuple[SubnetId, ...] = ()
+    """Subnets for control planes and nodes (reused VPC only; at least two zones)."""
+    public_subnet_ids: tuple[SubnetId, ...] = ()
+    """Subnets for the ALB (reused VPC only; at least two zones)."""
+    cidr: Cidr | None = None
+    """The new VPC's range, /16 to /20; split into public and private subnets per zone."""
+    zones: tuple[Annotated[StrictStr, _pattern(r"[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]", "an availability zone name such as eu-west-1a")], ...] = ()
+    """Zones the new VPC spans (2-4 names such as eu-west-1a), each with a private and a public
+    subnet. Named rather than looked up, so AWS adding a zone changes nothing."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Network:
+        if (self.vpc_id is None) == (self.cidr is None):
+            raise ValueError("set either vpc_id (reuse a VPC, with its subnet ids) or cidr (create one), not both or neither")
+        if self.vpc_id is not None:
+            for field in ("private_subnet_ids", "public_subnet_ids"):
+                ids = getattr(self, field)
+                if len(ids) < 2:
+                    raise ValueError(f"{field}: list at least two subnets of {self.vpc_id}, in different zones")
+                if len(set(ids)) != len(ids):
+                    raise ValueError(f"{field}: a subnet is listed twice")
+            if self.zones:
+                raise ValueError("zones belong to a created VPC (cidr); a reused VPC brings its subnets")
+            both = set(self.private_subnet_ids) & set(self.public_subnet_ids)
+            if both:
+                raise ValueError(f"subnet {sorted(both)[0]} is listed as both private and public")
+        else:
+            if self.private_subnet_ids or self.public_subnet_ids:
+                raise ValueError("subnet ids belong to a reused VPC (vpc_id); with cidr the subnets are created")
+            if not 2 <= len(self.zones) <= 4 or len(set(self.zones)) != len(self.zones):
+                raise ValueError("zones: list two to four distinct availability zones, e.g. [eu-west-1a, eu-west-1b]")
+            prefix = ipaddress.IPv4Network(self.cidr).prefixlen  # type: ignore[arg-type]
+            if not 16 <= prefix <= 20:
+                raise ValueError(f"cidr {self.cidr} must be a /16 to /20 so each zone gets a /20-sized share")
+        return self
+
+
+class LocalState(Model):
+    """Embedded default: state files next to the project, no AWS needed."""
+
+    backend: Literal["local"] = "local"
+
+
+class S3State(Model):
+    """Teams: one state object per stack in S3, locked while a plan or apply runs."""
+
+    backend: Literal["s3"]
+    bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
+    region: Region
+    key_prefix: Annotated[StrictStr, _pattern(r"[A-Za-z0-9!_.*'()/-]{1,200}", "an S3 key prefix")] = "ephemeral-eks"
+    """State of stack X lives at `<key_prefix>/X.tfstate`. Default: ephemeral-eks."""
+    dynamodb_table: Annotated[StrictStr, _pattern(r"[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name")] | None = None
+    """Lock with this DynamoDB table instead of S3's own lock file. Default: S3 lock file."""
+
+
+class ArgoCd(Model):
+    chart_version: ChartVersion
+    """Version of argo-helm's argo-cd chart."""
+    apps_chart_version: ChartVersion
+    """Version of argo-helm's argocd-apps chart, which carries the ApplicationSets."""
+
+
+class LoadBalancerController(Model):
+    chart_version: ChartVersion
+    """Version of eks-charts' aws-load-balancer-controller chart on each target."""
+
+
+class Traffic(Model):
+    """The ALB in `shared` that splits traffic between target generations by weight."""
+
+    app: DnsLabel
+    """The app (a key of `apps`) the ALB serves."""
+    certificate_arn: Annotated[
+        StrictStr, _pattern(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN")
+    ]
+    """ACM certificate of the HTTPS listener (HTTP redirects to it)."""
+    allowed_cidrs: tuple[Cidr, ...] = ("0.0.0.0/0",)
+    """Who may reach the ALB on 443 (and 80, which redirects). Default: everyone."""
+    waf_acl_arn: Annotated[StrictStr, _pattern(r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}", "a regional WAFv2 web ACL ARN")] | None = None
+    """A WAFv2 web ACL to associate with the ALB. Default: none."""
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _no_overlap(value, "allowed_cidrs")
+
+
+class Fleet(Model):
+    """The whole fleet file."""
+
+    name: Prefix
+    """Prefix of every AWS name, and the fleet label ApplicationSets select on."""
+    region: Region
+    network: Network
+    service_cidr: Cidr = "172.20.0.0/16"
+    """Kubernetes service range of every cluster; must not overlap the VPC. Default: 172.20.0.0/16."""
+    state: Annotated[Union[LocalState, S3State], Field(discriminator="backend")] = LocalState()
+    """Default: local state files (no AWS)."""
+    argocd: ArgoCd
+    load_balancer_controller: LoadBalancerController
+    hubs: dict[GenerationName, Hub]
+    targets: dict[GenerationName, Target]
+    apps: dict[DnsLabel, App]
+    traffic: Traffic
+    logs_bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
+    """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
+    tags: dict[
+        Annotated[StrictStr, _pattern(r"[A-Za-z0-9 _.:/=+@-]{1,128}", "a tag key")], TagValue
+    ] = {}
+    """Extra tags on every AWS resource. Default: none."""
+
+    @field_validator("hubs")
+    @classmethod
+    def _one_active_hub(cls, hubs: dict[str, Hub]) -> dict[str, Hub]:
+        active = sorted(name for name, hub in hubs.items() if hub.phase == "active")
+        if len(active) != 1:
+            found = f"found {len(active)}" + (f" ({', '.join(active)})" if active else "")
+            raise ValueError(
+                f"exactly one hub must have phase: active, {found}; set the others to standby"
+            )
+        return hubs
+
+    @field_validator("targets")
+    @classmethod
+    def _weights_sum_to_100(cls, targets: dict[str, Target]) -> dict[str, Target]:
+        if not targets:
+            raise ValueError("the fleet needs at least one target generation")
+        total = sum(t.weight for t in targets.values())
+        if total != 100:
+            weights = ", ".join(f"{n}={t.weight}" for n, t in targets.items())
+            raise ValueError(f"weights must sum to 100, they sum to {total} ({weights}); adjust them")
+        return targets
+
+    @field_validator("apps")
+    @classmethod
+    def _some_app(cls, apps: dict[str, App]) -> dict[str, App]:
+        if not apps:
+            raise ValueError("list at least one app for the ApplicationSets to deploy")
+        return apps
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Fleet:
+        if self.traffic.app not in self.apps:
+            raise ValueError(
+                f"traffic.app: {self.traffic.app!r} is not an app; use one of {', '.join(sorted(self.apps))}"
+            )
+        wrong = [z for z in self.network.zones if not z.startswith(self.region)]
+        if wrong:
+            raise ValueError(f"network.zones: {wrong[0]} is not in region {self.region}; use zones such as {self.region}a")
+        service = ipaddress.IPv4Network(self.service_cidr)
+        if self.network.cidr and service.overlaps(ipaddress.IPv4Network(self.network.cidr)):
+            raise ValueError(
+                f"service_cidr: {self.service_cidr} overlaps network.cidr {self.network.cidr}; "
+                "pick a service range outside the VPC (e.g. 172.20.0.0/16)"
+            )
+        if not service.is_private:
+            raise ValueError(f"service_cidr: {self.service_cidr} must be a private range such as 172.20.0.0/16")
+        return self
+
+    # --- what the stacks read ---------------------------------------------------------------
+
+    @property
+    def active_hub(self) -> str:
+        return next(name for name, hub in self.hubs.items() if hub.phase == "active")
+
+    @property
+    def served_app(self) -> App:
+        return self.apps[self.traffic.app]

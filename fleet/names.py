@@ -1,0 +1,67 @@
+"""Every deterministic name in the fleet, in one place.
+
+`shared` creates things under these names and the generation stacks find them again by the
+same names through data sources - that is what keeps generation stacks free of cross-stack
+references. Changing a function here renames (replaces) real infrastructure.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Kind = Literal["argocd", "target"]
+
+SHARED_STACK = "shared"
+ARGOCD_NAMESPACE = "argocd"
+ARGOCD_SERVICE_ACCOUNTS: tuple[str, ...] = (
+    "argocd-application-controller",
+    "argocd-applicationset-controller",
+    "argocd-server",
+)
+"""The argo-cd chart's service accounts that talk to target clusters."""
+LBC_NAMESPACE = "kube-system"
+LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
+TAG_FLEET = "ephemeral-eks/fleet"
+TAG_TIER = "ephemeral-eks/tier"
+LABEL_FLEET = "ephemeral-eks.io/fleet"
+LABEL_ROLE = "ephemeral-eks.io/role"
+LABEL_GENERATION = "ephemeral-eks.io/generation"
+
+
+def stack_id(kind: Kind, generation: str) -> str:
+    """`argocd-blue`, `target-green`: the id `cdktf deploy` takes."""
+    return f"{kind}-{generation}"
+
+
+def cluster_name(prefix: str, kind: Kind, generation: str) -> str:
+    return f"{prefix}-{kind}-{generation}"
+
+
+def hub_cluster_pattern(prefix: str) -> str:
+    """Matches every hub generation's cluster name, and only those of this fleet's hubs."""
+    return f"{prefix}-argocd-*"
+
+
+def shared_role_name(prefix: str) -> str:
+    return f"{prefix}-argocd"
+
+
+def client_security_group_name(prefix: str) -> str:
+    return f"{prefix}-argocd-client"
+
+
+def alb_name(prefix: str) -> str:
+    return f"{prefix}-alb"
+
+
+def alb_security_group_name(prefix: str) -> str:
+    return f"{prefix}-alb"
+
+
+def target_group_name(prefix: str, generation: str) -> str:
+    """At most 32 characters: the fleet model bounds prefix and generation lengths for it."""
+    return f"{prefix}-{generation}"
+
+
+def vpc_name(prefix: str) -> str:
+    return prefix

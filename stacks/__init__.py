@@ -1,0 +1,1 @@
+"""Stacks wire the constructs from the fleet model. Only this package joins the two."""

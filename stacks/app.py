@@ -1,0 +1,20 @@
+"""Build every stack of a fleet into a cdktf App."""
+
+from __future__ import annotations
+
+from cdktf import App
+
+from fleet.model import Fleet
+from stacks.argocd import ArgoCdStack
+from stacks.shared import SharedStack
+from stacks.target import TargetStack
+
+
+def build(app: App, fleet: Fleet) -> None:
+    """`shared`, then one stack per hub and per target generation, in fleet-file order.
+    Stack ids are a public contract: `cdktf deploy <id>` takes them."""
+    SharedStack(app, fleet)
+    for generation in fleet.hubs:
+        ArgoCdStack(app, fleet, generation)
+    for generation in fleet.targets:
+        TargetStack(app, fleet, generation)

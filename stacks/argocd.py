@@ -1,0 +1,69 @@
+"""`argocd-<gen>`: one hub generation. Finds everything it needs by name; references no stack."""
+
+from __future__ import annotations
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
+from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
+from constructs import Construct
+from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration
+from constructs.shared_argo_role import SharedArgoRole
+from fleet import names
+from fleet.model import Fleet
+from stacks.common import cluster_props, configure, find_network, kubernetes_providers
+
+
+class ArgoCdStack(TerraformStack):
+    def __init__(self, scope: Construct, fleet: Fleet, generation: str) -> None:
+        stack_id = names.stack_id("argocd", generation)
+        super().__init__(scope, stack_id)
+        configure(self, fleet, stack_id)
+        hub = fleet.hubs[generation]
+        prefix = fleet.name
+
+        network = find_network(self, fleet)
+        client_sg = DataAwsSecurityGroup(
+            self, "argocd-client-sg", vpc_id=network.vpc_id, name=names.client_security_group_name(prefix)
+        )
+        role = SharedArgoRole.from_role_name(self, "argocd-role", names.shared_role_name(prefix))
+
+        registrations = []
+        for target in fleet.targets:
+            name = names.cluster_name(prefix, "target", target)
+            found = DataAwsEksCluster(self, f"target-{target}", name=name)
+            registrations.append(
+                ClusterRegistration(
+                    generation=target,
+                    cluster_name=name,
+                    server=found.endpoint,
+                    ca_data=found.certificate_authority.get(0).data,
+                )
+            )
+
+        self.argocd = ArgoCdCluster(
+            self,
+            "argocd",
+            ArgoCdClusterProps(
+                cluster=cluster_props(
+                    fleet, "argocd", generation, hub, network, node_security_group_ids=(client_sg.id,)
+                ),
+                role_arn=role.role_arn,
+                fleet=prefix,
+                argocd_chart_version=fleet.argocd.chart_version,
+                apps_chart_version=fleet.argocd.apps_chart_version,
+                registrations=tuple(registrations),
+                apps=tuple(
+                    AppSpec(
+                        name=app_name,
+                        repo_url=app.repo_url,
+                        chart=app.chart,
+                        version=app.version,
+                        namespace=app.namespace,
+                    )
+                    for app_name, app in fleet.apps.items()
+                ),
+                paused=hub.phase == "standby",
+                namespace=names.ARGOCD_NAMESPACE,
+            ),
+        )
+        kubernetes_providers(self, self.argocd.eks, fleet.region)

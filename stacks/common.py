@@ -1,0 +1,118 @@
+"""What every stack of the fleet sets up the same way: provider, state backend, network lookup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import Fn, LocalBackend, S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
+from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_helm.provider import (
+    HelmProvider,
+    HelmProviderKubernetes,
+    HelmProviderKubernetesExec,
+)
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
+from constructs import Construct
+from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
+from fleet import names
+from fleet.model import Fleet, Generation
+
+EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
+
+
+def configure(stack: TerraformStack, fleet: Fleet, stack_id: str) -> None:
+    """The AWS provider (with the fleet's tags on every resource) and the state backend: one state
+    per stack, so `cdktf deploy <stack>` and `cdktf destroy <stack>` touch that stack alone."""
+    AwsProvider(
+        stack,
+        "aws",
+        region=fleet.region,
+        default_tags=[
+            AwsProviderDefaultTags(
+                tags={**fleet.tags, names.TAG_FLEET: fleet.name, "ephemeral-eks/stack": stack_id}
+            )
+        ],
+    )
+    state = fleet.state
+    if state.backend == "s3":
+        S3Backend(
+            stack,
+            bucket=state.bucket,
+            key=f"{state.key_prefix}/{stack_id}.tfstate",
+            region=state.region,
+            encrypt=True,
+            use_lockfile=state.dynamodb_table is None,
+            dynamodb_table=state.dynamodb_table,
+        )
+    else:
+        LocalBackend(stack, path=f"terraform.{stack_id}.tfstate")
+
+
+@dataclass(frozen=True)
+class NetworkRef:
+    vpc_id: str
+    private_subnet_ids: tuple[str, ...] | str
+    """A tuple for a reused VPC; a token (list) when the subnets are found by tag."""
+
+
+def find_network(scope: Construct, fleet: Fleet) -> NetworkRef:
+    """The fleet's VPC from a generation stack: the ids from the fleet file when reused, else the
+    VPC `shared` created, found by its Name tag, and its private subnets by tier tag."""
+    net = fleet.network
+    if net.vpc_id:
+        return NetworkRef(vpc_id=net.vpc_id, private_subnet_ids=net.private_subnet_ids)
+    vpc = DataAwsVpc(scope, "vpc", tags={"Name": names.vpc_name(fleet.name), names.TAG_FLEET: fleet.name})
+    subnets = DataAwsSubnets(
+        scope,
+        "private-subnets",
+        filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc.id])],
+        tags={names.TAG_TIER: "private"},
+    )
+    return NetworkRef(vpc_id=vpc.id, private_subnet_ids=subnets.ids)  # type: ignore[arg-type]
+
+
+def cluster_props(
+    fleet: Fleet, kind: names.Kind, generation: str, spec: Generation, network: NetworkRef, **extra: object
+) -> EksClusterProps:
+    nodes = spec.nodes
+    return EksClusterProps(
+        cluster_name=names.cluster_name(fleet.name, kind, generation),
+        kubernetes_version=spec.kubernetes_version,
+        subnet_ids=network.private_subnet_ids,
+        public_access_cidrs=spec.public_access_cidrs,
+        service_cidr=fleet.service_cidr,
+        nodes=NodeSizing(
+            instance_types=nodes.instance_types,
+            min_size=nodes.min_size,
+            desired_size=nodes.desired_size,
+            max_size=nodes.max_size,
+            disk_size_gib=nodes.disk_size_gib,
+        ),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def kubernetes_providers(stack: TerraformStack, cluster: EksCluster, region: str) -> None:
+    """Helm and kubernetes providers of a generation stack, configured from its own cluster with
+    short-lived tokens from `aws eks get-token` (no kubeconfig, nothing stored in state)."""
+    args = ["eks", "get-token", "--cluster-name", cluster.name, "--region", region]
+    host = cluster.endpoint
+    ca = Fn.base64decode(cluster.certificate_authority_data)
+    KubernetesProvider(
+        stack,
+        "kubernetes",
+        host=host,
+        cluster_ca_certificate=ca,
+        exec=[KubernetesProviderExec(api_version=EXEC_API_VERSION, command="aws", args=args)],
+    )
+    HelmProvider(
+        stack,
+        "helm",
+        kubernetes=HelmProviderKubernetes(
+            host=host,
+            cluster_ca_certificate=ca,
+            exec=HelmProviderKubernetesExec(api_version=EXEC_API_VERSION, command="aws", args=args),
+        ),
+    )

@@ -1,0 +1,97 @@
+"""`shared`: what outlives every generation - network, SharedArgoRole, the ArgoCD-client SG and
+the ALB with one target group per target generation."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from constructs import Construct
+from constructs.checkov import skip_check
+from constructs.fleet_network import FleetNetwork, FleetNetworkProps
+from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTarget
+from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
+from fleet import names
+from fleet.model import Fleet
+from stacks.common import configure
+
+
+class SharedStack(TerraformStack):
+    def __init__(self, scope: Construct, fleet: Fleet) -> None:
+        super().__init__(scope, names.SHARED_STACK)
+        configure(self, fleet, names.SHARED_STACK)
+        prefix = fleet.name
+
+        if fleet.network.cidr:
+            network = FleetNetwork(
+                self,
+                "network",
+                FleetNetworkProps(
+                    name=names.vpc_name(prefix),
+                    cidr=fleet.network.cidr,
+                    zones=fleet.network.zones,
+                    tier_tag=names.TAG_TIER,
+                    flow_logs_bucket=fleet.logs_bucket,
+                ),
+            )
+            vpc_id, vpc_cidr = network.vpc_id, network.vpc_cidr
+            public_subnets: list[str] | tuple[str, ...] = network.public_subnet_ids
+        else:
+            assert fleet.network.vpc_id is not None
+            vpc = DataAwsVpc(self, "vpc", id=fleet.network.vpc_id)
+            vpc_id, vpc_cidr = vpc.id, vpc.cidr_block
+            public_subnets = fleet.network.public_subnet_ids
+
+        self.argo_role = SharedArgoRole(
+            self,
+            "argocd-role",
+            SharedArgoRoleProps(
+                role_name=names.shared_role_name(prefix),
+                hub_cluster_pattern=names.hub_cluster_pattern(prefix),
+                namespace=names.ARGOCD_NAMESPACE,
+                service_accounts=names.ARGOCD_SERVICE_ACCOUNTS,
+            ),
+        )
+        client_sg_name = names.client_security_group_name(prefix)
+        self.client_sg = SecurityGroup(
+            self,
+            "argocd-client-sg",
+            name=client_sg_name,
+            description="Carried by the nodes of every ArgoCD generation; targets allow it to 443",
+            vpc_id=vpc_id,
+            revoke_rules_on_delete=True,
+            tags={"Name": client_sg_name},
+        )
+        skip_check(
+            self.client_sg,
+            "CKV2_AWS_5",
+            "attached by name to the node launch template of every argocd-<gen> stack, not this one",
+        )
+
+        app = fleet.served_app
+        self.traffic = FleetTraffic(
+            self,
+            "traffic",
+            FleetTrafficProps(
+                alb_name=names.alb_name(prefix),
+                security_group_name=names.alb_security_group_name(prefix),
+                vpc_id=vpc_id,
+                vpc_cidr=vpc_cidr,
+                public_subnet_ids=public_subnets,
+                certificate_arn=fleet.traffic.certificate_arn,
+                app_port=app.port,
+                health_check_path=app.health_check_path,
+                targets=tuple(
+                    WeightedTarget(
+                        generation=gen,
+                        target_group_name=names.target_group_name(prefix, gen),
+                        weight=target.weight,
+                    )
+                    for gen, target in fleet.targets.items()
+                ),
+                access_logs_bucket=fleet.logs_bucket,
+                allowed_cidrs=fleet.traffic.allowed_cidrs,
+                waf_acl_arn=fleet.traffic.waf_acl_arn,
+            ),
+        )
+        TerraformOutput(self, "alb-dns-name", value=self.traffic.alb.dns_name)
