@@ -1,0 +1,95 @@
+"""Session fixtures: each fleet file is synthesized once per test session (a synth costs ~15 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas"
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+Stacks = dict[str, dict[str, Any]]
+
+
+class Synth:
+    """Synthesize fleet files into a session temp dir; each file at most once."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self._done: dict[Path, Path] = {}
+
+    def outdir(self, fleet: str | Path) -> Path:
+        path = (ROOT / fleet).resolve()
+        if path not in self._done:
+            from main import synthesize  # imports cdktf and the bindings once per session
+
+            out = self.base / f"{len(self._done):02d}-{path.stem}"
+            synthesize(str(path), out)
+            self._done[path] = out
+        return self._done[path]
+
+    def __call__(self, fleet: str | Path) -> Stacks:
+        stacks_dir = self.outdir(fleet) / "stacks"
+        return {
+            d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted(stacks_dir.iterdir())
+        }
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return Synth(tmp_path_factory.mktemp("synth"))
+
+
+@pytest.fixture(scope="session")
+def steady(synth: Synth) -> Stacks:
+    return synth("examples/steady.yaml")
+
+
+@pytest.fixture(scope="session")
+def hub_swap(synth: Synth) -> Stacks:
+    return synth("examples/hub-swap.yaml")
+
+
+@pytest.fixture(scope="session")
+def target_swap(synth: Synth) -> Stacks:
+    return synth("examples/target-swap.yaml")
+
+
+@pytest.fixture(scope="session")
+def derived_fleet(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Write a fleet file derived from an example by a function of its parsed YAML."""
+    import yaml
+
+    base = tmp_path_factory.mktemp("fleets")
+
+    def make(example: str, name: str, edit: Callable[[dict[str, Any]], None]) -> Path:
+        data = yaml.safe_load((ROOT / example).read_text())
+        edit(data)
+        path = base / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    return make
+
+
+def resources(stack: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return stack.get("resource", {}).get(kind, {})
+
+
+def only(stack: dict[str, Any], kind: str) -> dict[str, Any]:
+    found = resources(stack, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    return next(iter(found.values()))
+
+
+def which(tool: str) -> str | None:
+    return shutil.which(tool)

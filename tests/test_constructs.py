@@ -1,0 +1,265 @@
+"""Each construct's promises, asserted on the synthesized JSON of the example fleets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import only, resources
+from constructs.eks_cluster import LOG_TYPES
+
+GENERATION_STACKS = ("argocd-blue", "target-blue")
+
+
+def _policy(document: str) -> dict:
+    return json.loads(document)
+
+
+# --- EksCluster: one construct for both kinds of cluster ------------------------------------
+
+
+@pytest.mark.parametrize("stack_id", GENERATION_STACKS)
+def test_every_cluster_encrypts_secrets_with_its_own_rotated_kms_key(steady, stack_id):
+    stack = steady[stack_id]
+    cluster = only(stack, "aws_eks_cluster")
+    key_id, key = next(iter(resources(stack, "aws_kms_key").items()))
+    assert cluster["encryption_config"]["resources"] == ["secrets"]
+    assert cluster["encryption_config"]["provider"]["key_arn"] == f"${{aws_kms_key.{key_id}.arn}}"
+    assert key["enable_key_rotation"] is True
+
+
+@pytest.mark.parametrize("stack_id", GENERATION_STACKS)
+def test_every_cluster_logs_all_five_control_plane_log_types_to_an_encrypted_group(steady, stack_id):
+    stack = steady[stack_id]
+    cluster = only(stack, "aws_eks_cluster")
+    logs = only(stack, "aws_cloudwatch_log_group")
+    assert sorted(cluster["enabled_cluster_log_types"]) == sorted(LOG_TYPES)
+    assert len(LOG_TYPES) == 5
+    assert logs["name"] == f"/aws/eks/{cluster['name']}/cluster"
+    assert logs["kms_key_id"].startswith("${aws_kms_key.")
+
+
+@pytest.mark.parametrize("stack_id", GENERATION_STACKS)
+def test_every_cluster_has_private_endpoint_on_public_off_and_access_entries_only(steady, stack_id):
+    cluster = only(steady[stack_id], "aws_eks_cluster")
+    vpc = cluster["vpc_config"]
+    assert vpc["endpoint_private_access"] is True
+    assert vpc["endpoint_public_access"] is False
+    assert "public_access_cidrs" not in vpc
+    assert cluster["access_config"]["authentication_mode"] == "API"
+
+
+def test_public_endpoint_is_narrowed_to_listed_cidrs(synth, derived_fleet):
+    path = derived_fleet(
+        "examples/steady.yaml",
+        "public-endpoint",
+        lambda d: d["targets"]["blue"].update(public_access_cidrs=["203.0.113.0/24"]),
+    )
+    cluster = only(synth(path)["target-blue"], "aws_eks_cluster")
+    assert cluster["vpc_config"]["endpoint_public_access"] is True
+    assert cluster["vpc_config"]["public_access_cidrs"] == ["203.0.113.0/24"]
+    assert cluster["vpc_config"]["endpoint_private_access"] is True
+
+
+@pytest.mark.parametrize("stack_id", GENERATION_STACKS)
+def test_nodes_enforce_imdsv2_with_hop_limit_one_and_encrypted_disks(steady, stack_id):
+    template = only(steady[stack_id], "aws_launch_template")
+    metadata = template["metadata_options"]
+    assert metadata["http_tokens"] == "required"
+    assert metadata["http_put_response_hop_limit"] == 1
+    assert template["block_device_mappings"][0]["ebs"]["encrypted"] == "true"
+    group = only(steady[stack_id], "aws_eks_node_group")
+    assert group["launch_template"]["id"].startswith("${aws_launch_template.")
+
+
+def test_hub_nodes_carry_the_cluster_sg_and_the_argocd_client_sg(steady):
+    template = only(steady["argocd-blue"], "aws_launch_template")
+    groups = template["vpc_security_group_ids"]
+    assert groups[0].endswith(".vpc_config[0].cluster_security_group_id}")
+    assert groups[1] == "${data.aws_security_group.argocd-client-sg.id}"
+    client = steady["argocd-blue"]["data"]["aws_security_group"]["argocd-client-sg"]
+    assert client["name"] == "acme-argocd-client"
+
+
+@pytest.mark.parametrize("stack_id", GENERATION_STACKS)
+def test_every_cluster_runs_the_pod_identity_agent(steady, stack_id):
+    addon = only(steady[stack_id], "aws_eks_addon")
+    assert addon["addon_name"] == "eks-pod-identity-agent"
+
+
+# --- SharedArgoRole ---------------------------------------------------------------------------
+
+
+def test_shared_argo_role_trusts_only_pod_identity_narrowed_by_session_tags(steady):
+    role = only(steady["shared"], "aws_iam_role")
+    trust = _policy(role["assume_role_policy"])
+    [statement] = trust["Statement"]
+    assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+    equals = statement["Condition"]["StringEquals"]
+    assert equals["aws:RequestTag/kubernetes-namespace"] == "argocd"
+    assert sorted(equals["aws:RequestTag/kubernetes-service-account"]) == [
+        "argocd-application-controller",
+        "argocd-applicationset-controller",
+        "argocd-server",
+    ]
+    assert equals["aws:SourceAccount"].startswith("${data.aws_caller_identity.")
+    assert statement["Condition"]["StringLike"] == {"aws:RequestTag/eks-cluster-name": "acme-argocd-*"}
+    assert role["name"] == "acme-argocd"
+
+
+def test_shared_argo_role_has_no_permission_policy(steady):
+    shared = steady["shared"]
+    for kind in ("aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy"):
+        assert not resources(shared, kind), f"SharedArgoRole needs no {kind}"
+
+
+def test_grant_cluster_access_adds_access_entry_and_cluster_admin_on_the_target(steady):
+    target = steady["target-blue"]
+    entry = only(target, "aws_eks_access_entry")
+    association = only(target, "aws_eks_access_policy_association")
+    assert entry["principal_arn"] == association["principal_arn"] == _shared_role_arn(target)
+    assert entry["type"] == "STANDARD"
+    assert association["policy_arn"].endswith(":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
+    assert association["access_scope"] == {"type": "cluster"}
+
+
+def test_hub_associates_argocds_service_accounts_with_the_shared_role(steady):
+    associations = resources(steady["argocd-blue"], "aws_eks_pod_identity_association").values()
+    assert sorted((a["namespace"], a["service_account"]) for a in associations) == [
+        ("argocd", "argocd-application-controller"),
+        ("argocd", "argocd-applicationset-controller"),
+        ("argocd", "argocd-server"),
+    ]
+    assert {a["role_arn"] for a in associations} == {_shared_role_arn(steady["argocd-blue"])}
+
+
+def _shared_role_arn(stack) -> str:
+    """The stack finds SharedArgoRole by its name, through a data source."""
+    [(key, role)] = stack["data"]["aws_iam_role"].items()
+    assert role["name"] == "acme-argocd"
+    return f"${{data.aws_iam_role.{key}.arn}}"
+
+
+# --- PrivateEndpointAccess ------------------------------------------------------------------
+
+
+def test_target_api_is_open_to_the_argocd_client_sg_on_443_only(steady):
+    target = steady["target-blue"]
+    rules = resources(target, "aws_vpc_security_group_ingress_rule")
+    from_argocd = [r for r in rules.values() if r["referenced_security_group_id"] == "${data.aws_security_group.argocd-client-sg.id}"]
+    assert len(from_argocd) == 1
+    [rule] = from_argocd
+    assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
+    sg_id = rule["security_group_id"]
+    cluster = only(target, "aws_eks_cluster")
+    assert sg_id in cluster["vpc_config"]["security_group_ids"], "the rule must be on the control plane's additional SG"
+    assert not resources(target, "aws_security_group_rule")
+
+
+# --- TargetCluster ----------------------------------------------------------------------------
+
+
+def test_load_balancer_controller_can_only_register_pods_in_its_own_target_group(steady):
+    target = steady["target-blue"]
+    policy = _policy(only(target, "aws_iam_role_policy")["policy"])
+    writes = [s for s in policy["Statement"] if s["Resource"] != "*"]
+    reads = [s for s in policy["Statement"] if s["Resource"] == "*"]
+    assert writes == [
+        {
+            "Sid": "RegisterPods",
+            "Effect": "Allow",
+            "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+            "Resource": "${data.aws_lb_target_group.target-group.arn}",
+        }
+    ]
+    assert all(a.split(":")[1].startswith("Describe") for s in reads for a in s["Action"])
+    assert target["data"]["aws_lb_target_group"]["target-group"]["name"] == "acme-blue"
+
+
+def test_load_balancer_controller_role_trusts_only_its_own_cluster_and_service_account(steady):
+    roles = resources(steady["target-blue"], "aws_iam_role")
+    [lbc] = [r for r in roles.values() if r["name"].endswith("-lbc")]
+    [statement] = _policy(lbc["assume_role_policy"])["Statement"]
+    assert statement["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] == ["aws-load-balancer-controller"]
+    assert statement["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-namespace"] == "kube-system"
+    assert statement["Condition"]["StringLike"] == {"aws:RequestTag/eks-cluster-name": "acme-target-blue"}
+
+
+def test_target_binds_the_served_app_to_its_target_group_through_a_shipped_chart(steady):
+    target = steady["target-blue"]
+    releases = resources(target, "helm_release")
+    [binding] = [r for r in releases.values() if r["name"] == "podinfo-tgb"]
+    assert binding["chart"].startswith("assets/")
+    values = json.loads(binding["values"][0])
+    assert values == {
+        "name": "podinfo",
+        "serviceName": "podinfo",
+        "servicePort": 9898,
+        "targetGroupARN": "${data.aws_lb_target_group.target-group.arn}",
+    }
+    namespace = only(target, "kubernetes_namespace_v1")
+    assert namespace["metadata"]["name"] == binding["namespace"] == "podinfo"
+    [lbc] = [r for r in releases.values() if r["chart"] == "aws-load-balancer-controller"]
+    assert any(d.startswith("helm_release.") for d in binding["depends_on"])
+    assert json.loads(lbc["values"][0])["enableServiceMutatorWebhook"] is False
+
+
+def test_alb_reaches_the_app_pods_on_the_app_port_only(steady):
+    rules = resources(steady["target-blue"], "aws_vpc_security_group_ingress_rule").values()
+    [from_alb] = [r for r in rules if r["referenced_security_group_id"] == "${data.aws_security_group.alb-sg.id}"]
+    assert (from_alb["from_port"], from_alb["to_port"]) == (9898, 9898)
+    assert from_alb["security_group_id"].endswith(".vpc_config[0].cluster_security_group_id}")
+
+
+# --- ArgoCdCluster ------------------------------------------------------------------------------
+
+
+def _secrets(stack):
+    return {s["metadata"]["labels"]["ephemeral-eks.io/generation"]: s for s in resources(stack, "kubernetes_secret_v1").values()}
+
+
+def test_hub_registers_each_target_with_an_argocd_cluster_secret(target_swap):
+    secrets = _secrets(target_swap["argocd-blue"])
+    assert sorted(secrets) == ["blue", "green"]
+    green = secrets["green"]
+    assert green["metadata"]["labels"]["argocd.argoproj.io/secret-type"] == "cluster"
+    assert green["metadata"]["labels"]["ephemeral-eks.io/fleet"] == "acme"
+    assert green["metadata"]["namespace"] == "argocd"
+    assert green["data"]["server"] == "${data.aws_eks_cluster.target-green.endpoint}"
+    assert json.loads(green["data"]["config"]) == {
+        "awsAuthConfig": {"clusterName": "acme-target-green"},
+        "tlsClientConfig": {"insecure": False, "caData": "${data.aws_eks_cluster.target-green.certificate_authority[0].data}"},
+    }
+    assert target_swap["argocd-blue"]["data"]["aws_eks_cluster"]["target-green"]["name"] == "acme-target-green"
+
+
+def test_skip_reconcile_is_on_every_standby_secret_and_on_no_active_one(hub_swap):
+    standby = _secrets(hub_swap["argocd-green"])
+    active = _secrets(hub_swap["argocd-blue"])
+    assert standby and active
+    assert all(s["metadata"]["annotations"].get("argocd.argoproj.io/skip-reconcile") == "true" for s in standby.values())
+    assert all("argocd.argoproj.io/skip-reconcile" not in s["metadata"]["annotations"] for s in active.values())
+
+
+def test_hub_installs_argocd_and_ships_applicationsets_in_a_helm_release(steady):
+    releases = {r["chart"]: r for r in resources(steady["argocd-blue"], "helm_release").values()}
+    assert releases["argo-cd"]["repository"] == "https://argoproj.github.io/argo-helm"
+    assert releases["argo-cd"]["version"] == "8.1.3"
+    apps = json.loads(releases["argocd-apps"]["values"][0])["applicationsets"]
+    podinfo = apps["podinfo"]
+    assert podinfo["generators"][0]["clusters"]["selector"]["matchLabels"]["ephemeral-eks.io/fleet"] == "acme"
+    assert podinfo["syncPolicy"] == {"preserveResourcesOnDeletion": True}
+    assert podinfo["template"]["spec"]["destination"] == {"server": "{{ .server }}", "namespace": "podinfo"}
+    assert "skip-reconcile" in json.dumps(podinfo["template"]["metadata"]["annotations"])
+
+
+def test_kubernetes_providers_of_a_stack_are_configured_from_its_own_cluster(steady):
+    for stack_id in GENERATION_STACKS:
+        stack = steady[stack_id]
+        [cluster_id] = resources(stack, "aws_eks_cluster")
+        helm = stack["provider"]["helm"][0]["kubernetes"]
+        kube = stack["provider"]["kubernetes"][0]
+        for config in (helm, kube):
+            assert config["host"] == f"${{aws_eks_cluster.{cluster_id}.endpoint}}"

@@ -1,0 +1,166 @@
+"""Bad fleet files end in one clear message naming the field, a non-zero exit, no traceback,
+and nothing written - through `python -m fleet validate`, `make synth` and `cdktf synth`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES, ROOT
+from fleet.load import FleetError, load_fleet
+
+STEADY = (EXAMPLES / "steady.yaml").read_text()
+
+
+def edited(edit) -> str:
+    data = yaml.safe_load(STEADY)
+    edit(data)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+BAD_FLEETS: dict[str, tuple[str, str]] = {
+    "duplicate generation name": (
+        STEADY.replace("hubs:\n  blue:\n", "hubs:\n  blue:\n    kubernetes_version: \"1.33\"\n    phase: standby\n  blue:\n", 1),
+        "key 'blue' appears twice",
+    ),
+    "two active hubs": (
+        edited(lambda d: d["hubs"].update(green={"kubernetes_version": "1.33", "phase": "active"})),
+        "hubs: exactly one hub must have phase: active, found 2 (blue, green)",
+    ),
+    "weights not summing to 100": (
+        edited(lambda d: d["targets"]["blue"].update(weight=90)),
+        "targets: weights must sum to 100, they sum to 90",
+    ),
+    "unknown kubernetes version": (
+        edited(lambda d: d["targets"]["blue"].update(kubernetes_version="1.99")),
+        "targets.blue.kubernetes_version: '1.99' is not an EKS version; use one of",
+    ),
+    "unquoted kubernetes version": (
+        STEADY.replace('kubernetes_version: "1.33"', "kubernetes_version: 1.30", 1),
+        "hubs.blue.kubernetes_version: must be a string; quote it (got float 1.3)",
+    ),
+    "unknown key": (
+        edited(lambda d: d["targets"]["blue"].update(wieght=100)),
+        "targets.blue.wieght: unknown key",
+    ),
+    "overlapping cidrs": (
+        edited(lambda d: d["traffic"].update(allowed_cidrs=["10.0.0.0/8", "10.1.0.0/16"])),
+        "traffic.allowed_cidrs: allowed_cidrs 10.0.0.0/8 and 10.1.0.0/16 overlap",
+    ),
+    "service range inside the vpc": (
+        edited(lambda d: d.update(service_cidr="10.40.128.0/20")),
+        "service_cidr: 10.40.128.0/20 overlaps network.cidr 10.40.0.0/16",
+    ),
+    "invalid cidr": (
+        edited(lambda d: d["network"].update(cidr="10.40.0.1/16")),
+        "network.cidr: '10.40.0.1/16' is not an IPv4 CIDR",
+    ),
+    "malformed yaml": ("name: [acme\nregion: eu-west-1\n", "not valid YAML"),
+    "yaml alias": (STEADY.replace("weight: 100", "weight: &w 100"), "anchors (&name) are not allowed"),
+    "generation name that is not dns-safe": (
+        edited(lambda d: d["targets"].update({"../x": d["targets"].pop("blue")})),
+        "is not a generation name",
+    ),
+    "a list instead of a mapping": ("- name: acme\n", "the file must be a mapping"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FLEETS))
+def test_bad_fleet_gets_one_clear_message_naming_the_field(case, tmp_path):
+    text, expected = BAD_FLEETS[case]
+    path = tmp_path / "fleet.yaml"
+    path.write_text(text)
+    with pytest.raises(FleetError) as caught:
+        load_fleet(path)
+    message = str(caught.value)
+    assert expected in message
+    assert all(line.startswith(f"{path}: ") for line in message.splitlines())
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(FleetError, match="no such fleet file"):
+        load_fleet(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")) + ["../fleet.yaml"])
+def test_every_shipped_fleet_file_is_valid(example):
+    load_fleet(EXAMPLES / example)
+
+
+def _run(args: list[str], env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
+
+
+@pytest.mark.parametrize("case", ["two active hubs", "unknown key", "malformed yaml"])
+def test_validate_command_prints_the_message_and_exits_2(case, tmp_path):
+    path = tmp_path / "fleet.yaml"
+    path.write_text(BAD_FLEETS[case][0])
+    done = _run([sys.executable, "-m", "fleet", "validate", str(path)])
+    assert done.returncode == 2
+    assert BAD_FLEETS[case][1] in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_validate_command_summarizes_a_good_fleet_without_importing_cdktf():
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['fleet', 'validate', 'examples/target-swap.yaml']\n"
+        "try:\n    runpy.run_module('fleet', run_name='__main__')\n"
+        "except SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'cdktf_cdktf_provider_aws', 'constructs'))\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = _run([sys.executable, "-c", code])
+    assert done.returncode == 0, done.stderr
+    assert "stacks:  shared argocd-blue target-blue target-green" in done.stdout
+    assert "green (1.33, weight 0)" in done.stdout
+    assert "HEAVY []" in done.stdout
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", ["duplicate generation name", "weights not summing to 100", "malformed yaml"])
+def test_make_synth_refuses_a_bad_fleet_and_leaves_the_output_untouched(case, tmp_path):
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(BAD_FLEETS[case][0])
+    out = tmp_path / "out"
+    (out / "stacks" / "shared").mkdir(parents=True)
+    (out / "stacks" / "shared" / "cdk.tf.json").write_text('{"previous": "synth"}')
+    before = _tree(out)
+    done = _run(["make", "--no-print-directory", "synth"], env={"FLEET": str(fleet), "CDKTF_OUTDIR": str(out)})
+    assert done.returncode != 0
+    assert BAD_FLEETS[case][1] in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert _tree(out) == before
+    assert not list(tmp_path.glob(".out.*")), "a staging directory was left behind"
+
+
+def test_make_synth_names_a_missing_fleet_file(tmp_path):
+    done = _run(["make", "--no-print-directory", "synth"], env={"FLEET": str(tmp_path / "nope.yaml"), "CDKTF_OUTDIR": str(tmp_path / "out")})
+    assert done.returncode != 0
+    assert "nope.yaml: no such fleet file" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not (ROOT / "node_modules" / ".bin" / "cdktf").exists(), reason="the cdktf CLI is not installed (make deps)")
+def test_cdktf_synth_shows_the_message_not_a_traceback(tmp_path):
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(BAD_FLEETS["two active hubs"][0])
+    done = _run(
+        [str(ROOT / "node_modules" / ".bin" / "cdktf"), "synth", "--output", str(tmp_path / "out")],
+        env={"FLEET": str(fleet), "PIPENV_VENV_IN_PROJECT": "1", "CHECKPOINT_DISABLE": "1"},
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "exactly one hub must have phase: active" in output
+    assert "Traceback" not in output
