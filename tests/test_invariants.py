@@ -1,0 +1,121 @@
+"""The generation invariants of DESIGN.md, proven on the example fleets."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import resources
+
+REFERENCE = re.compile(r"\$\{([^}]*)\}")
+
+
+def _addresses(stack: dict) -> set[str]:
+    """Everything a reference inside this stack may point at."""
+    found = set()
+    for kind, items in stack.get("resource", {}).items():
+        found |= {f"{kind}.{name}" for name in items}
+    for kind, items in stack.get("data", {}).items():
+        found |= {f"data.{kind}.{name}" for name in items}
+    return found
+
+
+def _references(stack: dict) -> set[str]:
+    text = json.dumps({k: v for k, v in stack.items() if k != "//"})
+    refs = set()
+    for expression in REFERENCE.findall(text):
+        for match in re.finditer(r"\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z0-9_-]+)", expression):
+            refs.add(match.group(1))
+    return refs
+
+
+@pytest.mark.parametrize("example", ["steady", "target_swap", "hub_swap"])
+def test_no_generation_stack_reads_remote_state_or_references_another_stack(request, example):
+    stacks = request.getfixturevalue(example)
+    for stack_id, stack in stacks.items():
+        if stack_id == "shared":
+            continue
+        assert "terraform_remote_state" not in json.dumps(stack), stack_id
+        assert not stack.get("variable"), f"{stack_id} takes variables (a cross-stack reference)"
+        dangling = {r for r in _references(stack) if not r.startswith(("var.", "local.", "each.", "count.", "self."))} - _addresses(stack)
+        assert not dangling, f"{stack_id} references what it does not hold: {sorted(dangling)}"
+
+
+def test_reference_check_catches_a_reference_into_another_stack(steady):
+    """The check above can fail: a reference to a resource the stack does not hold is caught."""
+    stack = json.loads(json.dumps(steady["target-blue"]))
+    stack["resource"]["aws_eks_cluster"] = {
+        k: {**v, "role_arn": "${aws_iam_role.argocd-role_role_ABC.arn}"} for k, v in stack["resource"]["aws_eks_cluster"].items()
+    }
+    assert "aws_iam_role.argocd-role_role_ABC" in _references(stack) - _addresses(stack)
+
+
+def test_stack_ids_are_shared_argocd_gen_and_target_gen(steady, target_swap, hub_swap):
+    assert sorted(steady) == ["argocd-blue", "shared", "target-blue"]
+    assert sorted(target_swap) == ["argocd-blue", "shared", "target-blue", "target-green"]
+    assert sorted(hub_swap) == ["argocd-blue", "argocd-green", "shared", "target-blue"]
+
+
+def _without(stack: dict, kind: str, names: set[str], data: bool = False) -> dict:
+    copy = json.loads(json.dumps(stack))
+    block = copy["data" if data else "resource"][kind]
+    for name in names:
+        del block[name]
+    return copy
+
+
+def test_adding_a_target_generation_leaves_target_blue_byte_identical(steady, target_swap):
+    assert json.dumps(target_swap["target-blue"], sort_keys=True) == json.dumps(steady["target-blue"], sort_keys=True)
+
+
+def test_adding_a_target_generation_changes_a_hub_only_by_its_registration(steady, target_swap):
+    before, after = steady["argocd-blue"], target_swap["argocd-blue"]
+    added_secrets = set(resources(after, "kubernetes_secret_v1")) - set(resources(before, "kubernetes_secret_v1"))
+    added_lookups = set(after["data"]["aws_eks_cluster"]) - set(before["data"]["aws_eks_cluster"])
+    assert len(added_secrets) == 1 and added_lookups == {"target-green"}
+    trimmed = _without(_without(after, "kubernetes_secret_v1", added_secrets), "aws_eks_cluster", added_lookups, data=True)
+    assert trimmed == before
+
+
+def test_adding_a_target_generation_adds_exactly_one_target_group_to_shared(steady, target_swap):
+    before, after = resources(steady["shared"], "aws_lb_target_group"), resources(target_swap["shared"], "aws_lb_target_group")
+    added = set(after) - set(before)
+    assert len(added) == 1
+    assert after[next(iter(added))]["name"] == "acme-green"
+    assert {k: after[k] for k in before} == before
+
+
+def test_adding_a_hub_generation_leaves_every_other_stack_byte_identical(steady, hub_swap):
+    for stack_id in ("argocd-blue", "target-blue", "shared"):
+        assert json.dumps(hub_swap[stack_id], sort_keys=True) == json.dumps(steady[stack_id], sort_keys=True), stack_id
+
+
+def test_moving_weights_changes_shared_only(synth, target_swap, derived_fleet):
+    def move(data):
+        data["targets"]["blue"]["weight"] = 50
+        data["targets"]["green"]["weight"] = 50
+
+    moved = synth(derived_fleet("examples/target-swap.yaml", "weights-50-50", move))
+    for stack_id in ("argocd-blue", "target-blue", "target-green"):
+        assert moved[stack_id] == target_swap[stack_id], stack_id
+    assert moved["shared"] != target_swap["shared"]
+    [listener] = [l for l in resources(moved["shared"], "aws_lb_listener").values() if l["port"] == 443]
+    weights = sorted(t["weight"] for t in listener["default_action"][0]["forward"]["target_group"])
+    assert weights == [50, 50]
+
+
+def test_exactly_one_hub_reconciles_and_the_standby_one_is_paused(hub_swap):
+    def paused(stack):
+        secrets = resources(stack, "kubernetes_secret_v1").values()
+        return {s["metadata"]["annotations"].get("argocd.argoproj.io/skip-reconcile") for s in secrets}
+
+    assert paused(hub_swap["argocd-blue"]) == {None}
+    assert paused(hub_swap["argocd-green"]) == {"true"}
+
+
+def test_load_balancers_and_target_groups_belong_to_shared_only(target_swap):
+    for stack_id, stack in target_swap.items():
+        owned = {k for k in stack.get("resource", {}) if k.startswith(("aws_lb", "aws_alb"))}
+        assert (stack_id == "shared") == bool(owned), f"{stack_id} owns {owned}"
