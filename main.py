@@ -38,9 +38,17 @@ def synthesize(fleet_path: str, outdir: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+KEPT = (".terraform", ".terraform.lock.hcl")
+"""What terraform left in a stack's directory (providers, lock file) survives a re-synth."""
+
+
 def _swap_in(staging: Path, outdir: Path) -> None:
     old = None
     if outdir.exists():
+        for kept in sorted((outdir / "stacks").glob(f"*/{KEPT[0]}*")):
+            stack_dir = staging / "stacks" / kept.parent.name
+            if kept.name in KEPT and stack_dir.is_dir():
+                kept.rename(stack_dir / kept.name)
         old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=outdir.parent))
         old.rmdir()
         outdir.rename(old)

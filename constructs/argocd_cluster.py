@@ -93,7 +93,6 @@ def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict
         "metadata": {"name": app.name, "namespace": namespace},
         "spec": {
             "goTemplate": True,
-            "goTemplateOptions": ["missingkey=error"],
             "generators": [
                 {
                     "clusters": {

@@ -43,11 +43,15 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str) -> None:
             key=f"{state.key_prefix}/{stack_id}.tfstate",
             region=state.region,
             encrypt=True,
-            use_lockfile=state.dynamodb_table is None,
             dynamodb_table=state.dynamodb_table,
         )
+        if state.dynamodb_table is None:
+            # S3's own lock file (terraform >= 1.10); cdktf 0.21's S3Backend has no field for it.
+            stack.add_override("terraform.backend.s3.use_lockfile", True)
     else:
-        LocalBackend(stack, path=f"terraform.{stack_id}.tfstate")
+        # Relative to cdktf.out/stacks/<stack>/, where cdktf runs terraform: the state file sits
+        # in the project root, outside cdktf.out/, so a re-synth never touches it.
+        LocalBackend(stack, path=f"../../../terraform.{stack_id}.tfstate")
 
 
 @dataclass(frozen=True)

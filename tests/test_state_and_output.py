@@ -1,0 +1,58 @@
+"""State backends and the output directory: local state outside cdktf.out/, S3 with locking,
+and a re-synth that keeps what terraform left in each stack directory."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ROOT
+
+
+def test_local_state_lives_in_the_project_root_outside_the_synth_output(steady):
+    for stack_id, stack in steady.items():
+        path = stack["terraform"]["backend"]["local"]["path"]
+        # terraform runs in cdktf.out/stacks/<stack>/, three levels below the project root
+        assert path == f"../../../terraform.{stack_id}.tfstate"
+
+
+def test_s3_state_is_one_encrypted_locked_object_per_stack(synth, derived_fleet):
+    def s3(data):
+        data["state"] = {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1", "key_prefix": "fleets/acme"}
+
+    stacks = synth(derived_fleet("examples/steady.yaml", "s3-state", s3))
+    for stack_id, stack in stacks.items():
+        backend = stack["terraform"]["backend"]["s3"]
+        assert backend["bucket"] == "acme-tfstate"
+        assert backend["key"] == f"fleets/acme/{stack_id}.tfstate"
+        assert backend["encrypt"] is True
+        assert backend["use_lockfile"] is True
+        assert "dynamodb_table" not in backend
+
+
+def test_s3_state_can_lock_with_a_dynamodb_table_instead(synth, derived_fleet):
+    def s3(data):
+        data["state"] = {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1", "dynamodb_table": "tf-locks"}
+
+    backend = synth(derived_fleet("examples/steady.yaml", "s3-dynamodb", s3))["shared"]["terraform"]["backend"]["s3"]
+    assert backend["dynamodb_table"] == "tf-locks"
+    assert "use_lockfile" not in backend
+    assert backend["key"] == "ephemeral-eks/shared.tfstate"
+
+
+def test_resynth_keeps_terraforms_working_files_and_drops_removed_stacks(tmp_path):
+    from main import synthesize
+
+    out = tmp_path / "cdktf.out"
+    synthesize(str(ROOT / "examples" / "target-swap.yaml"), out)
+    providers = out / "stacks" / "target-blue" / ".terraform"
+    providers.mkdir()
+    (providers / "marker").write_text("provider cache")
+    (out / "stacks" / "target-blue" / ".terraform.lock.hcl").write_text("# lock")
+
+    synthesize(str(ROOT / "examples" / "steady.yaml"), out)
+    assert (providers / "marker").read_text() == "provider cache"
+    assert (out / "stacks" / "target-blue" / ".terraform.lock.hcl").exists()
+    assert sorted(p.name for p in (out / "stacks").iterdir()) == ["argocd-blue", "shared", "target-blue"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest["stacks"]) == ["argocd-blue", "shared", "target-blue"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cdktf.out")], "staging left behind"
