@@ -35,6 +35,7 @@ validate: .venv/.synced
 
 ## Every test: fleet model, constructs, invariants, terraform validate, checkov.
 test: deps
+	pipenv run ruff check .
 	pipenv run pytest
 
 lint: .venv/.synced

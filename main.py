@@ -22,9 +22,9 @@ DEFAULT_OUTDIR = "cdktf.out"
 def synthesize(fleet_path: str, outdir: Path) -> None:
     fleet = load_fleet(fleet_path)  # validated before jsii starts
 
-    from cdktf import App  # noqa: PLC0415 - the bindings load only for a valid fleet
+    from cdktf import App  # the bindings load only for a valid fleet
 
-    from stacks.app import build  # noqa: PLC0415
+    from stacks.app import build
 
     outdir = outdir.resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)

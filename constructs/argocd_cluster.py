@@ -9,6 +9,7 @@ from typing import Any
 from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation
 from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1, SecretV1Metadata
+
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
 from constructs.shared_argo_role import ARGOCD_SERVICE_ACCOUNTS
@@ -115,9 +116,7 @@ def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict
                         LABEL_GENERATION: f'{{{{ index .metadata.labels "{LABEL_GENERATION}" }}}}',
                     },
                     "annotations": {
-                        SKIP_RECONCILE: (
-                            f'{{{{ index .metadata.annotations "{SKIP_RECONCILE}" | default "false" }}}}'
-                        )
+                        SKIP_RECONCILE: (f'{{{{ index .metadata.annotations "{SKIP_RECONCILE}" | default "false" }}}}')
                     },
                 },
                 "spec": {
@@ -189,9 +188,7 @@ class ArgoCdCluster(Construct):
             depends_on=[*self.pod_identity, self.eks.node_group],
         )
 
-        self.cluster_secrets = [
-            self._cluster_secret(props, registration) for registration in props.registrations
-        ]
+        self.cluster_secrets = [self._cluster_secret(props, registration) for registration in props.registrations]
 
         self.application_sets = [application_set(app, props.fleet, props.namespace) for app in props.apps]
         self.apps = Release(

@@ -37,6 +37,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateMetadataOptions,
     LaunchTemplateTagSpecifications,
 )
+
 from constructs import Construct
 
 LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -55,9 +56,7 @@ def _trust(service: str) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-            ],
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
         }
     )
 
@@ -162,15 +161,11 @@ class EksCluster(Construct):
                 provider=EksClusterEncryptionConfigProvider(key_arn=self.key.arn),
             ),
             enabled_cluster_log_types=list(LOG_TYPES),
-            kubernetes_network_config=EksClusterKubernetesNetworkConfig(
-                service_ipv4_cidr=props.service_cidr
-            ),
+            kubernetes_network_config=EksClusterKubernetesNetworkConfig(service_ipv4_cidr=props.service_cidr),
             depends_on=[logs],
         )
 
-        node_role = IamRole(
-            self, "node-role", name=f"{name}-node", assume_role_policy=_trust("ec2.amazonaws.com")
-        )
+        node_role = IamRole(self, "node-role", name=f"{name}-node", assume_role_policy=_trust("ec2.amazonaws.com"))
         attachments = [
             IamRolePolicyAttachment(
                 self,

@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
+
 from constructs import Construct
 
 
@@ -67,7 +68,9 @@ class FleetNetwork(Construct):
             )
         igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": props.name})
         public_rt = RouteTable(self, "public-rt", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-public"})
-        Route(self, "public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
+        Route(
+            self, "public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id
+        )
 
         private_cidrs, public_cidrs = subnet_cidrs(props.cidr, len(props.zones))
         self.private_subnet_ids: list[str] = []
@@ -104,8 +107,16 @@ class FleetNetwork(Construct):
                 tags={"Name": f"{props.name}-nat-{i}"},
                 depends_on=[igw],
             )
-            private_rt = RouteTable(self, f"private-{i}-rt", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private-{i}"})
-            Route(self, f"private-{i}-default", route_table_id=private_rt.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
+            private_rt = RouteTable(
+                self, f"private-{i}-rt", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private-{i}"}
+            )
+            Route(
+                self,
+                f"private-{i}-default",
+                route_table_id=private_rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+            )
             RouteTableAssociation(self, f"private-{i}-rta", subnet_id=private.id, route_table_id=private_rt.id)
             self.private_subnet_ids.append(private.id)
             self.public_subnet_ids.append(public.id)

@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+
 from constructs import Construct
 from constructs.checkov import skip_check
 
@@ -93,7 +94,9 @@ class FleetTraffic(Construct):
             load_balancer_type="application",
             internal=False,
             security_groups=[self.security_group.id],
-            subnets=list(props.public_subnet_ids) if not isinstance(props.public_subnet_ids, str) else props.public_subnet_ids,  # type: ignore[arg-type]
+            subnets=list(props.public_subnet_ids)
+            if not isinstance(props.public_subnet_ids, str)
+            else props.public_subnet_ids,  # type: ignore[arg-type]
             drop_invalid_header_fields=True,
             enable_deletion_protection=True,
             access_logs=LbAccessLogs(bucket=props.access_logs_bucket, prefix=props.alb_name, enabled=True),

@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.eks_access_policy_association import (
     EksAccessPolicyAssociationAccessScope,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+
 from constructs import Construct
 from constructs.eks_cluster import EksCluster
 from constructs.pod_identity import pod_identity_trust_policy

@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
+
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
 from constructs.pod_identity import pod_identity_trust_policy
@@ -207,9 +208,7 @@ class TargetCluster(Construct):
             metadata=NamespaceV1Metadata(name=app.namespace, labels={"ephemeral-eks.io/app": app.name}),
             depends_on=[self.eks.node_group, self.argocd_access.policy],
         )
-        chart = TerraformAsset(
-            self, "tgb-chart", path=str(TARGET_GROUP_BINDING_CHART), type=AssetType.DIRECTORY
-        )
+        chart = TerraformAsset(self, "tgb-chart", path=str(TARGET_GROUP_BINDING_CHART), type=AssetType.DIRECTORY)
         self.target_group_binding = Release(
             self,
             "tgb",

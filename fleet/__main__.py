@@ -18,12 +18,8 @@ def summary(fleet: Fleet) -> str:
     stacks += [names.stack_id("argocd", n) for n in fleet.hubs]
     stacks += [names.stack_id("target", n) for n in fleet.targets]
     hubs = ", ".join(f"{n} ({h.phase}, {h.kubernetes_version})" for n, h in fleet.hubs.items())
-    targets = ", ".join(
-        f"{n} ({t.kubernetes_version}, weight {t.weight})" for n, t in fleet.targets.items()
-    )
-    network = (
-        f"reuse {fleet.network.vpc_id}" if fleet.network.vpc_id else f"create {fleet.network.cidr}"
-    )
+    targets = ", ".join(f"{n} ({t.kubernetes_version}, weight {t.weight})" for n, t in fleet.targets.items())
+    network = f"reuse {fleet.network.vpc_id}" if fleet.network.vpc_id else f"create {fleet.network.cidr}"
     return "\n".join(
         [
             f"fleet {fleet.name} in {fleet.region}, network: {network}, state: {fleet.state.backend}",

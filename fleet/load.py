@@ -66,10 +66,11 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_StrictLoader.add_constructor(
-    "tag:yaml.org,2002:map",
-    lambda loader, node: loader.construct_mapping(node, deep=True),
-)
+def _construct_map(loader: _StrictLoader, node: Any) -> dict[Any, Any]:
+    return loader.construct_mapping(node, deep=True)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
 def parse_yaml(text: str, source: str) -> Any:
@@ -103,7 +104,7 @@ _HINTS = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: Any) -> str:
     path = _path(tuple(error["loc"]))
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -132,7 +133,9 @@ def _short(value: Any) -> str:
 
 def validate(data: Any, source: str) -> Fleet:
     if not isinstance(data, dict):
-        raise FleetError(source, [f"the file must be a mapping of fleet keys (name, region, ...), not {type(data).__name__}"])
+        raise FleetError(
+            source, [f"the file must be a mapping of fleet keys (name, region, ...), not {type(data).__name__}"]
+        )
     try:
         return Fleet.model_validate(data)
     except ValidationError as err:
@@ -146,7 +149,9 @@ def load_fleet(path: str | Path) -> Fleet:
     file = Path(path)
     try:
         if not file.is_file():
-            raise FleetError(source, ["no such fleet file; pass the path of a fleet YAML file (FLEET=... or an argument)"])
+            raise FleetError(
+                source, ["no such fleet file; pass the path of a fleet YAML file (FLEET=... or an argument)"]
+            )
         if file.stat().st_size > MAX_BYTES:
             raise FleetError(source, [f"file is larger than {MAX_BYTES} bytes; a fleet file is a few KiB"])
         raw = file.read_bytes()

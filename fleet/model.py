@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    StrictBool,
     StrictInt,
     StrictStr,
     field_validator,
@@ -50,9 +49,7 @@ def _cidr(value: str) -> str:
 
 def _kubernetes_version(value: str) -> str:
     if value not in KUBERNETES_VERSIONS:
-        raise ValueError(
-            f"{value!r} is not an EKS version; use one of {', '.join(KUBERNETES_VERSIONS)}"
-        )
+        raise ValueError(f"{value!r} is not an EKS version; use one of {', '.join(KUBERNETES_VERSIONS)}")
     return value
 
 
@@ -85,12 +82,8 @@ ChartVersion = Annotated[
     StrictStr,
     _pattern(r"v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?", "a chart version such as 1.2.3"),
 ]
-Region = Annotated[
-    StrictStr, _pattern(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region such as eu-west-1")
-]
-SubnetId = Annotated[
-    StrictStr, _pattern(r"subnet-[0-9a-f]{8,17}", "a subnet id such as subnet-0123456789abcdef0")
-]
+Region = Annotated[StrictStr, _pattern(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region such as eu-west-1")]
+SubnetId = Annotated[StrictStr, _pattern(r"subnet-[0-9a-f]{8,17}", "a subnet id such as subnet-0123456789abcdef0")]
 VpcId = Annotated[StrictStr, _pattern(r"vpc-[0-9a-f]{8,17}", "a VPC id such as vpc-0123456789abcdef0")]
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 TagValue = Annotated[StrictStr, Field(max_length=256)]
@@ -114,9 +107,9 @@ class Model(BaseModel):
 class NodeGroup(Model):
     """A managed node group's size. Safe to change in place on a live generation."""
 
-    instance_types: tuple[Annotated[StrictStr, _pattern(r"[a-z0-9-]+\.[a-z0-9]+", "an EC2 instance type such as m6i.large")], ...] = Field(
-        default=("m6i.large",), min_length=1
-    )
+    instance_types: tuple[
+        Annotated[StrictStr, _pattern(r"[a-z0-9-]+\.[a-z0-9]+", "an EC2 instance type such as m6i.large")], ...
+    ] = Field(default=("m6i.large",), min_length=1)
     """Default: m6i.large."""
     min_size: Annotated[StrictInt, Field(ge=1, le=450)] = 2
     """Default: 2 (one node per zone survives a zone loss)."""
@@ -171,7 +164,9 @@ class Target(Generation):
 class App(Model):
     """A Helm chart every ApplicationSet deploys to every registered target."""
 
-    repo_url: Annotated[StrictStr, _pattern(r"(?:https|oci)://[^\s'\"{}]+", "an https:// or oci:// chart repository URL")]
+    repo_url: Annotated[
+        StrictStr, _pattern(r"(?:https|oci)://[^\s'\"{}]+", "an https:// or oci:// chart repository URL")
+    ]
     chart: DnsLabel
     version: ChartVersion
     namespace: DnsLabel
@@ -196,14 +191,21 @@ class Network(Model):
     """Subnets for the ALB (reused VPC only; at least two zones)."""
     cidr: Cidr | None = None
     """The new VPC's range, /16 to /20; split into public and private subnets per zone."""
-    zones: tuple[Annotated[StrictStr, _pattern(r"[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]", "an availability zone name such as eu-west-1a")], ...] = ()
+    zones: tuple[
+        Annotated[
+            StrictStr, _pattern(r"[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]", "an availability zone name such as eu-west-1a")
+        ],
+        ...,
+    ] = ()
     """Zones the new VPC spans (2-4 names such as eu-west-1a), each with a private and a public
     subnet. Named rather than looked up, so AWS adding a zone changes nothing."""
 
     @model_validator(mode="after")
     def _one_source(self) -> Network:
         if (self.vpc_id is None) == (self.cidr is None):
-            raise ValueError("set either vpc_id (reuse a VPC, with its subnet ids) or cidr (create one), not both or neither")
+            raise ValueError(
+                "set either vpc_id (reuse a VPC, with its subnet ids) or cidr (create one), not both or neither"
+            )
         if self.vpc_id is not None:
             for field in ("private_subnet_ids", "public_subnet_ids"):
                 ids = getattr(self, field)
@@ -268,7 +270,16 @@ class Traffic(Model):
     """ACM certificate of the HTTPS listener (HTTP redirects to it)."""
     allowed_cidrs: tuple[Cidr, ...] = ("0.0.0.0/0",)
     """Who may reach the ALB on 443 (and 80, which redirects). Default: everyone."""
-    waf_acl_arn: Annotated[StrictStr, _pattern(r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}", "a regional WAFv2 web ACL ARN")] | None = None
+    waf_acl_arn: (
+        Annotated[
+            StrictStr,
+            _pattern(
+                r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}",
+                "a regional WAFv2 web ACL ARN",
+            ),
+        ]
+        | None
+    ) = None
     """A WAFv2 web ACL to associate with the ALB. Default: none."""
 
     @field_validator("allowed_cidrs")
@@ -286,7 +297,7 @@ class Fleet(Model):
     network: Network
     service_cidr: Cidr = "172.20.0.0/16"
     """Kubernetes service range of every cluster; must not overlap the VPC. Default: 172.20.0.0/16."""
-    state: Annotated[Union[LocalState, S3State], Field(discriminator="backend")] = LocalState()
+    state: Annotated[LocalState | S3State, Field(discriminator="backend")] = LocalState()
     """Default: local state files (no AWS)."""
     argocd: ArgoCd
     load_balancer_controller: LoadBalancerController
@@ -296,9 +307,7 @@ class Fleet(Model):
     traffic: Traffic
     logs_bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
     """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
-    tags: dict[
-        Annotated[StrictStr, _pattern(r"[A-Za-z0-9 _.:/=+@-]{1,128}", "a tag key")], TagValue
-    ] = {}
+    tags: dict[Annotated[StrictStr, _pattern(r"[A-Za-z0-9 _.:/=+@-]{1,128}", "a tag key")], TagValue] = {}
     """Extra tags on every AWS resource. Default: none."""
 
     @field_validator("hubs")
@@ -307,9 +316,7 @@ class Fleet(Model):
         active = sorted(name for name, hub in hubs.items() if hub.phase == "active")
         if len(active) != 1:
             found = f"found {len(active)}" + (f" ({', '.join(active)})" if active else "")
-            raise ValueError(
-                f"exactly one hub must have phase: active, {found}; set the others to standby"
-            )
+            raise ValueError(f"exactly one hub must have phase: active, {found}; set the others to standby")
         return hubs
 
     @field_validator("targets")
@@ -338,7 +345,9 @@ class Fleet(Model):
             )
         wrong = [z for z in self.network.zones if not z.startswith(self.region)]
         if wrong:
-            raise ValueError(f"network.zones: {wrong[0]} is not in region {self.region}; use zones such as {self.region}a")
+            raise ValueError(
+                f"network.zones: {wrong[0]} is not in region {self.region}; use zones such as {self.region}a"
+            )
         service = ipaddress.IPv4Network(self.service_cidr)
         if self.network.cidr and service.overlaps(ipaddress.IPv4Network(self.network.cidr)):
             raise ValueError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
+
 from constructs import Construct
 from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration
 from constructs.shared_argo_role import SharedArgoRole

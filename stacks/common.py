@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_helm.provider import (
     HelmProviderKubernetesExec,
 )
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
+
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
 from fleet import names
@@ -30,9 +31,7 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str) -> None:
         "aws",
         region=fleet.region,
         default_tags=[
-            AwsProviderDefaultTags(
-                tags={**fleet.tags, names.TAG_FLEET: fleet.name, "ephemeral-eks/stack": stack_id}
-            )
+            AwsProviderDefaultTags(tags={**fleet.tags, names.TAG_FLEET: fleet.name, "ephemeral-eks/stack": stack_id})
         ],
     )
     state = fleet.state

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+
 from constructs import Construct
 from constructs.checkov import skip_check
 from constructs.fleet_network import FleetNetwork, FleetNetworkProps

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_lb_target_group import DataAwsLbTargetGroup
 from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
+
 from constructs import Construct
 from constructs.shared_argo_role import SharedArgoRole
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
@@ -25,12 +26,8 @@ class TargetStack(TerraformStack):
         client_sg = DataAwsSecurityGroup(
             self, "argocd-client-sg", vpc_id=network.vpc_id, name=names.client_security_group_name(prefix)
         )
-        alb_sg = DataAwsSecurityGroup(
-            self, "alb-sg", vpc_id=network.vpc_id, name=names.alb_security_group_name(prefix)
-        )
-        target_group = DataAwsLbTargetGroup(
-            self, "target-group", name=names.target_group_name(prefix, generation)
-        )
+        alb_sg = DataAwsSecurityGroup(self, "alb-sg", vpc_id=network.vpc_id, name=names.alb_security_group_name(prefix))
+        target_group = DataAwsLbTargetGroup(self, "target-group", name=names.target_group_name(prefix, generation))
         role = SharedArgoRole.from_role_name(self, "argocd-role", names.shared_role_name(prefix))
 
         app_name = fleet.traffic.app

@@ -39,9 +39,7 @@ class Synth:
 
     def __call__(self, fleet: str | Path) -> Stacks:
         stacks_dir = self.outdir(fleet) / "stacks"
-        return {
-            d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted(stacks_dir.iterdir())
-        }
+        return {d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted(stacks_dir.iterdir())}
 
 
 @pytest.fixture(scope="session")

@@ -19,11 +19,21 @@ from conftest import SHARED_SCHEMAS, resources
 from constructs.argocd_cluster import AppSpec, application_set
 
 CRD = SHARED_SCHEMAS / "argocd" / "applicationset-crd.yaml"
-pytestmark = pytest.mark.skipif(not CRD.exists(), reason=f"ArgoCD's ApplicationSet CRD is not at {CRD} (it ships in ../shared/schemas)")
+pytestmark = pytest.mark.skipif(
+    not CRD.exists(), reason=f"ArgoCD's ApplicationSet CRD is not at {CRD} (it ships in ../shared/schemas)"
+)
 
 # What argo-helm's argocd-apps chart (2.x, templates/applicationsets.yaml) copies from a values
 # entry into the ApplicationSet it renders; anything else in the values would be dropped.
-CHART_SPEC_KEYS = {"goTemplate", "generators", "ignoreApplicationDifferences", "strategy", "syncPolicy", "template", "templatePatch"}
+CHART_SPEC_KEYS = {
+    "goTemplate",
+    "generators",
+    "ignoreApplicationDifferences",
+    "strategy",
+    "syncPolicy",
+    "template",
+    "templatePatch",
+}
 CHART_ENTRY_KEYS = CHART_SPEC_KEYS | {"namespace", "additionalLabels", "additionalAnnotations"}
 CHART_TEMPLATE_METADATA_KEYS = {"annotations", "labels", "name", "namespace"}
 CHART_TEMPLATE_SPEC_KEYS = {"project", "source", "sources", "destination", "syncPolicy", "ignoreDifferences", "info"}
@@ -71,7 +81,9 @@ def rendered_by_chart(values: dict[str, Any]) -> list[dict[str, Any]]:
         assert set(entry) <= CHART_ENTRY_KEYS, f"the chart drops {set(entry) - CHART_ENTRY_KEYS}"
         template = entry["template"]
         assert set(template["metadata"]) <= CHART_TEMPLATE_METADATA_KEYS
-        assert set(template["spec"]) <= CHART_TEMPLATE_SPEC_KEYS, f"the chart drops {set(template['spec']) - CHART_TEMPLATE_SPEC_KEYS}"
+        assert set(template["spec"]) <= CHART_TEMPLATE_SPEC_KEYS, (
+            f"the chart drops {set(template['spec']) - CHART_TEMPLATE_SPEC_KEYS}"
+        )
         out.append(
             {
                 "apiVersion": "argoproj.io/v1alpha1",

@@ -22,13 +22,35 @@ pytestmark = [
 
 def run_checkov(stacks_dir) -> dict:
     done = subprocess.run(
-        [sys.executable, "-m", "checkov.main", "-d", str(stacks_dir), "--framework", "terraform_json",
-         "--skip-download", "--output", "json", "--compact"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "checkov.main",
+            "-d",
+            str(stacks_dir),
+            "--framework",
+            "terraform_json",
+            "--skip-download",
+            "--output",
+            "json",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode in (0, 1), done.stderr[-2000:]
     report = json.loads(done.stdout)
-    return report if isinstance(report, dict) else {"results": {"failed_checks": [c for r in report for c in r["results"]["failed_checks"]], "passed_checks": [c for r in report for c in r["results"]["passed_checks"]]}}
+    return (
+        report
+        if isinstance(report, dict)
+        else {
+            "results": {
+                "failed_checks": [c for r in report for c in r["results"]["failed_checks"]],
+                "passed_checks": [c for r in report for c in r["results"]["passed_checks"]],
+            }
+        }
+    )
 
 
 def skips_of(stack: dict, address: str) -> dict[str, str]:
@@ -54,12 +76,15 @@ def test_checkov_finds_nothing_that_is_not_skipped_beside_its_resource_with_a_re
             unexplained.append(f"{stack_id}: {check['check_id']} {check['check_name']} on {check['resource']}")
     assert not unexplained, "\n".join(unexplained)
 
-    failed = {(c["file_path"].strip("/").split("/")[0], c["resource"].split(".")[-1], c["check_id"]) for c in report["results"]["failed_checks"]}
+    failed = {
+        (c["file_path"].strip("/").split("/")[0], c["resource"].split(".")[-1], c["check_id"])
+        for c in report["results"]["failed_checks"]
+    }
     stale = []
     for stack_id, stack in stacks.items():
         for block in ("resource", "data"):
             for items in stack.get(block, {}).values():
-                for name, body in items.items():
+                for name in items:
                     for check_id in skips_of(stack, name):
                         if (stack_id, name, check_id) not in failed:
                             stale.append(f"{stack_id}: {name} skips {check_id}, which no longer fails")

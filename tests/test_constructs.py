@@ -148,7 +148,11 @@ def _shared_role_arn(stack) -> str:
 def test_target_api_is_open_to_the_argocd_client_sg_on_443_only(steady):
     target = steady["target-blue"]
     rules = resources(target, "aws_vpc_security_group_ingress_rule")
-    from_argocd = [r for r in rules.values() if r["referenced_security_group_id"] == "${data.aws_security_group.argocd-client-sg.id}"]
+    from_argocd = [
+        r
+        for r in rules.values()
+        if r["referenced_security_group_id"] == "${data.aws_security_group.argocd-client-sg.id}"
+    ]
     assert len(from_argocd) == 1
     [rule] = from_argocd
     assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
@@ -182,7 +186,9 @@ def test_load_balancer_controller_role_trusts_only_its_own_cluster_and_service_a
     roles = resources(steady["target-blue"], "aws_iam_role")
     [lbc] = [r for r in roles.values() if r["name"].endswith("-lbc")]
     [statement] = _policy(lbc["assume_role_policy"])["Statement"]
-    assert statement["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] == ["aws-load-balancer-controller"]
+    assert statement["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] == [
+        "aws-load-balancer-controller"
+    ]
     assert statement["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-namespace"] == "kube-system"
     assert statement["Condition"]["StringLike"] == {"aws:RequestTag/eks-cluster-name": "acme-target-blue"}
 
@@ -217,7 +223,10 @@ def test_alb_reaches_the_app_pods_on_the_app_port_only(steady):
 
 
 def _secrets(stack):
-    return {s["metadata"]["labels"]["ephemeral-eks.io/generation"]: s for s in resources(stack, "kubernetes_secret_v1").values()}
+    return {
+        s["metadata"]["labels"]["ephemeral-eks.io/generation"]: s
+        for s in resources(stack, "kubernetes_secret_v1").values()
+    }
 
 
 def test_hub_registers_each_target_with_an_argocd_cluster_secret(target_swap):
@@ -230,7 +239,10 @@ def test_hub_registers_each_target_with_an_argocd_cluster_secret(target_swap):
     assert green["data"]["server"] == "${data.aws_eks_cluster.target-green.endpoint}"
     assert json.loads(green["data"]["config"]) == {
         "awsAuthConfig": {"clusterName": "acme-target-green"},
-        "tlsClientConfig": {"insecure": False, "caData": "${data.aws_eks_cluster.target-green.certificate_authority[0].data}"},
+        "tlsClientConfig": {
+            "insecure": False,
+            "caData": "${data.aws_eks_cluster.target-green.certificate_authority[0].data}",
+        },
     }
     assert target_swap["argocd-blue"]["data"]["aws_eks_cluster"]["target-green"]["name"] == "acme-target-green"
 
@@ -239,7 +251,9 @@ def test_skip_reconcile_is_on_every_standby_secret_and_on_no_active_one(hub_swap
     standby = _secrets(hub_swap["argocd-green"])
     active = _secrets(hub_swap["argocd-blue"])
     assert standby and active
-    assert all(s["metadata"]["annotations"].get("argocd.argoproj.io/skip-reconcile") == "true" for s in standby.values())
+    assert all(
+        s["metadata"]["annotations"].get("argocd.argoproj.io/skip-reconcile") == "true" for s in standby.values()
+    )
     assert all("argocd.argoproj.io/skip-reconcile" not in s["metadata"]["annotations"] for s in active.values())
 
 

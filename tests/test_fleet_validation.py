@@ -25,7 +25,9 @@ def edited(edit) -> str:
 
 BAD_FLEETS: dict[str, tuple[str, str]] = {
     "duplicate generation name": (
-        STEADY.replace("hubs:\n  blue:\n", "hubs:\n  blue:\n    kubernetes_version: \"1.33\"\n    phase: standby\n  blue:\n", 1),
+        STEADY.replace(
+            "hubs:\n  blue:\n", 'hubs:\n  blue:\n    kubernetes_version: "1.33"\n    phase: standby\n  blue:\n', 1
+        ),
         "key 'blue' appears twice",
     ),
     "two active hubs": (
@@ -145,14 +147,19 @@ def test_make_synth_refuses_a_bad_fleet_and_leaves_the_output_untouched(case, tm
 
 
 def test_make_synth_names_a_missing_fleet_file(tmp_path):
-    done = _run(["make", "--no-print-directory", "synth"], env={"FLEET": str(tmp_path / "nope.yaml"), "CDKTF_OUTDIR": str(tmp_path / "out")})
+    done = _run(
+        ["make", "--no-print-directory", "synth"],
+        env={"FLEET": str(tmp_path / "nope.yaml"), "CDKTF_OUTDIR": str(tmp_path / "out")},
+    )
     assert done.returncode != 0
     assert "nope.yaml: no such fleet file" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.skipif(not (ROOT / "node_modules" / ".bin" / "cdktf").exists(), reason="the cdktf CLI is not installed (make deps)")
+@pytest.mark.skipif(
+    not (ROOT / "node_modules" / ".bin" / "cdktf").exists(), reason="the cdktf CLI is not installed (make deps)"
+)
 def test_cdktf_synth_shows_the_message_not_a_traceback(tmp_path):
     fleet = tmp_path / "fleet.yaml"
     fleet.write_text(BAD_FLEETS["two active hubs"][0])

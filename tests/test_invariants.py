@@ -26,7 +26,9 @@ def _references(stack: dict) -> set[str]:
     text = json.dumps({k: v for k, v in stack.items() if k != "//"})
     refs = set()
     for expression in REFERENCE.findall(text):
-        for match in re.finditer(r"\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z0-9_-]+)", expression):
+        for match in re.finditer(
+            r"\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z0-9_-]+)", expression
+        ):
             refs.add(match.group(1))
     return refs
 
@@ -39,7 +41,9 @@ def test_no_generation_stack_reads_remote_state_or_references_another_stack(requ
             continue
         assert "terraform_remote_state" not in json.dumps(stack), stack_id
         assert not stack.get("variable"), f"{stack_id} takes variables (a cross-stack reference)"
-        dangling = {r for r in _references(stack) if not r.startswith(("var.", "local.", "each.", "count.", "self."))} - _addresses(stack)
+        dangling = {
+            r for r in _references(stack) if not r.startswith(("var.", "local.", "each.", "count.", "self."))
+        } - _addresses(stack)
         assert not dangling, f"{stack_id} references what it does not hold: {sorted(dangling)}"
 
 
@@ -47,7 +51,8 @@ def test_reference_check_catches_a_reference_into_another_stack(steady):
     """The check above can fail: a reference to a resource the stack does not hold is caught."""
     stack = json.loads(json.dumps(steady["target-blue"]))
     stack["resource"]["aws_eks_cluster"] = {
-        k: {**v, "role_arn": "${aws_iam_role.argocd-role_role_ABC.arn}"} for k, v in stack["resource"]["aws_eks_cluster"].items()
+        k: {**v, "role_arn": "${aws_iam_role.argocd-role_role_ABC.arn}"}
+        for k, v in stack["resource"]["aws_eks_cluster"].items()
     }
     assert "aws_iam_role.argocd-role_role_ABC" in _references(stack) - _addresses(stack)
 
@@ -75,12 +80,17 @@ def test_adding_a_target_generation_changes_a_hub_only_by_its_registration(stead
     added_secrets = set(resources(after, "kubernetes_secret_v1")) - set(resources(before, "kubernetes_secret_v1"))
     added_lookups = set(after["data"]["aws_eks_cluster"]) - set(before["data"]["aws_eks_cluster"])
     assert len(added_secrets) == 1 and added_lookups == {"target-green"}
-    trimmed = _without(_without(after, "kubernetes_secret_v1", added_secrets), "aws_eks_cluster", added_lookups, data=True)
+    trimmed = _without(
+        _without(after, "kubernetes_secret_v1", added_secrets), "aws_eks_cluster", added_lookups, data=True
+    )
     assert trimmed == before
 
 
 def test_adding_a_target_generation_adds_exactly_one_target_group_to_shared(steady, target_swap):
-    before, after = resources(steady["shared"], "aws_lb_target_group"), resources(target_swap["shared"], "aws_lb_target_group")
+    before, after = (
+        resources(steady["shared"], "aws_lb_target_group"),
+        resources(target_swap["shared"], "aws_lb_target_group"),
+    )
     added = set(after) - set(before)
     assert len(added) == 1
     assert after[next(iter(added))]["name"] == "acme-green"
@@ -101,7 +111,7 @@ def test_moving_weights_changes_shared_only(synth, target_swap, derived_fleet):
     for stack_id in ("argocd-blue", "target-blue", "target-green"):
         assert moved[stack_id] == target_swap[stack_id], stack_id
     assert moved["shared"] != target_swap["shared"]
-    [listener] = [l for l in resources(moved["shared"], "aws_lb_listener").values() if l["port"] == 443]
+    [listener] = [x for x in resources(moved["shared"], "aws_lb_listener").values() if x["port"] == 443]
     weights = sorted(t["weight"] for t in listener["default_action"][0]["forward"]["target_group"])
     assert weights == [50, 50]
 

@@ -21,10 +21,17 @@ EXAMPLES = ("steady", "target_swap", "hub_swap")
 def workdir(tmp_path_factory):
     """One initialized directory; each stack is validated in it in turn (init once, not per stack)."""
     base = tmp_path_factory.mktemp("tf")
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config(base)), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    env = {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(cli_config(base)),
+        "CHECKPOINT_DISABLE": "1",
+        "TF_IN_AUTOMATION": "1",
+    }
     work = base / "work"
     work.mkdir()
-    (work / "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}}}))
+    (work / "main.tf.json").write_text(
+        json.dumps({"terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}}})
+    )
     done = run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], work, env)
     assert done.returncode == 0, done.stdout + done.stderr
     return work, env
@@ -42,7 +49,11 @@ def test_every_stack_of_every_example_passes_terraform_validate(request, workdir
             (work / "main.tf.json").write_text(body)
             done = run(["terraform", "validate", "-json", "-no-color"], work, env)
             result = json.loads(done.stdout)
-            problems = [d.get("summary", "") + ": " + d.get("detail", "") for d in result.get("diagnostics", []) if d.get("severity") == "error"]
+            problems = [
+                d.get("summary", "") + ": " + d.get("detail", "")
+                for d in result.get("diagnostics", [])
+                if d.get("severity") == "error"
+            ]
             assert result["valid"], f"{example}/{stack_id}: {problems}"
     assert len(seen) >= 5
 
