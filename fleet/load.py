@@ -7,6 +7,7 @@ alias bombs), non-string keys, and files over 1 MiB.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,12 @@ def _message(error: Any) -> str:
         message = message.removeprefix(noise)
     if kind in {"greater_than_equal", "less_than_equal", "too_short", "too_long", "literal_error"}:
         message = f"{message} (got {_short(error.get('input'))})"
-    # A cross-field check names its own field path at the start of its message.
-    if not path:
-        return message
-    return f"{path}: {message}"
+    # A cross-field check names its own field (or field path) at the start of its message.
+    named = re.match(r"([a-z_][a-z0-9_.]*): (.*)", message, re.DOTALL)
+    if named:
+        path = f"{path}.{named.group(1)}" if path else named.group(1)
+        message = named.group(2)
+    return f"{path}: {message}" if path else message
 
 
 def _short(value: Any) -> str:

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
 from fleet.versions import KUBERNETES_VERSIONS
 
 PREFIX_MAX = 12
@@ -150,15 +151,37 @@ class Generation(Model):
 class Hub(Generation):
     """An ArgoCD (hub) generation: stack `argocd-<name>`."""
 
-    phase: Literal["active", "standby"]
-    """`active` reconciles the targets; `standby` has them registered but paused."""
+    phase: HubPhase
+    """`standby` (registered everything, paused) -> `active` (the one that syncs) -> `retiring`
+    (paused again, until `cdktf destroy`)."""
 
 
 class Target(Generation):
     """A target generation ArgoCD deploys to: stack `target-<name>`."""
 
+    phase: TargetPhase
+    """`provisioning` (stack and target group exist, no hub knows it) -> `registered` (every hub
+    deploys the apps to it) -> `serving` (takes traffic) -> `retiring` (deregistered, apps left
+    running, until `cdktf destroy`)."""
     weight: Annotated[StrictInt, Field(ge=0, le=100)]
-    """Share of the ALB's traffic, 0-100. Weights of all targets sum to 100."""
+    """Share of the ALB's traffic, 0-100: above 0 exactly when serving; all weights sum to 100."""
+
+    @model_validator(mode="after")
+    def _weight_matches_phase(self) -> Target:
+        if self.phase == "serving" and self.weight == 0:
+            raise ValueError(
+                "weight: a serving target takes traffic; give it a weight above 0 or set phase: registered"
+            )
+        if self.phase != "serving" and self.weight != 0:
+            raise ValueError(
+                f"weight: a {self.phase} target takes no traffic; set weight: 0 (only serving targets have weight)"
+            )
+        return self
+
+    @property
+    def registered(self) -> bool:
+        """Every hub has a cluster Secret for it, so the ApplicationSets deploy to it."""
+        return self.phase in REGISTERED_PHASES
 
 
 class App(Model):
@@ -324,6 +347,8 @@ class Fleet(Model):
     def _weights_sum_to_100(cls, targets: dict[str, Target]) -> dict[str, Target]:
         if not targets:
             raise ValueError("the fleet needs at least one target generation")
+        if not any(t.phase == "serving" for t in targets.values()):
+            raise ValueError("no target is serving, so the apps would have no traffic target; keep one phase: serving")
         total = sum(t.weight for t in targets.values())
         if total != 100:
             weights = ", ".join(f"{n}={t.weight}" for n, t in targets.items())

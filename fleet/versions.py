@@ -6,6 +6,3 @@ Each list is the single source for validation, for the README and for the tests.
 KUBERNETES_VERSIONS: tuple[str, ...] = ("1.30", "1.31", "1.32", "1.33")
 """EKS Kubernetes minor versions a generation may run. Add a version here (and nowhere else)
 when EKS releases it; drop one when EKS ends its support."""
-
-HUB_PHASES: tuple[str, ...] = ("active", "standby")
-"""`active` reconciles the fleet; `standby` has every cluster registered but paused."""

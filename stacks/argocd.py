@@ -10,6 +10,7 @@ from constructs import Construct
 from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration
 from constructs.shared_argo_role import SharedArgoRole
 from fleet import names
+from fleet.lifecycle import PAUSED_HUB_PHASES
 from fleet.model import Fleet
 from stacks.common import cluster_props, configure, find_network, kubernetes_providers
 
@@ -29,7 +30,9 @@ class ArgoCdStack(TerraformStack):
         role = SharedArgoRole.from_role_name(self, "argocd-role", names.shared_role_name(prefix))
 
         registrations = []
-        for target in fleet.targets:
+        for target, spec in fleet.targets.items():
+            if not spec.registered:  # provisioning: not deployed yet; retiring: deregistered
+                continue
             name = names.cluster_name(prefix, "target", target)
             found = DataAwsEksCluster(self, f"target-{target}", name=name)
             registrations.append(
@@ -63,7 +66,7 @@ class ArgoCdStack(TerraformStack):
                     )
                     for app_name, app in fleet.apps.items()
                 ),
-                paused=hub.phase == "standby",
+                paused=hub.phase in PAUSED_HUB_PHASES,
                 namespace=names.ARGOCD_NAMESPACE,
             ),
         )

@@ -122,7 +122,7 @@ def test_validate_command_summarizes_a_good_fleet_without_importing_cdktf():
     done = _run([sys.executable, "-c", code])
     assert done.returncode == 0, done.stderr
     assert "stacks:  shared argocd-blue target-blue target-green" in done.stdout
-    assert "green (1.33, weight 0)" in done.stdout
+    assert "green (registered, 1.33, weight 0)" in done.stdout
     assert "HEAVY []" in done.stdout
 
 

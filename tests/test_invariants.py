@@ -105,7 +105,7 @@ def test_adding_a_hub_generation_leaves_every_other_stack_byte_identical(steady,
 def test_moving_weights_changes_shared_only(synth, target_swap, derived_fleet):
     def move(data):
         data["targets"]["blue"]["weight"] = 50
-        data["targets"]["green"]["weight"] = 50
+        data["targets"]["green"].update(phase="serving", weight=50)
 
     moved = synth(derived_fleet("examples/target-swap.yaml", "weights-50-50", move))
     for stack_id in ("argocd-blue", "target-blue", "target-green"):

@@ -1,0 +1,401 @@
+"""The swap planner: from the fleet as it stands, the PRs and commands that finish every swap.
+
+A plan is a list of steps. Each step is at most one fleet-file edit (one PR, whose `cdktf diff`
+can plan because what it reads was deployed the step before), the cdktf commands to run after it
+merges, in order, the checks to pass before the next step, and how to roll the step back.
+`check_transition` refuses a PR that would skip a phase, destroy a serving target or the active
+hub, or leave an app without a serving target.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from fleet import names
+from fleet.lifecycle import GONE, HUB_MOVES, NEW, PAUSED_HUB_PHASES, TARGET_MOVES
+from fleet.load import FleetError
+from fleet.model import Fleet
+
+DEFAULT_WEIGHT_STEPS: tuple[int, ...] = (10, 50, 100)
+
+Edit = dict[str, dict[str, dict[str, Any] | None]]
+"""{"targets": {"green": {"phase": "serving", "weight": 10}, "blue": None}}: None removes."""
+
+
+class PlanRefused(Exception):
+    """The fleet state or the requested change is not safe; `reasons` say why and what instead."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("\n".join(reasons))
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    edit: Edit | None = None
+    """The fleet-file change of this step's PR; None when the step only runs commands."""
+    commands: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+    rollback: str = ""
+    changes: tuple[str, ...] = field(default=())
+    """The edit in words, one `path: old -> new` per line."""
+
+
+# --- fleet edits ------------------------------------------------------------------------------
+
+
+def fleet_data(fleet: Fleet) -> dict[str, Any]:
+    return fleet.model_dump(mode="json")
+
+
+def apply_edit(fleet: Fleet, edit: Edit) -> Fleet:
+    data = copy.deepcopy(fleet_data(fleet))
+    for section, generations in edit.items():
+        for name, change in generations.items():
+            if change is None:
+                data[section].pop(name, None)
+            else:
+                data[section][name] = {**data[section].get(name, {}), **change}
+    try:
+        return Fleet.model_validate(data)
+    except ValidationError as err:  # a planner bug, never a user's
+        raise AssertionError(f"the planner produced an invalid fleet: {err}") from err
+
+
+def describe_edit(fleet: Fleet, edit: Edit) -> tuple[str, ...]:
+    lines = []
+    for section, generations in edit.items():
+        current = getattr(fleet, section)
+        for name, change in generations.items():
+            if change is None:
+                lines.append(f"{section}.{name}: remove it from the file")
+                continue
+            before = current.get(name)
+            for key, value in change.items():
+                old = getattr(before, key) if before is not None else None
+                if old == value:
+                    continue
+                lines.append(
+                    f"{section}.{name}.{key}: {old} -> {value}"
+                    if old is not None
+                    else f"{section}.{name}.{key}: {value}"
+                )
+    return tuple(lines)
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def check_transition(base: Fleet, head: Fleet) -> list[str]:
+    """Why the PR that turns `base` into `head` is unsafe; empty when it is fine."""
+    reasons: list[str] = []
+    for section, moves, kind in (("targets", TARGET_MOVES, "target"), ("hubs", HUB_MOVES, "argocd")):
+        before, after = getattr(base, section), getattr(head, section)
+        for name in [*before, *(n for n in after if n not in before)]:
+            old = before[name].phase if name in before else NEW
+            new = after[name].phase if name in after else GONE
+            if old == new or new in moves[old]:
+                continue
+            reasons.append(_refusal(section, kind, name, old, new, moves))
+    return reasons
+
+
+def _refusal(section: str, kind: str, name: str, old: str, new: str, moves: dict[str, frozenset[str]]) -> str:
+    stack = names.stack_id(kind, name)  # type: ignore[arg-type]
+    where = f"{section}.{name}"
+    if old == NEW:
+        first = next(iter(moves[NEW]))
+        return f"{where}: a new generation starts as {first}, not {new}; add it with phase: {first}"
+    if new == GONE:
+        what = {
+            "serving": "a serving target",
+            "registered": "a registered target the hubs deploy to",
+            "active": "the active hub",
+        }.get(old, f"a {old} generation")
+        return (
+            f"{where}: removing it while {old} would destroy {what}; set phase: retiring"
+            f"{' (weight 0)' if section == 'targets' else ''} first, run `cdktf destroy {stack}`, then remove it"
+        )
+    allowed = ", ".join(sorted(m for m in moves[old] if m != GONE))
+    if section == "targets" and new == "serving" and old == "provisioning":
+        return (
+            f"{where}: provisioning -> serving skips registered: traffic would reach a cluster no hub has "
+            "deployed the apps to; set phase: registered (weight 0) first"
+        )
+    return f"{where}: {old} -> {new} skips a phase; from {old} the next phase is one of: {allowed}"
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+def _deploy(*stacks: str) -> str:
+    return f"cdktf deploy {' '.join(stacks)}"
+
+
+def _hub_order(fleet: Fleet) -> list[str]:
+    """Hub stacks, paused ones first and the active one last: nothing is ever active twice."""
+    paused = [n for n, h in fleet.hubs.items() if h.phase in PAUSED_HUB_PHASES]
+    return [names.stack_id("argocd", n) for n in [*paused, fleet.active_hub]]
+
+
+def _checks(fleet: Fleet, targets: list[str], hub: str | None = None) -> tuple[str, ...]:
+    hub = hub or fleet.active_hub
+    controller = f"kubectl --context {names.cluster_name(fleet.name, 'argocd', hub)} -n argocd exec sts/argocd-application-controller --"
+    checks = []
+    for target in targets:
+        cluster = names.cluster_name(fleet.name, "target", target)
+        checks += [
+            f"{cluster} answers SharedArgoRole from hub {hub}: SERVER=$(aws eks describe-cluster --name {cluster} "
+            f"--query cluster.endpoint --output text); {controller} sh -c "
+            f'"argocd admin cluster kubeconfig $SERVER /tmp/{target}.kubeconfig && KUBECONFIG=/tmp/{target}.kubeconfig kubectl get nodes"',
+            f"ArgoCD apps on {cluster} are Synced and Healthy: argocd app list -l {names.LABEL_GENERATION}={target}",
+            f"target group {names.target_group_name(fleet.name, target)} has healthy targets: aws elbv2 describe-target-health "
+            f"--target-group-arn $(aws elbv2 describe-target-groups --names {names.target_group_name(fleet.name, target)} "
+            "--query 'TargetGroups[0].TargetGroupArn' --output text)",
+        ]
+    return tuple(checks)
+
+
+def _split(total: int, generations: list[str], fleet: Fleet) -> dict[str, int]:
+    """Share `total` among `generations` in proportion to their weights now (equally when none
+    has weight), whole numbers only, the remainder to the first."""
+    if not generations:
+        return {}
+    current = {g: fleet.targets[g].weight for g in generations}
+    base = sum(current.values())
+    shares = {g: (total * current[g] // base if base else total // len(generations)) for g in generations}
+    shares[generations[0]] += total - sum(shares.values())
+    return shares
+
+
+def plan(fleet: Fleet, weight_steps: tuple[int, ...] = DEFAULT_WEIGHT_STEPS) -> list[Step]:
+    """Every step from `fleet` to a steady fleet: one serving target, one active hub, nothing else."""
+    if (
+        not weight_steps
+        or list(weight_steps) != sorted(set(weight_steps))
+        or weight_steps[-1] != 100
+        or weight_steps[0] <= 0
+    ):
+        raise PlanRefused(["weight steps must rise strictly, start above 0 and end at 100 (e.g. 10,50,100)"])
+    steps: list[Step] = []
+    current = fleet
+    now = _settle(current)
+    if now is not None:
+        steps.append(now)
+    for step in _target_steps(current, weight_steps):
+        steps.append(step)
+        if step.edit:
+            current = apply_edit(current, step.edit)
+    for step in _hub_steps(current):
+        steps.append(step)
+        if step.edit:
+            current = apply_edit(current, step.edit)
+    return steps
+
+
+def _settle(fleet: Fleet) -> Step | None:
+    """The commands that bring AWS in line with the file as it stands (the last PR's deploy)."""
+    phases = {n: t.phase for n, t in fleet.targets.items()}
+    new_targets = [names.stack_id("target", n) for n, p in phases.items() if p in ("provisioning", "registered")]
+    commands = []
+    if new_targets or any(p == "retiring" for p in phases.values()):
+        commands.append(_deploy(names.SHARED_STACK, *new_targets))
+    hubs_move = any(h.phase != "active" for h in fleet.hubs.values())
+    if hubs_move or any(p in ("registered", "retiring") for p in phases.values()):
+        commands += [_deploy(s) for s in _hub_order(fleet)]
+    if not commands:
+        return None
+    registered = [n for n, p in phases.items() if p == "registered"]
+    checks = _checks(fleet, registered) if registered else ()
+    for hub in (n for n, h in fleet.hubs.items() if h.phase == "standby"):
+        reachable = [n for n, t in fleet.targets.items() if t.registered]
+        checks += tuple(c for c in _checks(fleet, reachable, hub=hub) if "answers SharedArgoRole" in c)
+    return Step(
+        title="Deploy the fleet file as it stands (shared and new targets first, hubs after, paused hubs before the active one)",
+        commands=tuple(commands),
+        checks=checks,
+        rollback="revert the PR that produced this file and run the same commands again",
+    )
+
+
+def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
+    steps: list[Step] = []
+    current = fleet
+    order = list(current.targets)
+    incoming = [n for n in order if current.targets[n].phase in ("provisioning", "registered")]
+    serving = [n for n in order if current.targets[n].phase == "serving"]
+    if not incoming and len(serving) > 1:  # mid-way through the weight steps: the newest is incoming
+        incoming, serving = serving[-1:], serving[:-1]
+    old = [n for n in serving if n not in incoming]
+
+    provisioning = [n for n in incoming if current.targets[n].phase == "provisioning"]
+    if provisioning:
+        edit: Edit = {"targets": {n: {"phase": "registered"} for n in provisioning}}
+        steps.append(
+            Step(
+                title=f"Register {', '.join(provisioning)} with every hub (the ApplicationSets deploy the apps to it)",
+                edit=edit,
+                changes=describe_edit(current, edit),
+                commands=tuple(_deploy(s) for s in _hub_order(current)),
+                checks=_checks(current, provisioning),
+                rollback=f"PR setting {', '.join(provisioning)} back to provisioning, then the same hub deploys "
+                "(deregistered; its apps keep running until the stack is destroyed)",
+            )
+        )
+        current = apply_edit(current, edit)
+
+    if incoming:
+        now = sum(current.targets[n].weight for n in incoming)
+        for share in (s for s in weight_steps if s > now):
+            new_w = _split(share, incoming, current)
+            edit = {"targets": {n: {"phase": "serving", "weight": w} for n, w in new_w.items()}}
+            if share == 100:
+                edit["targets"].update({n: {"phase": "retiring", "weight": 0} for n in old})
+                commands = (_deploy(names.SHARED_STACK), *(_deploy(s) for s in _hub_order(current)))
+                title = f"Move all traffic to {', '.join(incoming)}; retire {', '.join(old)} (weight 0, deregistered)"
+                rollback = (
+                    f"PR setting {', '.join(old)} back to serving with the previous weights; deploy the hubs "
+                    "first (re-register), then shared"
+                )
+            else:
+                edit["targets"].update({n: {"weight": w} for n, w in _split(100 - share, old, current).items()})
+                commands = (_deploy(names.SHARED_STACK),)
+                title = f"Move {share}% of traffic to {', '.join(incoming)}"
+                rollback = "PR restoring the previous weights, then `cdktf deploy shared`"
+            steps.append(
+                Step(
+                    title=title,
+                    edit=edit,
+                    changes=describe_edit(current, edit),
+                    commands=commands,
+                    checks=_checks(current, incoming),
+                    rollback=rollback,
+                )
+            )
+            current = apply_edit(current, edit)
+
+    for name in [n for n in current.targets if current.targets[n].phase == "retiring"]:
+        stack = names.stack_id("target", name)
+        steps.append(
+            Step(
+                title=f"Destroy {stack} (weight 0 and deregistered since the step before)",
+                commands=(f"cdktf destroy {stack}",),
+                checks=(
+                    f"nothing routes to {names.target_group_name(current.name, name)}: its weight is 0 in `shared`",
+                ),
+                rollback=f"none once destroyed; until then, a PR setting {name} back to serving",
+            )
+        )
+        edit = {"targets": {name: None}}
+        steps.append(
+            Step(
+                title=f"Remove target {name} from the fleet file (shared drops its target group)",
+                edit=edit,
+                changes=describe_edit(current, edit),
+                commands=(_deploy(names.SHARED_STACK),),
+                rollback=f"add {name} back as a new generation (phase: provisioning)",
+            )
+        )
+        current = apply_edit(current, edit)
+    return steps
+
+
+def _hub_steps(fleet: Fleet) -> list[Step]:
+    steps: list[Step] = []
+    current = fleet
+    standby = [n for n, h in current.hubs.items() if h.phase == "standby"]
+    if standby:
+        new, old = standby[-1], current.active_hub
+        for spare in standby[:-1]:
+            steps += _retire_hub(current, spare, superseded_by=new)
+            current = apply_edit(current, {"hubs": {spare: None}})
+        edit: Edit = {"hubs": {old: {"phase": "retiring"}, new: {"phase": "active"}}}
+        registered = [n for n, t in current.targets.items() if t.registered]
+        steps.append(
+            Step(
+                title=f"Promote hub {new}: pause {old}, then activate {new}",
+                edit=edit,
+                changes=describe_edit(current, edit),
+                commands=(_deploy(names.stack_id("argocd", old)), _deploy(names.stack_id("argocd", new))),
+                checks=_checks(current, registered, hub=new),
+                rollback=f"PR setting {old} back to active and {new} to standby; deploy argocd-{new} first (pause), "
+                f"then argocd-{old}",
+            )
+        )
+        current = apply_edit(current, edit)
+    for name in [n for n, h in current.hubs.items() if h.phase == "retiring"]:
+        steps += _retire_hub(current, name)
+        current = apply_edit(current, {"hubs": {name: None}})
+    return steps
+
+
+def _retire_hub(fleet: Fleet, name: str, superseded_by: str | None = None) -> list[Step]:
+    stack = names.stack_id("argocd", name)
+    why = f" (superseded by {superseded_by})" if superseded_by else " (paused since the step before)"
+    edit: Edit = {"hubs": {name: None}}
+    return [
+        Step(
+            title=f"Destroy {stack}{why}",
+            commands=(f"cdktf destroy {stack}",),
+            checks=(f"hub {fleet.active_hub} is active and its apps are Synced and Healthy",),
+            rollback=f"none once destroyed; until then, a PR setting {name} back to active",
+        ),
+        Step(
+            title=f"Remove hub {name} from the fleet file (no other stack changes)",
+            edit=edit,
+            changes=describe_edit(fleet, edit),
+            rollback=f"add {name} back as a new generation (phase: standby)",
+        ),
+    ]
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def render_text(source: str, fleet: Fleet, steps: list[Step]) -> str:
+    if not steps:
+        return f"{source}: steady - one serving target, one active hub, nothing to do."
+    lines = [f"{source}: {len(steps)} steps to a steady fleet"]
+    for number, step in enumerate(steps, 1):
+        lines.append("")
+        lines.append(f"{number}. {step.title}")
+        if step.changes:
+            lines.append("   PR (fleet file):")
+            lines += [f"     {c}" for c in step.changes]
+        if step.commands:
+            lines.append("   then run, in order:")
+            lines += [f"     {c}" for c in step.commands]
+        if step.checks:
+            lines.append("   check before the next step:")
+            lines += [f"     - {c}" for c in step.checks]
+        lines.append(f"   rollback: {step.rollback}")
+    return "\n".join(lines)
+
+
+def render_json(source: str, steps: list[Step]) -> dict[str, Any]:
+    return {
+        "fleet": source,
+        "steady": not steps,
+        "steps": [{"number": i, **asdict(s), "changes": list(s.changes)} for i, s in enumerate(steps, 1)],
+    }
+
+
+def load_base(reference: str, fleet_path: str) -> Fleet:
+    """A fleet file, or the fleet file at a git revision (`git show REV:PATH`)."""
+    import subprocess
+    from pathlib import Path
+
+    from fleet.load import load_fleet, parse_yaml, validate
+
+    if Path(reference).is_file():
+        return load_fleet(reference)
+    done = subprocess.run(["git", "show", f"{reference}:{fleet_path}"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise FleetError(reference, [f"neither a file nor a git revision with {fleet_path}: {done.stderr.strip()}"])
+    source = f"{reference}:{fleet_path}"
+    return validate(parse_yaml(done.stdout, source), source)
