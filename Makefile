@@ -10,7 +10,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: deps synth test validate lint
+BASE ?= origin/main
+.PHONY: deps synth test validate lint plan diff
 .DEFAULT_GOAL := synth
 
 .venv/.synced: Pipfile.lock
@@ -32,6 +33,14 @@ synth: deps
 ## Validate $(FLEET) without synthesizing (fast; fit for a pre-commit hook).
 validate: .venv/.synced
 	@pipenv run python -m fleet validate $(FLEET)
+
+## The steps that finish every swap under way in $(FLEET), each with its rollback.
+plan: .venv/.synced
+	@pipenv run python -m fleet plan $(FLEET)
+
+## Per-stack diff of $(FLEET) against $(BASE) (a git revision), and the live-generation guard.
+diff: .venv/.synced
+	@pipenv run python -m fleet diff --base $(BASE) --fleet $(FLEET)
 
 ## Every test: fleet model, constructs, invariants, terraform validate, checkov.
 test: deps

@@ -231,11 +231,36 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
     serving = [n for n in order if current.targets[n].phase == "serving"]
     if not incoming and len(serving) > 1:  # mid-way through the weight steps: the newest is incoming
         incoming, serving = serving[-1:], serving[:-1]
+    # The newest incoming generation is the swap's; older candidates are superseded by it.
+    superseded, incoming = incoming[:-1], incoming[-1:]
     old = [n for n in serving if n not in incoming]
+    for name in superseded:
+        if current.targets[name].phase == "provisioning":  # never registered: destroy it now
+            stack = names.stack_id("target", name)
+            steps.append(
+                Step(
+                    title=f"Destroy {stack} (superseded by {incoming[0]}; no hub ever registered it)",
+                    commands=(f"cdktf destroy {stack}",),
+                    rollback=f"none once destroyed; until then, keep {name} in the file",
+                )
+            )
+            edit: Edit = {"targets": {name: None}}
+            steps.append(
+                Step(
+                    title=f"Remove target {name} from the fleet file (shared drops its target group)",
+                    edit=edit,
+                    changes=describe_edit(current, edit),
+                    commands=(_deploy(names.SHARED_STACK),),
+                    rollback=f"add {name} back as a new generation (phase: provisioning)",
+                )
+            )
+            current = apply_edit(current, edit)
+        else:  # registered, weight 0: retired with the old generations at the last traffic step
+            old.append(name)
 
     provisioning = [n for n in incoming if current.targets[n].phase == "provisioning"]
     if provisioning:
-        edit: Edit = {"targets": {n: {"phase": "registered"} for n in provisioning}}
+        edit = {"targets": {n: {"phase": "registered"} for n in provisioning}}
         steps.append(
             Step(
                 title=f"Register {', '.join(provisioning)} with every hub (the ApplicationSets deploy the apps to it)",

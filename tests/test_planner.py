@@ -1,0 +1,301 @@
+"""The swap planner: each example's plan, each refusal, and property tests over random edits."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from conftest import EXAMPLES, ROOT
+from fleet.lifecycle import HUB_PHASES, TARGET_PHASES
+from fleet.load import load_fleet
+from fleet.model import Fleet
+from fleet.planner import PlanRefused, Step, apply_edit, check_transition, fleet_data, plan
+
+TARGET_SWAP = [
+    "steady",
+    "target-swap-1-provisioning",
+    "target-swap",
+    "target-swap-3-serving",
+    "target-swap-4-retiring",
+    "target-swap-5-done",
+]
+HUB_SWAP = ["steady", "hub-swap", "hub-swap-2-promoted", "hub-swap-3-done"]
+
+
+def example(name: str) -> Fleet:
+    return load_fleet(EXAMPLES / f"{name}.yaml")
+
+
+def commands(steps: list[Step]) -> list[str]:
+    return [c for s in steps for c in s.commands]
+
+
+def first(steps: list[Step], predicate) -> int:
+    return next(i for i, s in enumerate(steps) if predicate(s))
+
+
+def test_a_steady_fleet_has_nothing_to_do():
+    assert plan(example("steady")) == []
+
+
+def test_target_swap_deploys_green_before_registering_it_or_moving_any_weight():
+    steps = plan(example("target-swap-1-provisioning"))
+    deploy_green = first(steps, lambda s: "cdktf deploy shared target-green" in s.commands)
+    register = first(steps, lambda s: s.edit and s.edit["targets"].get("green", {}).get("phase") == "registered")
+    weights = [i for i, s in enumerate(steps) if s.edit and "weight" in (s.edit["targets"].get("green") or {})]
+    assert deploy_green < register < weights[0]
+
+
+def test_target_swap_destroys_blue_only_after_weight_zero_and_deregistration():
+    steps = plan(example("target-swap"))
+    cmds = commands(steps)
+    assert cmds.index("cdktf deploy shared target-green") < cmds.index("cdktf deploy shared")
+    retire = first(steps, lambda s: s.edit and s.edit["targets"].get("blue") == {"phase": "retiring", "weight": 0})
+    assert steps[retire].commands == ("cdktf deploy shared", "cdktf deploy argocd-blue")  # weight 0, then deregister
+    destroy = first(steps, lambda s: "cdktf destroy target-blue" in s.commands)
+    remove = first(steps, lambda s: s.edit == {"targets": {"blue": None}})
+    assert retire < destroy < remove
+    assert [s.edit["targets"]["green"]["weight"] for s in steps if s.edit and "green" in s.edit["targets"]] == [
+        10,
+        50,
+        100,
+    ]
+
+
+def test_weight_steps_can_be_set():
+    steps = plan(example("target-swap"), weight_steps=(25, 100))
+    assert [s.edit["targets"]["green"]["weight"] for s in steps if s.edit and "green" in s.edit["targets"]] == [25, 100]
+    with pytest.raises(PlanRefused, match="weight steps"):
+        plan(example("target-swap"), weight_steps=(50, 10, 100))
+
+
+def test_mid_swap_plan_continues_from_the_current_weights():
+    steps = plan(example("target-swap-3-serving"))
+    assert [s.edit["targets"]["green"]["weight"] for s in steps if s.edit and "green" in s.edit["targets"]] == [100]
+
+
+def test_hub_promotion_pauses_the_old_hub_before_activating_the_new_one():
+    steps = plan(example("hub-swap"))
+    promote = first(steps, lambda s: s.edit and s.edit.get("hubs", {}).get("green") == {"phase": "active"})
+    assert steps[promote].edit == {"hubs": {"blue": {"phase": "retiring"}, "green": {"phase": "active"}}}
+    assert steps[promote].commands == ("cdktf deploy argocd-blue", "cdktf deploy argocd-green")
+    destroy = first(steps, lambda s: "cdktf destroy argocd-blue" in s.commands)
+    assert promote < destroy
+    assert not any("target-" in c for c in commands(steps)), "a hub swap touches no target stack"
+
+
+def test_every_step_has_a_rollback_and_checks_come_before_traffic_moves():
+    for name in [
+        "target-swap-1-provisioning",
+        "target-swap",
+        "hub-swap",
+        "target-swap-4-retiring",
+        "hub-swap-2-promoted",
+    ]:
+        for step in plan(example(name)):
+            assert step.rollback, f"{name}: {step.title}"
+            if step.edit and any("weight" in (c or {}) for c in step.edit.get("targets", {}).values()):
+                assert any("kubectl get nodes" in c for c in step.checks)
+
+
+@pytest.mark.parametrize("chain", [TARGET_SWAP, HUB_SWAP], ids=["target swap", "hub swap"])
+def test_each_example_follows_from_the_one_before_as_one_safe_pr(chain):
+    for before, after in zip(chain, chain[1:]):
+        assert check_transition(example(before), example(after)) == [], f"{before} -> {after}"
+
+
+REFUSALS = {
+    "skip registration": (
+        "target-swap-1-provisioning",
+        lambda d: (d["targets"]["green"].update(phase="serving", weight=10), d["targets"]["blue"].update(weight=90)),
+        "provisioning -> serving skips registered",
+    ),
+    "destroy a serving target": (
+        "target-swap-3-serving",
+        lambda d: (d["targets"].pop("blue"), d["targets"]["green"].update(weight=100)),
+        "removing it while serving would destroy a serving target",
+    ),
+    "destroy a registered target": ("target-swap", lambda d: d["targets"].pop("green"), "removing it while registered"),
+    "destroy the active hub": (
+        "hub-swap",
+        lambda d: (d["hubs"].pop("blue"), d["hubs"]["green"].update(phase="active")),
+        "removing it while active would destroy the active hub",
+    ),
+    "a new target straight to registered": (
+        "steady",
+        lambda d: d["targets"].update(green={**d["targets"]["blue"], "phase": "registered", "weight": 0}),
+        "a new generation starts as provisioning",
+    ),
+    "a new hub straight to active": (
+        "steady",
+        lambda d: (d["hubs"].update(green={**d["hubs"]["blue"]}), d["hubs"]["blue"].update(phase="retiring")),
+        "a new generation starts as standby",
+    ),
+    "retire before registering": (
+        "target-swap-1-provisioning",
+        lambda d: d["targets"]["green"].update(phase="retiring"),
+        "provisioning -> retiring skips a phase",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_unsafe_pr_is_refused_with_what_to_do_instead(case):
+    start, edit, expected = REFUSALS[case]
+    base = example(start)
+    data = fleet_data(base)
+    edit(data)
+    head = Fleet.model_validate(data)
+    reasons = check_transition(base, head)
+    assert any(expected in r for r in reasons), reasons
+
+
+def test_leaving_the_app_without_a_serving_target_is_invalid_already():
+    data = fleet_data(example("target-swap"))
+    data["targets"]["blue"].update(phase="retiring", weight=0)
+    with pytest.raises(ValidationError, match="no target is serving"):
+        Fleet.model_validate(data)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fleet", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_plan_command_refuses_with_exit_2_and_says_why(tmp_path):
+    head = tmp_path / "fleet.yaml"
+    data = fleet_data(example("target-swap-1-provisioning"))
+    data["targets"]["green"].update(phase="serving", weight=10)
+    data["targets"]["blue"].update(weight=90)
+    import yaml
+
+    head.write_text(yaml.safe_dump(data))
+    done = _cli("plan", str(head), "--base", str(EXAMPLES / "target-swap-1-provisioning.yaml"))
+    assert done.returncode == 2
+    assert "refused: targets.green: provisioning -> serving skips registered" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_plan_command_prints_numbered_steps_and_json():
+    text = _cli("plan", "examples/target-swap.yaml")
+    assert text.returncode == 0, text.stderr
+    assert "1. Deploy the fleet file as it stands" in text.stdout
+    assert text.stdout.index("cdktf deploy shared target-green") < text.stdout.index("cdktf destroy target-blue")
+    as_json = _cli("plan", "examples/target-swap.yaml", "--json")
+    report = json.loads(as_json.stdout)
+    assert report["steady"] is False
+    assert [s["number"] for s in report["steps"]] == list(range(1, len(report["steps"]) + 1))
+    assert all(s["rollback"] for s in report["steps"])
+
+
+def test_plan_command_reads_the_base_from_a_git_revision(tmp_path):
+    done = _cli("plan", "examples/target-swap.yaml", "--base", "HEAD")
+    assert done.returncode == 0, done.stderr  # the same file at HEAD: no phase change at all
+
+
+# --- property tests -----------------------------------------------------------------------------
+
+NAMES = ["blue", "green", "red", "v2"]
+
+
+def _try(base: Fleet, data: dict) -> Fleet | None:
+    """The edited fleet, if it is valid and the PR from `base` is safe; None when refused."""
+    try:
+        head = Fleet.model_validate(data)
+    except ValidationError:
+        return None
+    return None if check_transition(base, head) else head
+
+
+edits = st.one_of(
+    st.tuples(st.just("target"), st.sampled_from(NAMES), st.sampled_from([*TARGET_PHASES, None]), st.integers(0, 100)),
+    st.tuples(st.just("hub"), st.sampled_from(NAMES), st.sampled_from([*HUB_PHASES, None]), st.just(0)),
+    st.tuples(st.just("planner"), st.just(""), st.just(None), st.just(0)),
+)
+
+
+def _edit(fleet: Fleet, op: tuple) -> dict | None:
+    kind, name, phase, weight = op
+    if kind == "planner":
+        steps = [s for s in plan(fleet) if s.edit]
+        return None if not steps else fleet_data(apply_edit(fleet, steps[0].edit))
+    data = copy.deepcopy(fleet_data(fleet))
+    section = "targets" if kind == "target" else "hubs"
+    if phase is None:
+        data[section].pop(name, None)
+        return data
+    template = next(iter(data[section].values()))
+    entry = {**template, **data[section].get(name, {}), "phase": phase}
+    if kind == "target":
+        entry["weight"] = weight if phase == "serving" else 0
+        others = [n for n, t in data["targets"].items() if n != name and t["phase"] == "serving"]
+        if others:  # keep the total at 100 where possible, so more random edits are valid
+            data["targets"][others[0]]["weight"] = max(
+                0, 100 - entry["weight"] - sum(data["targets"][o]["weight"] for o in others[1:])
+            )
+    data[section][name] = entry
+    return data
+
+
+def _assert_safe_state(fleet: Fleet) -> None:
+    serving = {n: t.weight for n, t in fleet.targets.items() if t.phase == "serving"}
+    assert serving and all(w > 0 for w in serving.values()) and sum(serving.values()) == 100
+    assert [h.phase for h in fleet.hubs.values()].count("active") == 1
+
+
+def _run_plan_to_the_end(fleet: Fleet) -> Fleet:
+    """Follow the planner: every PR it asks for is safe, nothing live is destroyed, and it ends
+    in a steady fleet."""
+    current = fleet
+    for step in plan(fleet):
+        for command in step.commands:
+            if command.startswith("cdktf destroy "):
+                kind, _, gen = command.removeprefix("cdktf destroy ").partition("-")
+                if kind == "target":
+                    assert current.targets[gen].phase in ("retiring", "provisioning"), (
+                        command
+                    )  # nothing routes to or deploys to it
+                else:
+                    assert current.hubs[gen].phase in ("retiring", "standby"), command
+                    assert gen != current.active_hub
+        if step.edit:
+            nxt = apply_edit(current, step.edit)
+            assert check_transition(current, nxt) == [], step.title
+            _assert_safe_state(nxt)
+            for name, target in nxt.targets.items():
+                if target.weight > current.targets.get(name, target).weight:
+                    assert name in current.targets and current.targets[name].registered, (
+                        f"weight to unregistered {name}"
+                    )
+            current = nxt
+    assert plan(current) == []
+    assert len(current.targets) == 1 and len(current.hubs) == 1
+    return current
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(edits, min_size=1, max_size=12))
+def test_no_accepted_sequence_leaves_an_app_unserved_or_destroys_the_active_hub_and_every_swap_finishes(ops):
+    current = example("steady")
+    for op in ops:
+        data = _edit(current, op)
+        if data is None:
+            continue
+        head = _try(current, data)
+        if head is None:
+            continue
+        for name in set(current.targets) - set(head.targets):
+            assert current.targets[name].phase in ("retiring", "provisioning"), (
+                f"destroyed a {current.targets[name].phase} target"
+            )
+        for name in set(current.hubs) - set(head.hubs):
+            assert name != current.active_hub, "destroyed the active hub"
+        _assert_safe_state(head)
+        current = head
+        _run_plan_to_the_end(current)
