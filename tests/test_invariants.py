@@ -129,3 +129,37 @@ def test_load_balancers_and_target_groups_belong_to_shared_only(target_swap):
     for stack_id, stack in target_swap.items():
         owned = {k for k in stack.get("resource", {}) if k.startswith(("aws_lb", "aws_alb"))}
         assert (stack_id == "shared") == bool(owned), f"{stack_id} owns {owned}"
+
+
+# --- lifecycle phases -------------------------------------------------------------------------
+
+
+def test_a_provisioning_target_gets_its_stack_and_target_group_but_no_hub_knows_it(synth, steady):
+    provisioning = synth("examples/target-swap-1-provisioning.yaml")
+    assert "target-green" in provisioning
+    assert provisioning["argocd-blue"] == steady["argocd-blue"]
+    groups = {g["name"] for g in resources(provisioning["shared"], "aws_lb_target_group").values()}
+    assert groups == {"acme-blue", "acme-green"}
+
+
+def test_target_blue_stays_byte_identical_through_every_step_of_its_replacement(synth, steady):
+    for step in ("target-swap-1-provisioning", "target-swap", "target-swap-3-serving", "target-swap-4-retiring"):
+        assert synth(f"examples/{step}.yaml")["target-blue"] == steady["target-blue"], step
+
+
+def test_a_retiring_target_is_deregistered_from_every_hub_yet_still_synthesizes(synth):
+    retiring = synth("examples/target-swap-4-retiring.yaml")
+    registered = {s["metadata"]["labels"]["ephemeral-eks.io/generation"] for s in resources(retiring["argocd-blue"], "kubernetes_secret_v1").values()}
+    assert registered == {"green"}
+    assert "target-blue" in retiring, "cdktf destroy target-blue needs the stack"
+    [listener] = [x for x in resources(retiring["shared"], "aws_lb_listener").values() if x["port"] == 443]
+    weights = {t["arn"].split(".")[1]: t["weight"] for t in listener["default_action"][0]["forward"]["target_group"]}
+    assert sorted(weights.values()) == [0, 100]
+
+
+def test_a_retiring_hub_is_paused_and_the_promoted_one_reconciles(synth, hub_swap):
+    promoted = synth("examples/hub-swap-2-promoted.yaml")
+    for stack_id, paused in (("argocd-blue", {"true"}), ("argocd-green", {None})):
+        secrets = resources(promoted[stack_id], "kubernetes_secret_v1").values()
+        assert {s["metadata"]["annotations"].get("argocd.argoproj.io/skip-reconcile") for s in secrets} == paused
+    assert promoted["target-blue"] == hub_swap["target-blue"] and promoted["shared"] == hub_swap["shared"]
