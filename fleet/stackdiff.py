@@ -573,9 +573,15 @@ def _base_from_git(repo: Path, rev: str, fleet_path: Path) -> tuple[Stacks, Flee
             f"--base {rev}; pass --base a cdktf.out directory instead"
         ) from None
     try:
+        _git(repo, "rev-parse", "--git-dir")
+    except DiffError:
+        raise DiffError(
+            f"--base {rev}: not a directory, and {repo} is not a git repository to read a revision from"
+        ) from None
+    try:
         sha = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     except DiffError:
-        raise DiffError(f"--base {rev}: neither a directory nor a git revision of {repo}") from None
+        raise DiffError(f"--base {rev}: not a directory, nor a git revision of {repo}") from None
     label = f"`{rev}` ({sha[:12]})"
     with worktree(repo, sha) as tree:
         base_file = tree / relative
