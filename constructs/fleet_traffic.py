@@ -1,5 +1,13 @@
-"""The fleet's front door: one ALB in `shared`, a weighted forward over one target group per
-target generation. Terraform owns all of it; the controllers on the targets only register pods."""
+"""The fleet's front door: one ALB in `shared`, one target group per target generation, and a
+weighted forward over the serving ones. Terraform owns all of it; the controllers on the targets
+only register pods.
+
+Every target group is attached to the HTTPS listener from the moment its generation exists, by a
+rule that matches only requests carrying `X-Ephemeral-Eks-Generation: <gen>`: the ALB health-checks
+a new generation before it takes any traffic, and an operator can try it through the real ALB
+(`curl -H 'X-Ephemeral-Eks-Generation: green' https://...`). The default action forwards only to
+the target groups with weight above 0 (AWS allows at most five in a forward action).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,12 @@ from cdktf_cdktf_provider_aws.lb_listener import (
     LbListenerDefaultActionForwardTargetGroup,
     LbListenerDefaultActionRedirect,
 )
+from cdktf_cdktf_provider_aws.lb_listener_rule import (
+    LbListenerRule,
+    LbListenerRuleAction,
+    LbListenerRuleCondition,
+    LbListenerRuleConditionHttpHeader,
+)
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
@@ -24,6 +38,10 @@ from constructs import Construct
 from constructs.checkov import skip_check
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+GENERATION_HEADER = "X-Ephemeral-Eks-Generation"
+MAX_FORWARD_TARGET_GROUPS = 5
+"""AWS's limit on target groups in one forward action."""
+
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,9 @@ class WeightedTarget:
     generation: str
     target_group_name: str
     weight: int
+    rule_priority: int
+    """Priority of the listener rule that reaches this generation by header; unique per listener.
+    Derive it from the generation alone, so adding one never renumbers another's rule."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +134,7 @@ class FleetTraffic(Construct):
 
         self.target_groups: dict[str, LbTargetGroup] = {}
         for target in props.targets:
-            self.target_groups[target.generation] = LbTargetGroup(
+            group = self.target_groups[target.generation] = LbTargetGroup(
                 self,
                 f"tg-{target.generation}",
                 name=target.target_group_name,
@@ -126,6 +147,16 @@ class FleetTraffic(Construct):
                     path=props.health_check_path, matcher="200-399", interval=15, healthy_threshold=2
                 ),
             )
+            if target.weight == 0:
+                # checkov accepts HTTP target groups only behind an HTTPS listener's default action.
+                skip_check(
+                    group,
+                    "CKV_AWS_378",
+                    "TLS ends at the HTTPS listener; this group is reached by its header rule on that listener",
+                )
+        serving = [t for t in props.targets if t.weight > 0]
+        if not 1 <= len(serving) <= MAX_FORWARD_TARGET_GROUPS:
+            raise ValueError(f"{len(serving)} target groups with weight; the ALB forwards to 1 to {MAX_FORWARD_TARGET_GROUPS}")
         self.https = LbListener(
             self,
             "https",
@@ -142,13 +173,28 @@ class FleetTraffic(Construct):
                             LbListenerDefaultActionForwardTargetGroup(
                                 arn=self.target_groups[t.generation].arn, weight=t.weight
                             )
-                            for t in props.targets
+                            for t in serving
                         ],
                         stickiness=LbListenerDefaultActionForwardStickiness(enabled=False, duration=1),
                     ),
                 )
             ],
         )
+        for target in props.targets:
+            LbListenerRule(
+                self,
+                f"try-{target.generation}",
+                listener_arn=self.https.arn,
+                priority=target.rule_priority,
+                condition=[
+                    LbListenerRuleCondition(
+                        http_header=LbListenerRuleConditionHttpHeader(
+                            http_header_name=GENERATION_HEADER, values=[target.generation]
+                        )
+                    )
+                ],
+                action=[LbListenerRuleAction(type="forward", target_group_arn=self.target_groups[target.generation].arn)],
+            )
         LbListener(
             self,
             "http",

@@ -28,17 +28,21 @@ class FleetError(Exception):
         super().__init__("\n".join(f"{source}: {p}" for p in problems))
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that a fleet file may not use."""
+
+
 class _StrictLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(
+            raise _Refused(
                 problem="aliases (*name) are not allowed in a fleet file; write the value out",
                 problem_mark=event.start_mark,
             )
         event = self.peek_event()
         if getattr(event, "anchor", None):
-            raise yaml.MarkedYAMLError(
+            raise _Refused(
                 problem="anchors (&name) are not allowed in a fleet file; write the value out",
                 problem_mark=event.start_mark,
             )
@@ -48,18 +52,18 @@ class _StrictLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise yaml.MarkedYAMLError(
+                raise _Refused(
                     problem="merge keys (<<) are not allowed in a fleet file; write the keys out",
                     problem_mark=key_node.start_mark,
                 )
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
-                raise yaml.MarkedYAMLError(
+                raise _Refused(
                     problem=f"key {key!r} is not a string; quote it",
                     problem_mark=key_node.start_mark,
                 )
             if key in seen:
-                raise yaml.MarkedYAMLError(
+                raise _Refused(
                     problem=f"key {key!r} appears twice in this mapping; keep one",
                     problem_mark=key_node.start_mark,
                 )
@@ -81,7 +85,8 @@ def parse_yaml(text: str, source: str) -> Any:
         mark = err.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = err.problem or err.context or "malformed YAML"
-        raise FleetError(source, [f"{where}{what} (not valid YAML for a fleet file)"]) from None
+        suffix = "" if isinstance(err, _Refused) else " (malformed YAML)"
+        raise FleetError(source, [f"{where}{what}{suffix}"]) from None
     except yaml.YAMLError as err:
         raise FleetError(source, [f"malformed YAML: {err}"]) from None
     except RecursionError:

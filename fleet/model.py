@@ -23,9 +23,13 @@ from pydantic import (
 )
 
 from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
+from fleet.names import rule_priority
 from fleet.versions import KUBERNETES_VERSIONS
 
 PREFIX_MAX = 12
+MAX_SERVING_TARGETS = 5
+"""An ALB forward action takes at most five target groups."""
+
 GENERATION_MAX = 12
 
 
@@ -349,6 +353,17 @@ class Fleet(Model):
             raise ValueError("the fleet needs at least one target generation")
         if not any(t.phase == "serving" for t in targets.values()):
             raise ValueError("no target is serving, so the apps would have no traffic target; keep one phase: serving")
+        serving = [n for n, t in targets.items() if t.phase == "serving"]
+        if len(serving) > MAX_SERVING_TARGETS:
+            raise ValueError(
+                f"{len(serving)} targets are serving ({', '.join(serving)}); an ALB forwards to at most "
+                f"{MAX_SERVING_TARGETS}: retire some first"
+            )
+        priorities: dict[int, str] = {}
+        for name in targets:
+            other = priorities.setdefault(rule_priority(name), name)
+            if other != name:
+                raise ValueError(f"generations {other} and {name} would share an ALB rule priority; rename {name}")
         total = sum(t.weight for t in targets.values())
         if total != 100:
             weights = ", ".join(f"{n}={t.weight}" for n, t in targets.items())

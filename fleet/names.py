@@ -7,6 +7,7 @@ references. Changing a function here renames (replaces) real infrastructure.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 Kind = Literal["argocd", "target"]
@@ -65,3 +66,10 @@ def target_group_name(prefix: str, generation: str) -> str:
 
 def vpc_name(prefix: str) -> str:
     return prefix
+
+
+def rule_priority(generation: str) -> int:
+    """Priority (1-49999) of the ALB listener rule that reaches one target generation by header:
+    from its name alone, so adding or removing a generation never renumbers another's rule. The
+    fleet model refuses two generations whose priorities collide."""
+    return 1 + int(hashlib.sha256(generation.encode()).hexdigest(), 16) % 49_999

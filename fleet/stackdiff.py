@@ -149,7 +149,12 @@ class StackDiff:
         return sum(1 for c in self.changes if c.kind == kind)
 
     def summary(self) -> str:
-        """`+1 ~2 -0`: a replacement counts as one created and one destroyed resource."""
+        """`+1 ~2 -0`: a replacement counts as one created and one destroyed resource. An added
+        or removed stack: `+33` or `-33`, its resources and data sources."""
+        if self.verdict in ("added", "removed"):
+            return f"{'+' if self.verdict == 'added' else '-'}{len(self.changes)}"
+        if self.verdict == "unchanged":
+            return ""
         replaced = self.count("replaced")
         text = f"+{self.count('added') + replaced} ~{self.count('changed')} -{self.count('removed') + replaced}"
         return text + (f" ({replaced} replaced)" if replaced else "")
@@ -436,10 +441,9 @@ def render_markdown(
     notes: Sequence[str] = (),
 ) -> str:
     lines = [MARKER, "## Ephemeral EKS: stack diff", "", f"Base {base_label}, head {head_label}.", ""]
-    lines += ["| stack | verdict | resources |", "| --- | --- | --- |"]
+    lines += ["| stack | verdict | resources (+added ~changed -removed) |", "| --- | --- | --- |"]
     for diff in diffs:
-        counts = "" if diff.verdict == "unchanged" else diff.summary()
-        lines.append(f"| `{diff.stack}` | {diff.verdict} | {counts} |")
+        lines.append(f"| `{diff.stack}` | {diff.verdict} | {diff.summary()} |")
     for note in notes:
         lines += ["", f"> {note}"]
     for diff in diffs:
@@ -682,6 +686,8 @@ def main(argv: list[str] | None = None) -> int:
         listed = render_stacks(diffs)
         if listed:
             print(listed)
+        for note in sides.notes:  # stdout is the stack list alone
+            print(f"note: {note}", file=sys.stderr)
         for violation in violations:
             print(f"guard: {violation}", file=sys.stderr)
     elif args.markdown:

@@ -87,6 +87,7 @@ class SharedStack(TerraformStack):
                         generation=gen,
                         target_group_name=names.target_group_name(prefix, gen),
                         weight=target.weight,
+                        rule_priority=names.rule_priority(gen),
                     )
                     for gen, target in fleet.targets.items()
                 ),

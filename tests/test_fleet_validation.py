@@ -3,6 +3,7 @@ and nothing written - through `python -m fleet validate`, `make synth` and `cdkt
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -62,7 +63,15 @@ BAD_FLEETS: dict[str, tuple[str, str]] = {
         edited(lambda d: d["network"].update(cidr="10.40.0.1/16")),
         "network.cidr: '10.40.0.1/16' is not an IPv4 CIDR",
     ),
-    "malformed yaml": ("name: [acme\nregion: eu-west-1\n", "not valid YAML"),
+    "more serving targets than an alb forwards to": (
+        edited(
+            lambda d: d.update(
+                targets={f"t{i}": {**copy.deepcopy(d["targets"]["blue"]), "phase": "serving", "weight": 100 // 6 + (100 % 6 if i == 0 else 0)} for i in range(6)}
+            )
+        ),
+        "targets: 6 targets are serving (t0, t1, t2, t3, t4, t5); an ALB forwards to at most 5",
+    ),
+    "malformed yaml": ("name: [acme\nregion: eu-west-1\n", "(malformed YAML)"),
     "yaml alias": (STEADY.replace("weight: 100", "weight: &w 100"), "anchors (&name) are not allowed"),
     "generation name that is not dns-safe": (
         edited(lambda d: d["targets"].update({"../x": d["targets"].pop("blue")})),

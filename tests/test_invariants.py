@@ -125,6 +125,17 @@ def test_exactly_one_hub_reconciles_and_the_standby_one_is_paused(hub_swap):
     assert paused(hub_swap["argocd-green"]) == {"true"}
 
 
+def test_a_new_generation_is_reachable_by_header_before_it_takes_weight(steady, target_swap):
+    rules = resources(target_swap["shared"], "aws_lb_listener_rule")
+    headers = sorted(r["condition"][0]["http_header"]["values"][0] for r in rules.values())
+    assert headers == ["blue", "green"]
+    assert len({r["priority"] for r in rules.values()}) == 2
+    before = {k: v for k, v in resources(steady["shared"], "aws_lb_listener_rule").items()}
+    assert {k: rules[k] for k in before} == before, "adding green leaves blue's rule as it was"
+    [listener] = [x for x in resources(target_swap["shared"], "aws_lb_listener").values() if x["port"] == 443]
+    assert [t["weight"] for t in listener["default_action"][0]["forward"]["target_group"]] == [100]
+
+
 def test_load_balancers_and_target_groups_belong_to_shared_only(target_swap):
     for stack_id, stack in target_swap.items():
         owned = {k for k in stack.get("resource", {}) if k.startswith(("aws_lb", "aws_alb"))}
@@ -149,12 +160,17 @@ def test_target_blue_stays_byte_identical_through_every_step_of_its_replacement(
 
 def test_a_retiring_target_is_deregistered_from_every_hub_yet_still_synthesizes(synth):
     retiring = synth("examples/target-swap-4-retiring.yaml")
-    registered = {s["metadata"]["labels"]["ephemeral-eks.io/generation"] for s in resources(retiring["argocd-blue"], "kubernetes_secret_v1").values()}
+    registered = {
+        s["metadata"]["labels"]["ephemeral-eks.io/generation"]
+        for s in resources(retiring["argocd-blue"], "kubernetes_secret_v1").values()
+    }
     assert registered == {"green"}
     assert "target-blue" in retiring, "cdktf destroy target-blue needs the stack"
     [listener] = [x for x in resources(retiring["shared"], "aws_lb_listener").values() if x["port"] == 443]
-    weights = {t["arn"].split(".")[1]: t["weight"] for t in listener["default_action"][0]["forward"]["target_group"]}
-    assert sorted(weights.values()) == [0, 100]
+    forward = listener["default_action"][0]["forward"]["target_group"]
+    assert [t["weight"] for t in forward] == [100], "only serving target groups are in the weighted forward"
+    groups = {g["name"] for g in resources(retiring["shared"], "aws_lb_target_group").values()}
+    assert groups == {"acme-blue", "acme-green"}, "blue's target group stays until blue leaves the file"
 
 
 def test_a_retiring_hub_is_paused_and_the_promoted_one_reconciles(synth, hub_swap):

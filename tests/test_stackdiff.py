@@ -77,9 +77,11 @@ def test_steady_to_target_swap_verdicts(steady, target_swap, steady_fleet):
         "target-green": "added",
     }
     shared = changes_of(steady, target_swap, "shared")
-    assert [c.kind for c in shared.values()] == ["changed", "added"]
-    listener = next(c for c in shared.values() if c.type == "aws_lb_listener")
-    assert listener.paths == ("default_action[0].forward.target_group[1]",)
+    # green's target group and the header rule that reaches it; the weighted forward is untouched
+    assert sorted((c.type, c.kind) for c in shared.values()) == [
+        ("aws_lb_listener_rule", "added"),
+        ("aws_lb_target_group", "added"),
+    ]
     assert any(a.startswith("aws_lb_target_group.traffic_tg-green") for a in shared)
     hub = changes_of(steady, target_swap, "argocd-blue")
     assert sorted(c.kind for c in hub.values()) == ["added", "added"]
@@ -332,14 +334,11 @@ SAFE = {
     "app-version": (_podinfo_version, {"argocd-blue": ("helm_release", "values")}),
     "weights": (
         _fifty_fifty,
-        {"shared": ("aws_lb_listener", "default_action[0].forward.target_group[1].weight")},
+        {"shared": ("aws_lb_listener", "default_action[0].forward.target_group[0].weight")},
     ),
     "tags": (
         _cost_center_tag,
-        {
-            s: ("", "default_tags[0].tags.cost-center")
-            for s in ("shared", "argocd-blue", "target-blue", "target-green")
-        },
+        {s: ("", "default_tags[0].tags.cost-center") for s in ("shared", "argocd-blue", "target-blue", "target-green")},
     ),
 }
 
@@ -496,8 +495,9 @@ def test_cli_markdown(capsys, synth, version_fleet):
     lines = out.splitlines()
     assert lines[0] == "<!-- ephemeral-eks-diff -->"
     assert "## Ephemeral EKS: stack diff" in lines
-    assert "| `shared` | changed | +1 ~1 -0 |" in lines
+    assert "| `shared` | changed | +2 ~0 -0 |" in lines
     assert "| `target-blue` | unchanged |  |" in lines
+    assert any(line.startswith("| `target-green` | added | +") for line in lines)
     assert "<details><summary><code>argocd-blue</code>: +2 ~0 -0</summary>" in lines
     assert lines[-1].startswith("✅")
     assert any("counts as live" in line for line in lines), "the missing base fleet is said"

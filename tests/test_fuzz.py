@@ -1,0 +1,617 @@
+"""Fuzzed fleet files (issue 4, section 2).
+
+Corrupted files - wrong types, missing fields, unknown keys, hostile names, unicode, invalid
+UTF-8, huge numbers, deep nesting, anchors and alias bombs, merge and duplicate keys - must each
+end in `FleetError`, one line per mistake, each line `<file>: <field path or line/column>: ...`.
+Any other exception is a bug. The bulk runs in process; a fixed sample also runs through
+`python -m fleet validate` and `main.py`, which must exit 2, print no traceback and write nothing.
+
+Valid fleets must validate, build only safe AWS names and unique stack ids, and a few of them
+(picked with a fixed seed) must synthesize with the generation invariants intact.
+
+Known bugs are proven by the `xfail(strict=True)` tests at the end, and the bulk strategies leave
+their inputs out (see `fleet_strategies.KNOWN_BUGS`).
+
+`FUZZ_EXAMPLES` (default 1200) is the number of corrupted files the three bulk tests share;
+lower it for a quick local run. Run with `-s` to see the counts.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from fleet import names
+from fleet.load import FleetError, load_fleet, validate
+from fleet_strategies import (
+    BIDI,
+    FLEET,
+    KNOWN_BUGS,
+    Corrupt,
+    bulk_ok,
+    corrupted_data,
+    corrupted_fleets,
+    corrupted_text,
+    raw_garbage,
+    to_yaml,
+    valid_fleets,
+)
+from test_invariants import _addresses, _references
+
+pytestmark = pytest.mark.fuzz
+
+BUDGET = int(os.environ.get("FUZZ_EXAMPLES", "1200"))
+SHARES = {"data": 0.5, "text": 0.3, "raw": 0.2}
+VALID_EXAMPLES = max(20, BUDGET // 6)
+MAX_LINE = 1000
+"""A message line longer than this is not 'one clear message' (known bug `huge-string`)."""
+
+
+def budget(share: str) -> int:
+    return max(10, round(BUDGET * SHARES[share]))
+
+
+BULK = {
+    "deadline": None,
+    "suppress_health_check": list(HealthCheck),
+    "print_blob": True,
+}
+
+STATS: dict[str, Any] = {
+    "cases": 0,
+    "first_lines": set(),
+    "shapes": set(),
+    "kinds": Counter(),
+    "seconds": {},
+}
+"""What the corrupted-file tests saw; `test_zz_fuzz_summary` prints it."""
+
+
+@pytest.fixture(autouse=True)
+def _time_each_test(request: pytest.FixtureRequest):
+    started = time.perf_counter()
+    yield
+    STATS["seconds"][request.node.name] = time.perf_counter() - started
+
+
+@pytest.fixture(scope="module")
+def fuzz_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz") / "fleet.yaml"
+
+
+# --- what a clear rejection is ---------------------------------------------------------------
+
+FILE_LEVEL = (
+    "the file must be a mapping",
+    "file is not UTF-8 text",
+    "file is larger than",
+    "YAML nested too deeply",
+    "malformed YAML",
+    "no such fleet file",
+    "cannot read the file",
+)
+"""Messages about the whole file: they have no field to name."""
+NOISE = (
+    "Traceback",
+    "pydantic",
+    "errors.pydantic.dev",
+    "ValidationError",
+    "For further information",
+    "input_value=",
+    "input_type=",
+    'File "',
+)
+TOP_FIELDS = set(FLEET)
+
+
+def _names_where(rest: str) -> bool:
+    """The line names a field path, a line and column, or is about the whole file."""
+    if re.match(r"line \d+, column \d+: \S", rest) or rest.startswith(FILE_LEVEL):
+        return True
+    head, sep, tail = rest.partition(": ")
+    if not (sep and head and tail.strip()):
+        return False
+    return head.split(".")[0] in TOP_FIELDS or re.search(r"(^|: )unknown key\b", tail) is not None
+
+
+def _printable(text: str) -> bool:
+    return not any((unicodedata.category(c) == "Cc" and c != "\t") or c in BIDI for c in text)
+
+
+def clear_rejection_problems(message: str, source: str) -> list[str]:
+    """What is wrong with a rejection message; empty when it is one clear line per mistake."""
+    problems = []
+    lines = message.split("\n")
+    for line in lines:
+        if not line.startswith(f"{source}: "):
+            problems.append(f"line does not start with '{source}: ': {line[:200]!r}")
+            continue
+        rest = line[len(source) + 2 :]
+        if not rest.strip():
+            problems.append("empty line")
+        if len(line) > MAX_LINE:
+            problems.append(f"line of {len(line)} characters")
+        if any(n in line for n in NOISE):
+            problems.append(f"Python noise: {line[:200]!r}")
+        if not _printable(rest):
+            problems.append(f"raw control or bidi character: {line[:200]!r}")
+        if not _names_where(rest):
+            problems.append(f"names no field, line or column: {line[:200]!r}")
+    return problems
+
+
+def _shape(line: str) -> str:
+    """A first line with its values blanked: how many different kinds of message were seen."""
+    line = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "'…'", line)
+    line = re.sub(r"\(got [^)]*\)?.*$", "(got …)", line)
+    line = re.sub(r"\d+", "N", line)
+    head, sep, tail = line.partition(": ")
+    if sep and not head.startswith("line"):
+        head = re.sub(r"^(hubs|targets|apps|tags)\.[^.]*", r"\1.<name>", head)
+    return head + sep + tail
+
+
+def rejected(path: Path, content: bytes, kind: str = "") -> str:
+    """Write `content` to `path`; it must end in one clear FleetError, and nothing else."""
+    path.write_bytes(content)
+    try:
+        load_fleet(path)
+    except FleetError as err:
+        message = str(err)
+    else:
+        raise AssertionError(f"a corrupted fleet file was accepted ({kind}): {content[:500]!r}")
+    problems = clear_rejection_problems(message, str(path))
+    assert not problems, f"{kind}: {problems}\nmessage: {message[:2000]}"
+    first = message.split("\n")[0][len(str(path)) + 2 :]
+    STATS["cases"] += 1
+    STATS["first_lines"].add(first)
+    STATS["shapes"].add(_shape(first))
+    STATS["kinds"][kind.split(":")[0] + ":" + kind.split(":")[1] if kind.count(":") else kind] += 1
+    return message
+
+
+# --- 1. the bulk, in process -----------------------------------------------------------------
+
+
+@settings(max_examples=budget("data"), **BULK)
+@given(case=corrupted_data())
+def test_corrupted_fleet_data_is_rejected_with_a_clear_message(case: Corrupt, fuzz_file: Path) -> None:
+    assume(bulk_ok(case.content))
+    rejected(fuzz_file, case.content, case.kind)
+
+
+@settings(max_examples=budget("text"), **BULK)
+@given(case=corrupted_text())
+def test_corrupted_fleet_text_is_rejected_with_a_clear_message(case: Corrupt, fuzz_file: Path) -> None:
+    assume(bulk_ok(case.content))
+    rejected(fuzz_file, case.content, case.kind)
+
+
+@settings(max_examples=budget("raw"), **BULK)
+@given(case=raw_garbage())
+@example(case=Corrupt("raw:deep", b"name: " + b"[" * 100_000 + b"]" * 100_000))
+@example(case=Corrupt("raw:utf8-bom-list", b"\xef\xbb\xbf- a\n"))
+@example(case=Corrupt("raw:nul-in-utf16", "name: acme\n".encode("utf-16")))
+def test_garbage_files_are_rejected_with_a_clear_message(case: Corrupt, fuzz_file: Path) -> None:
+    assume(bulk_ok(case.content))
+    rejected(fuzz_file, case.content, case.kind)
+
+
+# --- 2. a fixed sample through the real command lines -----------------------------------------
+
+STEADY = (ROOT / "examples" / "steady.yaml").read_text()
+
+
+def _steady(edit) -> bytes:
+    data = yaml.safe_load(STEADY)
+    edit(data)
+    return to_yaml(data).encode()
+
+
+def _rename(mapping: dict[str, Any], old: str, new: str) -> None:
+    mapping[new] = mapping.pop(old)
+
+
+HAND_PICKED = [
+    Corrupt("empty file", b""),
+    Corrupt("top-level list", b"- name: acme\n- region: eu-west-1\n"),
+    Corrupt("top-level scalar", b"42\n"),
+    Corrupt("billion laughs", STEADY.encode() + b"\nx: &a [1, 1, 1, 1]\ny: &b [*a, *a, *a, *a]\nz: [*b, *b, *b, *b]\n"),
+    Corrupt("merge key", STEADY.replace("hubs:\n  blue:\n", "hubs:\n  blue:\n    <<: {phase: active}\n", 1).encode()),
+    Corrupt("duplicate generation", STEADY.replace("targets:\n  blue:\n", "targets:\n  blue:\n    weight: 0\n  blue:\n", 1).encode()),
+    Corrupt("deep nesting", b"name: " + b"[" * 50_000 + b"]" * 50_000 + b"\n"),
+    Corrupt("invalid utf-8", STEADY.replace("acme", "ac\udcffme", 1).encode("utf-8", "surrogateescape")),
+    Corrupt("utf-16 with bom", STEADY.encode("utf-16")),
+    Corrupt("tab indentation", STEADY.replace("  blue:\n    kubernetes_version", "\tblue:\n    kubernetes_version", 1).encode()),
+    Corrupt("non-string key", STEADY.replace("hubs:", "on:", 1).encode()),
+    Corrupt("path-like target", _steady(lambda d: _rename(d["targets"], "blue", "../x"))),
+    Corrupt("template hub", _steady(lambda d: _rename(d["hubs"], "blue", "${x}"))),
+    Corrupt("quote and brace app", _steady(lambda d: (_rename(d["apps"], "podinfo", '"}'), d["traffic"].update(app='"}')))),
+    Corrupt("slash in fleet name", _steady(lambda d: d.update(name="a/b"))),
+    Corrupt("dot-dot fleet name", _steady(lambda d: d.update(name=".."))),
+    Corrupt("stack-id-like target", _steady(lambda d: _rename(d["targets"], "blue", "argocd-blue"))),
+    Corrupt("emoji and rtl", _steady(lambda d: d.update(name="ac\u05d0😀"))),
+    Corrupt("huge number", STEADY.replace("weight: 100", "weight: 1" + "0" * 4000).encode()),
+    Corrupt("over 1 MiB", STEADY.encode() + b"#" + b"x" * (1 << 20)),
+]
+DRAWN = 8
+CLI_SEED = 20240604
+
+
+def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed_value: int) -> list[Any]:
+    """`count` examples of `strategy`, the same on every run (a fixed seed, no database)."""
+    drawn: list[Any] = []
+
+    @seed(seed_value)
+    @settings(
+        max_examples=count, database=None, phases=[Phase.generate], deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(strategy)
+    def collect(value: Any) -> None:
+        drawn.append(value)
+
+    collect()
+    return drawn[:count]
+
+
+@pytest.fixture(scope="module")
+def cli_cases() -> list[Corrupt]:
+    drawn = draw_examples(corrupted_fleets().filter(lambda c: bulk_ok(c.content) and len(c.content) < 1 << 20), DRAWN, CLI_SEED)
+    return [*HAND_PICKED, *drawn]
+
+
+def _git_status() -> set[str]:
+    done = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.splitlines())
+
+
+def _written_since(before: set[str], after: set[str], since: float) -> list[str]:
+    """Working-tree entries that appeared while the command ran. Other people may edit the tree
+    at the same time: an entry counts only if its file was written after the command started."""
+    found = []
+    for entry in sorted(after - before):
+        path = ROOT / entry[3:].split(" -> ")[-1].strip('"')
+        if path.exists() and path.stat().st_mtime >= since:
+            found.append(entry)
+    return found
+
+
+def _listing(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("EPHEMERAL_EKS_DEBUG", "FLEET", "CDKTF_OUTDIR")}
+    return {**env, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **extra}
+
+
+@pytest.mark.parametrize("index", range(len(HAND_PICKED) + DRAWN))
+def test_cli_refuses_a_corrupted_fleet_with_exit_2_and_writes_nothing(index: int, cli_cases, tmp_path: Path) -> None:
+    case = cli_cases[index]
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_bytes(case.content)
+    in_process = rejected(fleet, case.content, f"cli:{case.kind}")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "fleet", "validate", str(fleet)], cwd=ROOT, capture_output=True, timeout=120, env=_env()
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, (case.kind, done.returncode, stderr[-2000:])
+    assert "Traceback" not in stderr + done.stdout.decode("utf-8", "replace")
+    assert not clear_rejection_problems(stderr.rstrip("\n"), str(fleet)), stderr[:2000]
+    assert stderr.rstrip("\n") == in_process
+
+    outdir = tmp_path / "cdktf.out"
+    before_tmp, before_git, started = _listing(tmp_path), _git_status(), time.time() - 1
+    done = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+        env=_env(FLEET=str(fleet), CDKTF_OUTDIR=str(outdir)),
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, (case.kind, done.returncode, stderr[-2000:])
+    assert "Traceback" not in stderr + done.stdout.decode("utf-8", "replace")
+    assert stderr.startswith(in_process.split("\n")[0]), stderr[:2000]
+    assert not outdir.exists(), "main.py created the output directory for a bad fleet"
+    assert _listing(tmp_path) == before_tmp, "main.py wrote next to the output directory"
+    assert not _written_since(before_git, _git_status(), started), "main.py wrote into the working tree"
+
+
+# --- 3. valid fleets ---------------------------------------------------------------------------
+
+SAFE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""Lowercase letters, digits and single inner hyphens: safe in every AWS name, path and JSON."""
+
+
+def aws_names(fleet: Any) -> dict[str, list[str]]:
+    """Every deterministic name of a fleet, by kind, as `fleet.names` and the constructs build
+    them (README, "Names": `<cluster>-cluster`, `-node`, `-lbc`, `-control-plane`)."""
+    prefix = fleet.name
+    hubs = [names.cluster_name(prefix, "argocd", h) for h in fleet.hubs]
+    targets = [names.cluster_name(prefix, "target", t) for t in fleet.targets]
+    return {
+        "cluster": hubs + targets,
+        "iam role": [names.shared_role_name(prefix)]
+        + [f"{c}-{suffix}" for c in hubs + targets for suffix in ("cluster", "node")]
+        + [f"{c}-lbc" for c in targets],
+        "security group": [names.client_security_group_name(prefix), names.alb_security_group_name(prefix)]
+        + [f"{c}-control-plane" for c in targets],
+        "target group": [names.target_group_name(prefix, t) for t in fleet.targets],
+        "load balancer": [names.alb_name(prefix)],
+        "vpc": [names.vpc_name(prefix)],
+        "stack": [names.SHARED_STACK]
+        + [names.stack_id("argocd", h) for h in fleet.hubs]
+        + [names.stack_id("target", t) for t in fleet.targets],
+    }
+
+
+LIMITS = {"cluster": 100, "iam role": 64, "security group": 255, "target group": 32, "load balancer": 32, "vpc": 255}
+
+
+def name_problems(fleet: Any) -> list[str]:
+    problems = []
+    built = aws_names(fleet)
+    for kind, found in built.items():
+        for name in found:
+            if not SAFE_NAME.fullmatch(name):
+                problems.append(f"{kind} name {name!r} is not [a-z0-9-]")
+            if len(name) > LIMITS.get(kind, 255):
+                problems.append(f"{kind} name {name!r} is longer than {LIMITS[kind]}")
+        if len(set(found)) != len(found):
+            problems.append(f"{kind} names collide: {sorted(found)}")
+    if len(built["stack"]) != 1 + len(fleet.hubs) + len(fleet.targets):
+        problems.append("stack count")
+    pattern = names.hub_cluster_pattern(fleet.name)
+    hub_clusters = built["cluster"][: len(fleet.hubs)]
+    target_clusters = built["cluster"][len(fleet.hubs) :]
+    problems += [f"hub pattern {pattern} misses {c}" for c in hub_clusters if not fnmatch.fnmatchcase(c, pattern)]
+    problems += [f"hub pattern {pattern} admits {c}" for c in target_clusters if fnmatch.fnmatchcase(c, pattern)]
+    return problems
+
+
+@settings(max_examples=VALID_EXAMPLES, **BULK)
+@given(data=valid_fleets(), style=st.sampled_from(["block", "flow", "json"]))
+def test_valid_fleets_validate_and_build_only_safe_unique_names(data: dict[str, Any], style: str, fuzz_file: Path) -> None:
+    text = json.dumps(data) if style == "json" else to_yaml(data, flow=style == "flow")
+    fuzz_file.write_text(text, encoding="utf-8")
+    fleet = load_fleet(fuzz_file)
+    assert fleet == validate(data, "data")
+    assert not name_problems(fleet)
+
+
+SYNTH_SEED = 4242
+SYNTH_POOL = 60
+
+
+def _synth_picks() -> list[dict[str, Any]]:
+    """At most four valid fleets, the same every run: one reusing a VPC, one with S3 state, the
+    one with the most stacks, the one with the longest names."""
+    pool = draw_examples(valid_fleets(), SYNTH_POOL, SYNTH_SEED)
+    picks: list[dict[str, Any]] = []
+
+    def add(candidates: list[dict[str, Any]]) -> None:
+        if candidates and candidates[0] not in picks:
+            picks.append(candidates[0])
+
+    add([d for d in pool if "vpc_id" in d["network"]])
+    add([d for d in pool if d.get("state", {}).get("backend") == "s3"])
+    add(sorted(pool, key=lambda d: -(len(d["hubs"]) + len(d["targets"]) + len(d["apps"]))))
+    add(sorted(pool, key=lambda d: -max(len(n) for n in [d["name"], *d["hubs"], *d["targets"], *d["apps"]])))
+    return picks[:4]
+
+
+@pytest.fixture(scope="module")
+def synth_picks(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    base = tmp_path_factory.mktemp("fuzz-valid")
+    paths = []
+    for i, data in enumerate(_synth_picks()):
+        path = base / f"fuzz-valid-{i}.yaml"
+        path.write_text(to_yaml(data), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_a_generated_valid_fleet_synthesizes_with_the_invariants(index: int, synth_picks, synth) -> None:
+    if index >= len(synth_picks):
+        pytest.skip("the seeded pool gave fewer distinct picks")
+    path = synth_picks[index]
+    fleet = load_fleet(path)
+    outdir = synth.outdir(path).resolve()
+    stacks = synth(path)
+
+    expected = {"shared"} | {f"argocd-{h}" for h in fleet.hubs} | {f"target-{t}" for t in fleet.targets}
+    assert set(stacks) == expected
+    assert sorted(p.name for p in (outdir / "stacks").iterdir()) == sorted(expected)
+    for stack_id, stack in stacks.items():
+        if stack_id == "shared":
+            continue
+        assert "terraform_remote_state" not in json.dumps(stack), stack_id
+        dangling = {
+            r for r in _references(stack) if not r.startswith(("var.", "local.", "each.", "count.", "self."))
+        } - _addresses(stack)
+        assert not dangling, f"{stack_id} references what it does not hold: {sorted(dangling)}"
+
+    for directory, subdirs, files in os.walk(outdir):
+        for name in subdirs + files:
+            entry = Path(directory) / name
+            assert not entry.is_symlink() or entry.resolve().is_relative_to(outdir), entry
+            assert entry.resolve().is_relative_to(outdir), entry
+    strays = [p.name for p in outdir.parent.iterdir() if not re.fullmatch(r"\d\d-[\w.-]+", p.name)]
+    assert not strays, f"synth left {strays} beside the output directory"
+
+
+# --- known bugs: each input, and what it gives today ---------------------------------------------
+
+def _xfail(reason: str):
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+KNOWN_CRASHES = {
+    "implicit timestamp 2024-02-30 (ValueError)": "  expires: 2024-02-30\n",
+    "implicit timestamp 2024-13-01 (ValueError)": "  expires: 2024-13-01\n",
+    "!!bool maybe (KeyError)": "  x: !!bool maybe\n",
+    "!!int abc (ValueError)": "  x: !!int abc\n",
+    "!!float '' (IndexError)": "  x: !!float ''\n",
+    "!!timestamp x (AttributeError)": "  x: !!timestamp x\n",
+    "!!map [1] (TypeError)": "  x: !!map [1]\n",
+    "!!set [1] (TypeError)": "  x: !!set [1]\n",
+    "5000-digit integer (ValueError)": "  x: 1" + "0" * 5000 + "\n",
+    "4000 hex digits (ValueError)": "  x: 0x" + "f" * 4000 + "\n",
+}
+
+
+@_xfail("fleet/load.py: exceptions from PyYAML's constructors and int() escape parse_yaml (not FleetError)")
+@pytest.mark.parametrize("case", sorted(KNOWN_CRASHES))
+def test_known_bug_yaml_constructor_crash(case: str, fuzz_file: Path) -> None:
+    rejected(fuzz_file, (STEADY + "tags_extra:\n" + KNOWN_CRASHES[case]).encode(), case)
+
+
+@_xfail("python -m fleet validate prints a Traceback for a tag value 2024-02-30; main.py says 'synth failed'")
+def test_known_bug_timestamp_crashes_the_command_line(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(STEADY.replace("team: platform", "expires: 2024-02-30"))
+    done = subprocess.run([sys.executable, "-m", "fleet", "validate", str(fleet)], cwd=ROOT, capture_output=True, text=True, env=_env())
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-500:]
+    main = subprocess.run([sys.executable, "main.py"], cwd=ROOT, capture_output=True, text=True, env=_env(FLEET=str(fleet), CDKTF_OUTDIR=str(tmp_path / "out")))
+    assert main.returncode == 2 and main.stderr.startswith(f"{fleet}: tags"), main.stderr
+
+
+KNOWN_BAD_MESSAGES = {
+    "raw NUL byte": STEADY.replace("name: acme", "name: ac\0me").encode(),
+    "raw BEL byte": STEADY.replace("name: acme", "name: ac\x07me").encode(),
+    "UTF-16-LE without BOM": STEADY.encode("utf-16-le"),
+    "newline in a generation name": STEADY.replace("targets:\n  blue:", 'targets:\n  "bl\\nue":').encode(),
+    "newline in an unknown key": (STEADY + '"x\\ny": 1\n').encode(),
+    "ESC sequence in a generation name": STEADY.replace("targets:\n  blue:", 'targets:\n  "\\e[2Jblue":').encode(),
+    "RTL override in a generation name": STEADY.replace("targets:\n  blue:", 'targets:\n  "\\u202eeulb":').encode(),
+    "empty key": (STEADY + '"": 1\n').encode(),
+    "lone surrogate key": (STEADY + '"\\ud800": 1\n').encode(),
+    "100000-character fleet name": STEADY.replace("name: acme", "name: " + "a" * 100_000).encode(),
+}
+
+
+@_xfail("fleet/load.py: message lines that break the '<file>: <field>: ...' shape (see the case id)")
+@pytest.mark.parametrize("case", sorted(KNOWN_BAD_MESSAGES))
+def test_known_bug_message_is_not_one_clear_line_per_mistake(case: str, fuzz_file: Path) -> None:
+    rejected(fuzz_file, KNOWN_BAD_MESSAGES[case], case)
+
+
+KNOWN_ACCEPTED = {
+    "Arabic-Indic digit in region": lambda d: (
+        d.update(region="eu-west-\u0661"),
+        d["network"].update(zones=["eu-west-\u0661a", "eu-west-\u0661b"]),
+    ),
+    "Arabic-Indic digits in a chart version": lambda d: d["argocd"].update(chart_version="\u0668.\u0661.\u0663"),
+    "Arabic-Indic digits in the certificate ARN account": lambda d: d["traffic"].update(
+        certificate_arn=d["traffic"]["certificate_arn"].replace("111122223333", "\u0661" * 12)
+    ),
+    "public_access_cidrs that together are the internet": lambda d: d["hubs"]["blue"].update(
+        public_access_cidrs=["0.0.0.0/1", "128.0.0.0/1"]
+    ),
+    "tag value that is a Terraform template": lambda d: d["tags"].update(team='${file("/etc/passwd")}'),
+    "tag value that is a cdktf token": lambda d: d["tags"].update(team="${TfToken[TOKEN.1]}"),
+    "fleet name sg: security groups named sg-...": lambda d: d.update(name="sg"),
+    "fleet name internal: load balancer named internal-alb": lambda d: d.update(name="internal"),
+}
+
+
+@_xfail("fleet/model.py accepts a fleet that cannot work (see the case id): it should be one clear FleetError")
+@pytest.mark.parametrize("case", sorted(KNOWN_ACCEPTED))
+def test_known_bug_invalid_fleet_is_accepted(case: str, fuzz_file: Path) -> None:
+    rejected(fuzz_file, _steady(KNOWN_ACCEPTED[case]), case)
+
+
+@_xfail("fleet/load.py accepts !!set: a list field's order then follows PYTHONHASHSEED, so subnets move zones")
+def test_known_bug_set_makes_the_fleet_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(STEADY.replace("zones: [eu-west-1a, eu-west-1b, eu-west-1c]", "zones: !!set {eu-west-1a, eu-west-1b, eu-west-1c}"))
+    code = f"from fleet.load import load_fleet; print(load_fleet({str(fleet)!r}).network.zones)"
+    orders = {
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=_env(PYTHONHASHSEED=str(s))
+        ).stdout
+        for s in range(6)
+    }
+    assert len(orders) == 1, f"zones in {len(orders)} different orders: {sorted(orders)}"
+
+
+@_xfail("fleet/names.py: fleet acme's hub pattern acme-argocd-* admits every cluster of a fleet named acme-argocd")
+def test_known_bug_hub_pattern_admits_another_fleets_clusters() -> None:
+    mine, other = "acme", "acme-argocd"
+    pattern = names.hub_cluster_pattern(mine)
+    theirs = [names.cluster_name(other, kind, "blue") for kind in ("argocd", "target")]
+    assert not [c for c in theirs if fnmatch.fnmatchcase(c, pattern)], f"{pattern} admits {theirs}"
+
+
+def _hostile_but_valid(data: dict[str, Any]) -> None:
+    data["tags"].update(tok="${TfToken[TOKEN.1]}", team='${file("/etc/hostname")}')
+    long_app = "a" * 63
+    data["apps"][long_app] = data["apps"].pop("podinfo")
+    data["traffic"]["app"] = long_app
+
+
+@pytest.fixture(scope="module")
+def hostile_stacks(synth, derived_fleet):
+    return synth(derived_fleet("examples/steady.yaml", "fuzz-hostile-but-valid", _hostile_but_valid))
+
+
+@_xfail("a tag value ${TfToken[TOKEN.1]} becomes a terraform_remote_state cross-stack reference in generation stacks")
+def test_known_bug_tag_token_adds_a_cross_stack_reference(hostile_stacks) -> None:
+    for stack_id, stack in hostile_stacks.items():
+        if stack_id != "shared":
+            assert "terraform_remote_state" not in json.dumps(stack), stack_id
+
+
+@_xfail('a tag value ${file("/etc/hostname")} reaches every stack as a Terraform template that reads local files')
+def test_known_bug_tag_value_reaches_terraform_as_a_template(hostile_stacks) -> None:
+    for stack_id, stack in hostile_stacks.items():
+        assert "${file(" not in json.dumps(stack), stack_id
+
+
+@_xfail("an app name of 50-63 characters (a valid DNS label) gives Helm release names over Helm's 53-character limit")
+def test_known_bug_long_app_name_gives_a_helm_release_name_over_53(hostile_stacks) -> None:
+    releases = {
+        r["name"] for stack in hostile_stacks.values() for r in stack.get("resource", {}).get("helm_release", {}).values()
+    }
+    assert releases and all(len(name) <= 53 for name in releases), sorted(releases)
+
+
+# --- the counts --------------------------------------------------------------------------------
+
+
+def test_zz_fuzz_summary() -> None:
+    """Prints what the corrupted-file tests saw (run with -s); at least 1000 by default."""
+    bulk = [n for n in STATS["seconds"] if n.startswith(("test_corrupted_", "test_garbage_"))]
+    if len(bulk) < 3:
+        pytest.skip("the three bulk tests did not all run in this session")
+    seconds = sum(STATS["seconds"][n] for n in bulk)
+    kinds = Counter({k.split(":")[0]: 0 for k in STATS["kinds"]})
+    for kind, count in STATS["kinds"].items():
+        kinds[kind.split(":")[0]] += count
+    print(
+        f"\nfuzz: {STATS['cases']} corrupted fleet files rejected in {seconds:.1f} s "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); "
+        f"{len(STATS['first_lines'])} distinct first lines, {len(STATS['shapes'])} distinct message shapes; "
+        f"known bugs left out of the bulk: {', '.join(sorted(KNOWN_BUGS))}"
+    )
+    assert STATS["cases"] >= min(1000, BUDGET)
