@@ -43,7 +43,6 @@ MAX_FORWARD_TARGET_GROUPS = 5
 """AWS's limit on target groups in one forward action."""
 
 
-
 @dataclass(frozen=True)
 class WeightedTarget:
     generation: str
@@ -156,7 +155,9 @@ class FleetTraffic(Construct):
                 )
         serving = [t for t in props.targets if t.weight > 0]
         if not 1 <= len(serving) <= MAX_FORWARD_TARGET_GROUPS:
-            raise ValueError(f"{len(serving)} target groups with weight; the ALB forwards to 1 to {MAX_FORWARD_TARGET_GROUPS}")
+            raise ValueError(
+                f"{len(serving)} target groups with weight; the ALB forwards to 1 to {MAX_FORWARD_TARGET_GROUPS}"
+            )
         self.https = LbListener(
             self,
             "https",
@@ -193,7 +194,9 @@ class FleetTraffic(Construct):
                         )
                     )
                 ],
-                action=[LbListenerRuleAction(type="forward", target_group_arn=self.target_groups[target.generation].arn)],
+                action=[
+                    LbListenerRuleAction(type="forward", target_group_arn=self.target_groups[target.generation].arn)
+                ],
             )
         LbListener(
             self,
