@@ -11,7 +11,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export CHECKPOINT_DISABLE := 1
 
 BASE ?= origin/main
-.PHONY: deps synth test validate lint plan diff
+.PHONY: deps synth test validate lint plan diff bench
 .DEFAULT_GOAL := synth
 
 .venv/.synced: Pipfile.lock
@@ -46,6 +46,10 @@ diff: .venv/.synced
 test: deps
 	pipenv run ruff check .
 	pipenv run pytest
+
+## Synth wall time and peak memory against the import floor, for 1, 10 and 50 target generations.
+bench: .venv/.synced
+	pipenv run python bench/synth.py $(BENCH_ARGS)
 
 lint: .venv/.synced
 	pipenv run ruff check .
