@@ -113,11 +113,12 @@ class EksCluster(Construct):
         cluster_role = IamRole(
             self, "cluster-role", name=f"{name}-cluster", assume_role_policy=_trust("eks.amazonaws.com")
         )
+        cluster_role_name = cluster_role.name
         for policy in CLUSTER_POLICIES:
             IamRolePolicyAttachment(
                 self,
                 f"cluster-role-{policy}",
-                role=cluster_role.name,
+                role=cluster_role_name,
                 policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
             )
 
@@ -129,6 +130,7 @@ class EksCluster(Construct):
             deletion_window_in_days=30,
             policy=self._key_policy(partition, account, region),
         )
+        key_arn = self.key.arn
         KmsAlias(self, "key-alias", name=f"alias/{name}", target_key_id=self.key.key_id)
 
         logs = CloudwatchLogGroup(
@@ -136,7 +138,7 @@ class EksCluster(Construct):
             "logs",
             name=f"/aws/eks/{name}/cluster",
             retention_in_days=LOG_RETENTION_DAYS,
-            kms_key_id=self.key.arn,
+            kms_key_id=key_arn,
         )
 
         subnet_ids = props.subnet_ids if isinstance(props.subnet_ids, str) else list(props.subnet_ids)
@@ -158,19 +160,29 @@ class EksCluster(Construct):
             ),
             encryption_config=EksClusterEncryptionConfig(
                 resources=["secrets"],
-                provider=EksClusterEncryptionConfigProvider(key_arn=self.key.arn),
+                provider=EksClusterEncryptionConfigProvider(key_arn=key_arn),
             ),
             enabled_cluster_log_types=list(LOG_TYPES),
             kubernetes_network_config=EksClusterKubernetesNetworkConfig(service_ipv4_cidr=props.service_cidr),
             depends_on=[logs],
         )
 
+        # Each token read is a round trip to the jsii runtime: read the ones others use once.
+        self.name: str = self.cluster.name
+        """The cluster's name, as a token that orders dependents after the cluster."""
+        self.endpoint: str = self.cluster.endpoint
+        self.certificate_authority_data: str = self.cluster.certificate_authority.get(0).data
+        """Base64 PEM of the cluster CA."""
+        self.cluster_security_group_id: str = self.cluster.vpc_config.cluster_security_group_id
+        """The SG EKS creates for control plane and nodes to talk to each other."""
+
         node_role = IamRole(self, "node-role", name=f"{name}-node", assume_role_policy=_trust("ec2.amazonaws.com"))
+        node_role_name = node_role.name
         attachments = [
             IamRolePolicyAttachment(
                 self,
                 f"node-role-{policy}",
-                role=node_role.name,
+                role=node_role_name,
                 policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
             )
             for policy in NODE_POLICIES
@@ -188,7 +200,7 @@ class EksCluster(Construct):
             ),
             # EKS adds the cluster SG only when the template names none; name it, then the extras.
             vpc_security_group_ids=[
-                self.cluster.vpc_config.cluster_security_group_id,
+                self.cluster_security_group_id,
                 *props.node_security_group_ids,
             ],
             block_device_mappings=[
@@ -209,7 +221,7 @@ class EksCluster(Construct):
         self.node_group = EksNodeGroup(
             self,
             "nodes",
-            cluster_name=self.cluster.name,
+            cluster_name=self.name,
             node_group_name=f"{name}-nodes",
             node_role_arn=node_role.arn,
             subnet_ids=subnet_ids,  # type: ignore[arg-type]
@@ -227,29 +239,12 @@ class EksCluster(Construct):
         self.pod_identity_agent = EksAddon(
             self,
             "pod-identity-agent",
-            cluster_name=self.cluster.name,
+            cluster_name=self.name,
             addon_name="eks-pod-identity-agent",
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             depends_on=[self.node_group],
         )
-
-    @property
-    def name(self) -> str:
-        return self.cluster.name
-
-    @property
-    def endpoint(self) -> str:
-        return self.cluster.endpoint
-
-    @property
-    def certificate_authority_data(self) -> str:
-        return self.cluster.certificate_authority.get(0).data
-
-    @property
-    def cluster_security_group_id(self) -> str:
-        """The SG EKS creates for control plane and nodes to talk to each other."""
-        return self.cluster.vpc_config.cluster_security_group_id
 
     def _key_policy(self, partition: str, account: str, region: str) -> str:
         return json.dumps(
