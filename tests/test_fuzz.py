@@ -32,12 +32,6 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings
-from hypothesis import strategies as st
-
-from conftest import ROOT
-from fleet import names
-from fleet.load import FleetError, load_fleet, validate
 from fleet_strategies import (
     BIDI,
     FLEET,
@@ -51,7 +45,13 @@ from fleet_strategies import (
     to_yaml,
     valid_fleets,
 )
+from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings
+from hypothesis import strategies as st
 from test_invariants import _addresses, _references
+
+from conftest import ROOT
+from fleet import names
+from fleet.load import FleetError, load_fleet, validate
 
 pytestmark = pytest.mark.fuzz
 
@@ -77,6 +77,7 @@ STATS: dict[str, Any] = {
     "first_lines": set(),
     "shapes": set(),
     "kinds": Counter(),
+    "cli": 0,
     "seconds": {},
 }
 """What the corrupted-file tests saw; `test_zz_fuzz_summary` prints it."""
@@ -166,7 +167,7 @@ def _shape(line: str) -> str:
     return head + sep + tail
 
 
-def rejected(path: Path, content: bytes, kind: str = "") -> str:
+def rejected(path: Path, content: bytes, kind: str = "", record: bool = False) -> str:
     """Write `content` to `path`; it must end in one clear FleetError, and nothing else."""
     path.write_bytes(content)
     try:
@@ -177,11 +178,12 @@ def rejected(path: Path, content: bytes, kind: str = "") -> str:
         raise AssertionError(f"a corrupted fleet file was accepted ({kind}): {content[:500]!r}")
     problems = clear_rejection_problems(message, str(path))
     assert not problems, f"{kind}: {problems}\nmessage: {message[:2000]}"
-    first = message.split("\n")[0][len(str(path)) + 2 :]
-    STATS["cases"] += 1
-    STATS["first_lines"].add(first)
-    STATS["shapes"].add(_shape(first))
-    STATS["kinds"][kind.split(":")[0] + ":" + kind.split(":")[1] if kind.count(":") else kind] += 1
+    if record:
+        first = message.split("\n")[0][len(str(path)) + 2 :]
+        STATS["cases"] += 1
+        STATS["first_lines"].add(first)
+        STATS["shapes"].add(_shape(first))
+        STATS["kinds"][":".join(kind.split(":")[:2])] += 1
     return message
 
 
@@ -192,14 +194,14 @@ def rejected(path: Path, content: bytes, kind: str = "") -> str:
 @given(case=corrupted_data())
 def test_corrupted_fleet_data_is_rejected_with_a_clear_message(case: Corrupt, fuzz_file: Path) -> None:
     assume(bulk_ok(case.content))
-    rejected(fuzz_file, case.content, case.kind)
+    rejected(fuzz_file, case.content, case.kind, record=True)
 
 
 @settings(max_examples=budget("text"), **BULK)
 @given(case=corrupted_text())
 def test_corrupted_fleet_text_is_rejected_with_a_clear_message(case: Corrupt, fuzz_file: Path) -> None:
     assume(bulk_ok(case.content))
-    rejected(fuzz_file, case.content, case.kind)
+    rejected(fuzz_file, case.content, case.kind, record=True)
 
 
 @settings(max_examples=budget("raw"), **BULK)
@@ -209,7 +211,7 @@ def test_corrupted_fleet_text_is_rejected_with_a_clear_message(case: Corrupt, fu
 @example(case=Corrupt("raw:nul-in-utf16", "name: acme\n".encode("utf-16")))
 def test_garbage_files_are_rejected_with_a_clear_message(case: Corrupt, fuzz_file: Path) -> None:
     assume(bulk_ok(case.content))
-    rejected(fuzz_file, case.content, case.kind)
+    rejected(fuzz_file, case.content, case.kind, record=True)
 
 
 # --- 2. a fixed sample through the real command lines -----------------------------------------
@@ -233,15 +235,23 @@ HAND_PICKED = [
     Corrupt("top-level scalar", b"42\n"),
     Corrupt("billion laughs", STEADY.encode() + b"\nx: &a [1, 1, 1, 1]\ny: &b [*a, *a, *a, *a]\nz: [*b, *b, *b, *b]\n"),
     Corrupt("merge key", STEADY.replace("hubs:\n  blue:\n", "hubs:\n  blue:\n    <<: {phase: active}\n", 1).encode()),
-    Corrupt("duplicate generation", STEADY.replace("targets:\n  blue:\n", "targets:\n  blue:\n    weight: 0\n  blue:\n", 1).encode()),
+    Corrupt(
+        "duplicate generation",
+        STEADY.replace("targets:\n  blue:\n", "targets:\n  blue:\n    weight: 0\n  blue:\n", 1).encode(),
+    ),
     Corrupt("deep nesting", b"name: " + b"[" * 50_000 + b"]" * 50_000 + b"\n"),
     Corrupt("invalid utf-8", STEADY.replace("acme", "ac\udcffme", 1).encode("utf-8", "surrogateescape")),
     Corrupt("utf-16 with bom", STEADY.encode("utf-16")),
-    Corrupt("tab indentation", STEADY.replace("  blue:\n    kubernetes_version", "\tblue:\n    kubernetes_version", 1).encode()),
+    Corrupt(
+        "tab indentation",
+        STEADY.replace("  blue:\n    kubernetes_version", "\tblue:\n    kubernetes_version", 1).encode(),
+    ),
     Corrupt("non-string key", STEADY.replace("hubs:", "on:", 1).encode()),
     Corrupt("path-like target", _steady(lambda d: _rename(d["targets"], "blue", "../x"))),
     Corrupt("template hub", _steady(lambda d: _rename(d["hubs"], "blue", "${x}"))),
-    Corrupt("quote and brace app", _steady(lambda d: (_rename(d["apps"], "podinfo", '"}'), d["traffic"].update(app='"}')))),
+    Corrupt(
+        "quote and brace app", _steady(lambda d: (_rename(d["apps"], "podinfo", '"}'), d["traffic"].update(app='"}')))
+    ),
     Corrupt("slash in fleet name", _steady(lambda d: d.update(name="a/b"))),
     Corrupt("dot-dot fleet name", _steady(lambda d: d.update(name=".."))),
     Corrupt("stack-id-like target", _steady(lambda d: _rename(d["targets"], "blue", "argocd-blue"))),
@@ -259,7 +269,11 @@ def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed_value: int)
 
     @seed(seed_value)
     @settings(
-        max_examples=count, database=None, phases=[Phase.generate], deadline=None, suppress_health_check=list(HealthCheck)
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
     )
     @given(strategy)
     def collect(value: Any) -> None:
@@ -271,7 +285,9 @@ def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed_value: int)
 
 @pytest.fixture(scope="module")
 def cli_cases() -> list[Corrupt]:
-    drawn = draw_examples(corrupted_fleets().filter(lambda c: bulk_ok(c.content) and len(c.content) < 1 << 20), DRAWN, CLI_SEED)
+    drawn = draw_examples(
+        corrupted_fleets().filter(lambda c: bulk_ok(c.content) and len(c.content) < 1 << 20), DRAWN, CLI_SEED
+    )
     return [*HAND_PICKED, *drawn]
 
 
@@ -334,6 +350,7 @@ def test_cli_refuses_a_corrupted_fleet_with_exit_2_and_writes_nothing(index: int
     assert not outdir.exists(), "main.py created the output directory for a bad fleet"
     assert _listing(tmp_path) == before_tmp, "main.py wrote next to the output directory"
     assert not _written_since(before_git, _git_status(), started), "main.py wrote into the working tree"
+    STATS["cli"] += 1
 
 
 # --- 3. valid fleets ---------------------------------------------------------------------------
@@ -390,7 +407,9 @@ def name_problems(fleet: Any) -> list[str]:
 
 @settings(max_examples=VALID_EXAMPLES, **BULK)
 @given(data=valid_fleets(), style=st.sampled_from(["block", "flow", "json"]))
-def test_valid_fleets_validate_and_build_only_safe_unique_names(data: dict[str, Any], style: str, fuzz_file: Path) -> None:
+def test_valid_fleets_validate_and_build_only_safe_unique_names(
+    data: dict[str, Any], style: str, fuzz_file: Path
+) -> None:
     text = json.dumps(data) if style == "json" else to_yaml(data, flow=style == "flow")
     fuzz_file.write_text(text, encoding="utf-8")
     fleet = load_fleet(fuzz_file)
@@ -462,37 +481,49 @@ def test_a_generated_valid_fleet_synthesizes_with_the_invariants(index: int, syn
 
 # --- known bugs: each input, and what it gives today ---------------------------------------------
 
+
 def _xfail(reason: str):
     return pytest.mark.xfail(strict=True, reason=reason)
 
 
 KNOWN_CRASHES = {
-    "implicit timestamp 2024-02-30 (ValueError)": "  expires: 2024-02-30\n",
-    "implicit timestamp 2024-13-01 (ValueError)": "  expires: 2024-13-01\n",
-    "!!bool maybe (KeyError)": "  x: !!bool maybe\n",
-    "!!int abc (ValueError)": "  x: !!int abc\n",
-    "!!float '' (IndexError)": "  x: !!float ''\n",
-    "!!timestamp x (AttributeError)": "  x: !!timestamp x\n",
-    "!!map [1] (TypeError)": "  x: !!map [1]\n",
-    "!!set [1] (TypeError)": "  x: !!set [1]\n",
-    "5000-digit integer (ValueError)": "  x: 1" + "0" * 5000 + "\n",
-    "4000 hex digits (ValueError)": "  x: 0x" + "f" * 4000 + "\n",
+    "implicit timestamp 2024-02-30 (ValueError)": ("team: platform", "expires: 2024-02-30"),
+    "implicit timestamp 2024-13-01 (ValueError)": ("team: platform", "expires: 2024-13-01"),
+    "!!bool maybe (KeyError)": ("team: platform", "team: !!bool maybe"),
+    "!!int abc (ValueError)": ("weight: 100", "weight: !!int abc"),
+    "!!float '' (IndexError)": ("weight: 100", "weight: !!float ''"),
+    "!!timestamp x (AttributeError)": ("team: platform", "team: !!timestamp x"),
+    "!!map [1] (TypeError)": ("team: platform", "team: !!map [1]"),
+    "!!set [1] (TypeError)": ("team: platform", "team: !!set [1]"),
+    "5000-digit weight (ValueError from int())": ("weight: 100", "weight: 1" + "0" * 5000),
+    "4000-hex-digit weight (ValueError from repr() in the message)": ("weight: 100", "weight: 0x" + "f" * 4000),
 }
+"""Input (a replacement in examples/steady.yaml) -> an exception that is not FleetError."""
 
 
-@_xfail("fleet/load.py: exceptions from PyYAML's constructors and int() escape parse_yaml (not FleetError)")
+@_xfail("fleet/load.py: exceptions from PyYAML's constructors, int() and repr() escape load_fleet (not FleetError)")
 @pytest.mark.parametrize("case", sorted(KNOWN_CRASHES))
 def test_known_bug_yaml_constructor_crash(case: str, fuzz_file: Path) -> None:
-    rejected(fuzz_file, (STEADY + "tags_extra:\n" + KNOWN_CRASHES[case]).encode(), case)
+    old, new = KNOWN_CRASHES[case]
+    assert old in STEADY
+    rejected(fuzz_file, STEADY.replace(old, new, 1).encode(), case)
 
 
 @_xfail("python -m fleet validate prints a Traceback for a tag value 2024-02-30; main.py says 'synth failed'")
 def test_known_bug_timestamp_crashes_the_command_line(tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.yaml"
     fleet.write_text(STEADY.replace("team: platform", "expires: 2024-02-30"))
-    done = subprocess.run([sys.executable, "-m", "fleet", "validate", str(fleet)], cwd=ROOT, capture_output=True, text=True, env=_env())
+    done = subprocess.run(
+        [sys.executable, "-m", "fleet", "validate", str(fleet)], cwd=ROOT, capture_output=True, text=True, env=_env()
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-500:]
-    main = subprocess.run([sys.executable, "main.py"], cwd=ROOT, capture_output=True, text=True, env=_env(FLEET=str(fleet), CDKTF_OUTDIR=str(tmp_path / "out")))
+    main = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(FLEET=str(fleet), CDKTF_OUTDIR=str(tmp_path / "out")),
+    )
     assert main.returncode == 2 and main.stderr.startswith(f"{fleet}: tags"), main.stderr
 
 
@@ -528,8 +559,6 @@ KNOWN_ACCEPTED = {
     "public_access_cidrs that together are the internet": lambda d: d["hubs"]["blue"].update(
         public_access_cidrs=["0.0.0.0/1", "128.0.0.0/1"]
     ),
-    "tag value that is a Terraform template": lambda d: d["tags"].update(team='${file("/etc/passwd")}'),
-    "tag value that is a cdktf token": lambda d: d["tags"].update(team="${TfToken[TOKEN.1]}"),
     "fleet name sg: security groups named sg-...": lambda d: d.update(name="sg"),
     "fleet name internal: load balancer named internal-alb": lambda d: d.update(name="internal"),
 }
@@ -541,10 +570,22 @@ def test_known_bug_invalid_fleet_is_accepted(case: str, fuzz_file: Path) -> None
     rejected(fuzz_file, _steady(KNOWN_ACCEPTED[case]), case)
 
 
+@_xfail(
+    "fleet/load.py: a mapping given a scalar gets pydantic's 'a valid dictionary or instance of Hub' (a class name)"
+)
+def test_known_bug_model_type_message_names_a_python_class(fuzz_file: Path) -> None:
+    message = rejected(fuzz_file, _steady(lambda d: d["hubs"].update(blue="active")), "hub given as a string")
+    assert "instance of" not in message, message
+
+
 @_xfail("fleet/load.py accepts !!set: a list field's order then follows PYTHONHASHSEED, so subnets move zones")
 def test_known_bug_set_makes_the_fleet_depend_on_the_hash_seed(tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.yaml"
-    fleet.write_text(STEADY.replace("zones: [eu-west-1a, eu-west-1b, eu-west-1c]", "zones: !!set {eu-west-1a, eu-west-1b, eu-west-1c}"))
+    fleet.write_text(
+        STEADY.replace(
+            "zones: [eu-west-1a, eu-west-1b, eu-west-1c]", "zones: !!set {eu-west-1a, eu-west-1b, eu-west-1c}"
+        )
+    )
     code = f"from fleet.load import load_fleet; print(load_fleet({str(fleet)!r}).network.zones)"
     orders = {
         subprocess.run(
@@ -591,7 +632,9 @@ def test_known_bug_tag_value_reaches_terraform_as_a_template(hostile_stacks) -> 
 @_xfail("an app name of 50-63 characters (a valid DNS label) gives Helm release names over Helm's 53-character limit")
 def test_known_bug_long_app_name_gives_a_helm_release_name_over_53(hostile_stacks) -> None:
     releases = {
-        r["name"] for stack in hostile_stacks.values() for r in stack.get("resource", {}).get("helm_release", {}).values()
+        r["name"]
+        for stack in hostile_stacks.values()
+        for r in stack.get("resource", {}).get("helm_release", {}).values()
     }
     assert releases and all(len(name) <= 53 for name in releases), sorted(releases)
 
@@ -612,6 +655,9 @@ def test_zz_fuzz_summary() -> None:
         f"\nfuzz: {STATS['cases']} corrupted fleet files rejected in {seconds:.1f} s "
         f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); "
         f"{len(STATS['first_lines'])} distinct first lines, {len(STATS['shapes'])} distinct message shapes; "
+        f"{STATS['cli']} more through python -m fleet validate and main.py; "
         f"known bugs left out of the bulk: {', '.join(sorted(KNOWN_BUGS))}"
     )
+    if os.environ.get("FUZZ_SHOW_SHAPES"):
+        print("\n".join(sorted(STATS["shapes"])))
     assert STATS["cases"] >= min(1000, BUDGET)
