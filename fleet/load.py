@@ -2,12 +2,15 @@
 
 The YAML loader refuses what a reviewed fleet file never needs and a broken or hostile one
 might carry: duplicate keys (YAML keeps the last one silently), anchors and aliases (and so
-alias bombs), non-string keys, and files over 1 MiB.
+alias bombs), explicit tags (`!!set`, `!!timestamp`, ...), non-string keys, and files over 1 MiB.
+Dates are read as text. Every message is one line: control characters, line breaks and
+bidirectional overrides in what the file says are shown escaped, long values cut short.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +22,32 @@ from fleet.model import Fleet
 MAX_BYTES = 1 << 20
 
 
+MAX_SHOWN = 80
+"""Longest excerpt of a value a message quotes."""
+
+
+def printable(text: str) -> str:
+    """`text` safe for one terminal line: control, format (bidi) and surrogate characters escaped."""
+    out = []
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            out.append(char.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def shorten(text: str, limit: int = MAX_SHOWN) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text)} characters)"
+
+
 class FleetError(Exception):
     """A fleet file that cannot be used. `str()` is the whole message, one line per mistake."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
-        self.problems = problems
-        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+        self.problems = [printable(p) for p in problems]
+        super().__init__("\n".join(f"{printable(source)}: {p}" for p in self.problems))
 
 
 class _Refused(yaml.MarkedYAMLError):
@@ -44,6 +66,12 @@ class _StrictLoader(yaml.SafeLoader):
         if getattr(event, "anchor", None):
             raise _Refused(
                 problem="anchors (&name) are not allowed in a fleet file; write the value out",
+                problem_mark=event.start_mark,
+            )
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            raise _Refused(
+                problem=f"explicit YAML tags ({shorten(tag, 40)}) are not allowed in a fleet file; write a plain value",
                 problem_mark=event.start_mark,
             )
         return super().compose_node(parent, index)
@@ -75,7 +103,23 @@ def _construct_map(loader: _StrictLoader, node: Any) -> dict[Any, Any]:
     return loader.construct_mapping(node, deep=True)
 
 
+def _construct_int(loader: _StrictLoader, node: Any) -> int:
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # more digits than Python converts
+        raise _Refused(
+            problem=f"the number {shorten(str(node.value), 20)} is too long to be a value here",
+            problem_mark=node.start_mark,
+        ) from None
+
+
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+# Dates stay text: YAML would turn `2024-02-30` into a date (or crash on it).
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def parse_yaml(text: str, source: str) -> Any:
@@ -87,16 +131,26 @@ def parse_yaml(text: str, source: str) -> Any:
         what = err.problem or err.context or "malformed YAML"
         suffix = "" if isinstance(err, _Refused) else " (malformed YAML)"
         raise FleetError(source, [f"{where}{what}{suffix}"]) from None
+    except yaml.reader.ReaderError as err:
+        before = text[: err.position]
+        line, column = before.count("\n") + 1, err.position - (before.rfind("\n") + 1) + 1
+        code = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "\0")
+        raise FleetError(
+            source,
+            [f"line {line}, column {column}: character U+{code:04X} is not allowed; the file must be plain UTF-8 text"],
+        ) from None
     except yaml.YAMLError as err:
-        raise FleetError(source, [f"malformed YAML: {err}"]) from None
+        raise FleetError(source, [f"malformed YAML: {' '.join(str(err).split())}"]) from None
     except RecursionError:
         raise FleetError(source, ["YAML nested too deeply; a fleet file is a few levels deep"]) from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise FleetError(source, [f"a value cannot be read: {shorten(' '.join(str(err).split()))}"]) from None
 
 
 def _path(loc: tuple[Any, ...]) -> str:
     # pydantic puts union-member and validator names in loc; keep only the user's keys.
     parts = [str(p) for p in loc if not (isinstance(p, str) and p in {"local", "s3"} and loc[0] == "state")]
-    return ".".join(parts)
+    return ".".join(shorten(p, 40) if p else "''" for p in parts)
 
 
 _HINTS = {
@@ -105,6 +159,9 @@ _HINTS = {
     "int_type": "must be a whole number",
     "bool_type": "must be true or false",
     "dict_type": "must be a mapping of keys to values",
+    "model_type": "must be a mapping of keys to values",
+    "model_attributes_type": "must be a mapping of keys to values",
+    "string_unicode": "must be valid UTF-8 text",
     "tuple_type": "must be a list",
     "list_type": "must be a list",
 }
@@ -112,6 +169,9 @@ _HINTS = {
 
 def _message(error: Any) -> str:
     path = _path(tuple(error["loc"]))
+    if error["type"] == "string_unicode" and isinstance(error.get("input"), str):  # a key that is no text
+        where = f"{path}." if path else ""
+        return f"{where}{shorten(error['input'], 40)}: unknown key, and not even valid UTF-8 text; remove it"
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"{path}: unknown key; remove it or check its spelling against the README's fleet file reference"
@@ -135,8 +195,9 @@ def _message(error: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**60:
+        return f"an integer of about {len(hex(value)) * 4 // 3} digits"  # repr() refuses over 4300
+    return shorten(repr(value), 60)
 
 
 def validate(data: Any, source: str) -> Fleet:

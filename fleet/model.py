@@ -34,17 +34,24 @@ GENERATION_MAX = 12
 
 
 def _pattern(regex: str, what: str):
-    compiled = re.compile(regex)
+    compiled = re.compile(regex, re.ASCII)  # \d is 0-9 only, not every script's digits
 
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
-            raise ValueError(f"{value!r} is not {what}")
+            raise ValueError(f"{_shown(value)} is not {what}")
         return value
 
     return AfterValidator(check)
 
 
+def _shown(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}... ({len(value)} characters)"
+
+
 def _cidr(value: str) -> str:
+    if "/" not in value:
+        raise ValueError(f"{_shown(value)} is not a CIDR: add the prefix length, e.g. {_shown(value + '/32')}")
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ValueError as err:
@@ -58,8 +65,25 @@ def _kubernetes_version(value: str) -> str:
     return value
 
 
+def _prefix_usable(value: str) -> str:
+    segments = value.split("-")
+    if {"argocd", "target"} & set(segments[1:]) or segments[0] in ("argocd", "target"):
+        raise ValueError(
+            f"{value!r} contains the segment argocd or target, which cluster names use: another fleet's "
+            "hub pattern could then match this fleet's clusters; pick another name"
+        )
+    if value == "sg" or value.startswith("sg-"):
+        raise ValueError(f"{value!r} would name security groups sg-...; AWS reserves that prefix, pick another name")
+    if value == "internal" or value.startswith("internal-"):
+        raise ValueError(
+            f"{value!r} would name the load balancer internal-...; AWS reserves that prefix, pick another name"
+        )
+    return value
+
+
 Prefix = Annotated[
     StrictStr,
+    AfterValidator(_prefix_usable),
     _pattern(
         rf"[a-z](?:[a-z0-9-]{{0,{PREFIX_MAX - 2}}}[a-z0-9])?",
         f"a fleet name: 1-{PREFIX_MAX} lowercase letters, digits or inner hyphens, starting "
@@ -81,17 +105,36 @@ DnsLabel = Annotated[
         "a DNS label: lowercase letters, digits and inner hyphens, at most 63 characters",
     ),
 ]
+AppName = Annotated[
+    StrictStr,
+    _pattern(
+        r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?",
+        "an app name: at most 40 lowercase letters, digits and inner hyphens (it names Helm releases, "
+        "which allow 53 characters with their suffixes)",
+    ),
+]
 Cidr = Annotated[StrictStr, AfterValidator(_cidr)]
 KubernetesVersion = Annotated[StrictStr, AfterValidator(_kubernetes_version)]
 ChartVersion = Annotated[
     StrictStr,
-    _pattern(r"v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?", "a chart version such as 1.2.3"),
+    _pattern(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?", "a chart version such as 1.2.3"),
 ]
 Region = Annotated[StrictStr, _pattern(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region such as eu-west-1")]
 SubnetId = Annotated[StrictStr, _pattern(r"subnet-[0-9a-f]{8,17}", "a subnet id such as subnet-0123456789abcdef0")]
 VpcId = Annotated[StrictStr, _pattern(r"vpc-[0-9a-f]{8,17}", "a VPC id such as vpc-0123456789abcdef0")]
 Port = Annotated[StrictInt, Field(ge=1, le=65535)]
-TagValue = Annotated[StrictStr, Field(max_length=256)]
+TagValue = Annotated[
+    StrictStr,
+    _pattern(r"[A-Za-z0-9 _.:/=+@-]{0,256}", "a tag value: at most 256 letters, digits, spaces and _ . : / = + @ -"),
+]
+"""Nothing Terraform or cdktf would read as an expression (`${`, `%{`) gets through."""
+TagKey = Annotated[
+    StrictStr,
+    _pattern(
+        r"(?!aws:)[A-Za-z0-9 _.:/=+@-]{1,128}",
+        "a tag key: 1-128 letters, digits, spaces and _ . : / = + @ -, not starting with aws:",
+    ),
+]
 
 
 def _no_overlap(cidrs: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -147,8 +190,11 @@ class Generation(Model):
     @field_validator("public_access_cidrs")
     @classmethod
     def _cidrs_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if "0.0.0.0/0" in value:
-            raise ValueError("0.0.0.0/0 opens the API endpoint to the internet; list your runners' CIDRs")
+        wide = [c for c in value if ipaddress.IPv4Network(c).prefixlen < 8]
+        if wide:
+            raise ValueError(
+                f"{wide[0]} opens the API endpoint to a large part of the internet; list your runners' CIDRs (/8 or narrower)"
+            )
         return _no_overlap(value, "public_access_cidrs")
 
 
@@ -289,7 +335,7 @@ class LoadBalancerController(Model):
 class Traffic(Model):
     """The ALB in `shared` that splits traffic between target generations by weight."""
 
-    app: DnsLabel
+    app: AppName
     """The app (a key of `apps`) the ALB serves."""
     certificate_arn: Annotated[
         StrictStr, _pattern(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN")
@@ -330,11 +376,11 @@ class Fleet(Model):
     load_balancer_controller: LoadBalancerController
     hubs: dict[GenerationName, Hub]
     targets: dict[GenerationName, Target]
-    apps: dict[DnsLabel, App]
+    apps: dict[AppName, App]
     traffic: Traffic
     logs_bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
     """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
-    tags: dict[Annotated[StrictStr, _pattern(r"[A-Za-z0-9 _.:/=+@-]{1,128}", "a tag key")], TagValue] = {}
+    tags: dict[TagKey, TagValue] = {}
     """Extra tags on every AWS resource. Default: none."""
 
     @field_validator("hubs")
