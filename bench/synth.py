@@ -8,7 +8,10 @@ full synth (`python main.py`, as `make synth` does) in a fresh process several t
 wall time and the peak resident memory of the whole process tree (Python and the jsii node child,
 sampled from /proc every 5 ms) are recorded. The floor is a process that only imports the same
 provider bindings and starts the jsii runtime: what any CDKTF Python app pays before it does
-anything. Prints medians, min-max, synth/floor ratios and the marginal cost per generation.
+anything, leaving as main.py does (without the interpreter and jsii teardown; the row
+"floor + teardown" shows what a normal exit adds). Runs use `python -O`, as `make synth` does
+(`--python-flags ""` measures without). Prints medians, min-max, synth/floor ratios and the
+marginal cost per generation.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR_CODE = (
+    "import os, sys, tempfile\n"
     "import cdktf, cdktf_cdktf_provider_aws, cdktf_cdktf_provider_helm, cdktf_cdktf_provider_kubernetes\n"
     "from cdktf import App\n"
-    "App(outdir=__import__('tempfile').mkdtemp())\n"  # a jsii call: the node runtime is up
+    "App(outdir=tempfile.mkdtemp())\n"  # a jsii call: the node runtime is up
+    "if sys.argv[1:] == ['fast']: os._exit(0)\n"  # leave as main.py does, without the teardown
 )
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -64,9 +69,9 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def measure(args: list[str], env: dict[str, str], timeout: float = 600) -> Run:
+def measure(args: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: float = 600) -> Run:
     start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_rss(process.pid))
@@ -105,20 +110,47 @@ def _summary(runs: list[Run]) -> tuple[float, float, float, float]:
     return statistics.median(times), min(times), max(times), statistics.median(r.peak_mb for r in runs)
 
 
+def _table(title: str, floor: tuple, teardown: tuple, rows: list) -> list[str]:
+    lines = [title, f"{'fleet':<22} {'stacks':>6} {'wall s':>18} {'ratio':>6} {'over floor s':>12} {'peak MB':>8}"]
+    lines.append(
+        f"{'floor (import + jsii)':<22} {'-':>6} {floor[0]:>7.2f} ({floor[1]:.2f}-{floor[2]:.2f}) "
+        f"{'1.00':>6} {'0.00':>12} {floor[3]:>8.0f}"
+    )
+    lines.append(
+        f"{'floor + teardown':<22} {'-':>6} {teardown[0]:>7.2f} ({teardown[1]:.2f}-{teardown[2]:.2f}) "
+        f"{teardown[0] / floor[0]:>6.2f} {teardown[0] - floor[0]:>12.2f} {teardown[3]:>8.0f}"
+    )
+    for label, generations, (med, lo, hi, peak) in rows:
+        lines.append(
+            f"{label:<22} {generations + 1:>6} {med:>7.2f} ({lo:.2f}-{hi:.2f}) {med / floor[0]:>6.2f} "
+            f"{med - floor[0]:>12.2f} {peak:>8.0f}"
+        )
+    sized = [(g, s[0]) for label, g, s in rows if "targets" in label]
+    if len(sized) >= 2:
+        (g0, t0), (g1, t1) = sized[0], sized[-1]
+        lines.append(
+            f"marginal cost per added generation ({g0} -> {g1} generations): {(t1 - t0) / (g1 - g0) * 1000:.0f} ms"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1,10,50", help="target generations per fleet (default 1,10,50)")
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
     parser.add_argument("--default-fleet", action="store_true", help="also measure fleet.yaml")
+    parser.add_argument(
+        "--python-flags", default="-O", help="interpreter flags of every run, as `make synth` uses (default -O)"
+    )
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also measure the synth of git revision REV (a worktree), in the same run"
+    )
+    parser.add_argument("--baseline-flags", default="", help="interpreter flags of the baseline runs (default none)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     work = Path(tempfile.mkdtemp(prefix="ephemeral-eks-bench-"))
-    rows: list[tuple[str, int, tuple[float, float, float, float]]] = []
-    # Interleave floor and synth runs so drift on the machine hits both alike.
-    floor_runs: list[Run] = []
-    synth_runs: dict[str, list[Run]] = {}
     cases: list[tuple[str, Path, int]] = []
     if args.default_fleet:
         cases.append(("fleet.yaml", ROOT / "fleet.yaml", 1 + 1))
@@ -126,32 +158,44 @@ def main(argv: list[str] | None = None) -> int:
         path = work / f"fleet-{size}.yaml"
         path.write_text(yaml.safe_dump(fleet_of(size), sort_keys=False))
         cases.append((f"{size} targets + 2 hubs", path, size + 2))
-    for _ in range(args.runs):
-        floor_runs.append(measure([sys.executable, "-c", FLOOR_CODE], env))
-        for label, path, _generations in cases:
-            out = work / "out"
-            synth_runs.setdefault(label, []).append(
-                measure([sys.executable, "main.py"], {**env, "FLEET": str(path), "CDKTF_OUTDIR": str(out)})
-            )
 
-    floor = _summary(floor_runs)
-    for label, _path, generations in cases:
-        rows.append((label, generations, _summary(synth_runs[label])))
+    variants = {"this tree": (ROOT, [sys.executable, *args.python_flags.split()])}
+    baseline_tree = None
+    if args.baseline:
+        baseline_tree = work / "baseline"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(baseline_tree), args.baseline],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        variants[f"baseline {args.baseline}"] = (baseline_tree, [sys.executable, *args.baseline_flags.split()])
+    try:
+        results = {name: {"floor": [], "teardown": [], **{c[0]: [] for c in cases}} for name in variants}
+        # Interleave every variant and case run by run, so drift on the machine hits all alike.
+        for _ in range(args.runs):
+            for name, (tree, python) in variants.items():
+                runs = results[name]
+                tree_env = {**env, "PYTHONPATH": str(tree)}
+                runs["floor"].append(measure([*python, "-c", FLOOR_CODE, "fast"], tree_env, cwd=tree))
+                runs["teardown"].append(measure([*python, "-c", FLOOR_CODE], tree_env, cwd=tree))
+                for label, path, _generations in cases:
+                    out = work / "out"
+                    runs[label].append(
+                        measure(
+                            [*python, "main.py"], {**tree_env, "FLEET": str(path), "CDKTF_OUTDIR": str(out)}, cwd=tree
+                        )
+                    )
+    finally:
+        if baseline_tree is not None:
+            subprocess.run(["git", "worktree", "remove", "--force", str(baseline_tree)], cwd=ROOT, capture_output=True)
 
     print(f"synth benchmark: {args.runs} runs each, medians (min-max); peak = RSS of python + node, summed")
-    print(f"{'fleet':<22} {'stacks':>6} {'wall s':>18} {'ratio':>6} {'over floor s':>12} {'peak MB':>8}")
-    print(
-        f"{'floor (import + jsii)':<22} {'-':>6} {floor[0]:>7.2f} ({floor[1]:.2f}-{floor[2]:.2f}) {'1.00':>6} {'0.00':>12} {floor[3]:>8.0f}"
-    )
-    for label, generations, (med, lo, hi, peak) in rows:
-        stacks = generations + 1
-        print(
-            f"{label:<22} {stacks:>6} {med:>7.2f} ({lo:.2f}-{hi:.2f}) {med / floor[0]:>6.2f} {med - floor[0]:>12.2f} {peak:>8.0f}"
-        )
-    sized = [(g, s[0]) for label, g, s in rows if "targets" in label]
-    if len(sized) >= 2:
-        (g0, t0), (g1, t1) = sized[0], sized[-1]
-        print(f"marginal cost per added generation ({g0} -> {g1} generations): {(t1 - t0) / (g1 - g0) * 1000:.0f} ms")
+    for name, (_tree, python) in variants.items():
+        runs = results[name]
+        rows = [(label, generations, _summary(runs[label])) for label, _path, generations in cases]
+        title = f"\n{name} (python {' '.join(python[1:]) or 'without flags'}):"
+        print("\n".join(_table(title, _summary(runs["floor"]), _summary(runs["teardown"]), rows)))
     return 0
 
 
