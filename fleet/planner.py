@@ -236,25 +236,13 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
     old = [n for n in serving if n not in incoming]
     for name in superseded:
         if current.targets[name].phase == "provisioning":  # never registered: destroy it now
-            stack = names.stack_id("target", name)
-            steps.append(
-                Step(
-                    title=f"Destroy {stack} (superseded by {incoming[0]}; no hub ever registered it)",
-                    commands=(f"cdktf destroy {stack}",),
-                    rollback=f"none once destroyed; until then, keep {name} in the file",
-                )
+            steps += _destroy_target(
+                current,
+                name,
+                why=f"superseded by {incoming[0]}; no hub ever registered it",
+                rollback=f"none once destroyed; until then, keep {name} in the file",
             )
-            edit: Edit = {"targets": {name: None}}
-            steps.append(
-                Step(
-                    title=f"Remove target {name} from the fleet file (shared drops its target group)",
-                    edit=edit,
-                    changes=describe_edit(current, edit),
-                    commands=(_deploy(names.SHARED_STACK),),
-                    rollback=f"add {name} back as a new generation (phase: provisioning)",
-                )
-            )
-            current = apply_edit(current, edit)
+            current = apply_edit(current, {"targets": {name: None}})
         else:  # registered, weight 0: retired with the old generations at the last traffic step
             old.append(name)
 
@@ -305,29 +293,31 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
             current = apply_edit(current, edit)
 
     for name in [n for n in current.targets if current.targets[n].phase == "retiring"]:
-        stack = names.stack_id("target", name)
-        steps.append(
-            Step(
-                title=f"Destroy {stack} (weight 0 and deregistered since the step before)",
-                commands=(f"cdktf destroy {stack}",),
-                checks=(
-                    f"nothing routes to {names.target_group_name(current.name, name)}: its weight is 0 in `shared`",
-                ),
-                rollback=f"none once destroyed; until then, a PR setting {name} back to serving",
-            )
+        steps += _destroy_target(
+            current,
+            name,
+            why="weight 0 and deregistered since the step before",
+            rollback=f"none once destroyed; until then, a PR setting {name} back to serving",
+            checks=(f"nothing routes to {names.target_group_name(current.name, name)}: its weight is 0 in `shared`",),
         )
-        edit = {"targets": {name: None}}
-        steps.append(
-            Step(
-                title=f"Remove target {name} from the fleet file (shared drops its target group)",
-                edit=edit,
-                changes=describe_edit(current, edit),
-                commands=(_deploy(names.SHARED_STACK),),
-                rollback=f"add {name} back as a new generation (phase: provisioning)",
-            )
-        )
-        current = apply_edit(current, edit)
+        current = apply_edit(current, {"targets": {name: None}})
     return steps
+
+
+def _destroy_target(fleet: Fleet, name: str, why: str, rollback: str, checks: tuple[str, ...] = ()) -> list[Step]:
+    """`cdktf destroy` of a target generation nothing depends on, then the PR removing it."""
+    stack = names.stack_id("target", name)
+    edit: Edit = {"targets": {name: None}}
+    return [
+        Step(title=f"Destroy {stack} ({why})", commands=(f"cdktf destroy {stack}",), checks=checks, rollback=rollback),
+        Step(
+            title=f"Remove target {name} from the fleet file (shared drops its target group)",
+            edit=edit,
+            changes=describe_edit(fleet, edit),
+            commands=(_deploy(names.SHARED_STACK),),
+            rollback=f"add {name} back as a new generation (phase: provisioning)",
+        ),
+    ]
 
 
 def _hub_steps(fleet: Fleet) -> list[Step]:
