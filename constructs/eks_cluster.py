@@ -39,6 +39,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 
 from constructs import Construct
+from constructs.refs import Refs
 
 LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 """All five control-plane log types: every generation logs them all."""
@@ -87,6 +88,10 @@ class EksClusterProps:
     public_access_cidrs: tuple[str, ...] = ()
     """Default: none, and the public endpoint is off; the private endpoint is always on."""
     service_cidr: str = "172.20.0.0/16"
+    region: str | None = None
+    """The stack's region. Default: looked up with a data source."""
+    partition: str | None = None
+    """The region's partition (`aws`, `aws-us-gov`, `aws-cn`). Default: looked up."""
     nodes: NodeSizing = field(default_factory=NodeSizing)
 
 
@@ -104,16 +109,19 @@ class EksCluster(Construct):
         super().__init__(scope, id)
         self.props = props
         name = props.cluster_name
-        partition = DataAwsPartition(self, "partition").partition
+        # Partition and region are given where known: a data source each costs a lookup at plan
+        # time and a round trip to the jsii runtime at synth time.
+        partition = props.partition or DataAwsPartition(self, "partition").partition
         account = DataAwsCallerIdentity(self, "account").account_id
-        region = DataAwsRegion(self, "region").name
+        region = props.region or DataAwsRegion(self, "region").name
         self.partition = partition
         self.account_id = account
 
         cluster_role = IamRole(
             self, "cluster-role", name=f"{name}-cluster", assume_role_policy=_trust("eks.amazonaws.com")
         )
-        cluster_role_name = cluster_role.name
+        cluster_role_ref = Refs(cluster_role)
+        cluster_role_name = cluster_role_ref.attr("name")
         for policy in CLUSTER_POLICIES:
             IamRolePolicyAttachment(
                 self,
@@ -147,7 +155,7 @@ class EksCluster(Construct):
             "cluster",
             name=name,
             version=props.kubernetes_version,
-            role_arn=cluster_role.arn,
+            role_arn=cluster_role_ref.attr("arn"),
             vpc_config=EksClusterVpcConfig(
                 subnet_ids=subnet_ids,  # type: ignore[arg-type]
                 security_group_ids=list(props.control_plane_security_group_ids),
@@ -168,16 +176,18 @@ class EksCluster(Construct):
         )
 
         # Each token read is a round trip to the jsii runtime: read the ones others use once.
-        self.name: str = self.cluster.name
-        """The cluster's name, as a token that orders dependents after the cluster."""
-        self.endpoint: str = self.cluster.endpoint
-        self.certificate_authority_data: str = self.cluster.certificate_authority.get(0).data
+        cluster = Refs(self.cluster)
+        self.name: str = cluster.attr("name")
+        """The cluster's name, as a reference that orders dependents after the cluster."""
+        self.endpoint: str = cluster.attr("endpoint")
+        self.certificate_authority_data: str = cluster.attr("certificate_authority[0].data")
         """Base64 PEM of the cluster CA."""
-        self.cluster_security_group_id: str = self.cluster.vpc_config.cluster_security_group_id
+        self.cluster_security_group_id: str = cluster.attr("vpc_config[0].cluster_security_group_id")
         """The SG EKS creates for control plane and nodes to talk to each other."""
 
         node_role = IamRole(self, "node-role", name=f"{name}-node", assume_role_policy=_trust("ec2.amazonaws.com"))
-        node_role_name = node_role.name
+        node_role_ref = Refs(node_role)
+        node_role_name = node_role_ref.attr("name")
         attachments = [
             IamRolePolicyAttachment(
                 self,
@@ -223,7 +233,7 @@ class EksCluster(Construct):
             "nodes",
             cluster_name=self.name,
             node_group_name=f"{name}-nodes",
-            node_role_arn=node_role.arn,
+            node_role_arn=node_role_ref.attr("arn"),
             subnet_ids=subnet_ids,  # type: ignore[arg-type]
             instance_types=list(sizing.instance_types),
             scaling_config=EksNodeGroupScalingConfig(

@@ -181,11 +181,12 @@ class FleetTraffic(Construct):
                 )
             ],
         )
+        https_arn = self.https.arn
         for target in props.targets:
             LbListenerRule(
                 self,
                 f"try-{target.generation}",
-                listener_arn=self.https.arn,
+                listener_arn=https_arn,
                 priority=target.rule_priority,
                 condition=[
                     LbListenerRuleCondition(

@@ -43,15 +43,15 @@ class PrivateEndpointAccess(Construct):
             revoke_rules_on_delete=True,
             tags={"Name": f"{props.cluster_name}-control-plane"},
         )
+        self.security_group_id = self.security_group.id
         self.api_from_argocd = VpcSecurityGroupIngressRule(
             self,
             "api-from-argocd",
-            security_group_id=self.security_group.id,
+            security_group_id=self.security_group_id,
             referenced_security_group_id=props.client_security_group_id,
             ip_protocol="tcp",
             from_port=API_PORT,
             to_port=API_PORT,
             description="Kubernetes API from ArgoCD (every hub generation)",
         )
-        self.security_group_id = self.security_group.id
         self.public_access_cidrs = props.public_access_cidrs

@@ -64,6 +64,19 @@ def target_group_name(prefix: str, generation: str) -> str:
     return f"{prefix}-{generation}"
 
 
+def partition(region: str) -> str:
+    """The AWS partition a region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    return "aws"
+
+
 def vpc_name(prefix: str) -> str:
     return prefix
 

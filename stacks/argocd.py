@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGrou
 
 from constructs import Construct
 from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration
+from constructs.refs import Refs
 from constructs.shared_argo_role import SharedArgoRole
 from fleet import names
 from fleet.lifecycle import PAUSED_HUB_PHASES
@@ -34,13 +35,13 @@ class ArgoCdStack(TerraformStack):
             if not spec.registered:  # provisioning: not deployed yet; retiring: deregistered
                 continue
             name = names.cluster_name(prefix, "target", target)
-            found = DataAwsEksCluster(self, f"target-{target}", name=name)
+            found = Refs(DataAwsEksCluster(self, f"target-{target}", name=name))
             registrations.append(
                 ClusterRegistration(
                     generation=target,
                     cluster_name=name,
-                    server=found.endpoint,
-                    ca_data=found.certificate_authority.get(0).data,
+                    server=found.attr("endpoint"),
+                    ca_data=found.attr("certificate_authority[0].data"),
                 )
             )
 

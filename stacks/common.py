@@ -66,14 +66,14 @@ def find_network(scope: Construct, fleet: Fleet) -> NetworkRef:
     net = fleet.network
     if net.vpc_id:
         return NetworkRef(vpc_id=net.vpc_id, private_subnet_ids=net.private_subnet_ids)
-    vpc = DataAwsVpc(scope, "vpc", tags={"Name": names.vpc_name(fleet.name), names.TAG_FLEET: fleet.name})
+    vpc_id = DataAwsVpc(scope, "vpc", tags={"Name": names.vpc_name(fleet.name), names.TAG_FLEET: fleet.name}).id
     subnets = DataAwsSubnets(
         scope,
         "private-subnets",
-        filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc.id])],
+        filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id])],
         tags={names.TAG_TIER: "private"},
     )
-    return NetworkRef(vpc_id=vpc.id, private_subnet_ids=subnets.ids)  # type: ignore[arg-type]
+    return NetworkRef(vpc_id=vpc_id, private_subnet_ids=subnets.ids)  # type: ignore[arg-type]
 
 
 def cluster_props(
@@ -86,6 +86,8 @@ def cluster_props(
         subnet_ids=network.private_subnet_ids,
         public_access_cidrs=spec.public_access_cidrs,
         service_cidr=fleet.service_cidr,
+        region=fleet.region,
+        partition=names.partition(fleet.region),
         nodes=NodeSizing(
             instance_types=nodes.instance_types,
             min_size=nodes.min_size,
@@ -102,7 +104,8 @@ def kubernetes_providers(stack: TerraformStack, cluster: EksCluster, region: str
     short-lived tokens from `aws eks get-token` (no kubeconfig, nothing stored in state)."""
     args = ["eks", "get-token", "--cluster-name", cluster.name, "--region", region]
     host = cluster.endpoint
-    ca = Fn.base64decode(cluster.certificate_authority_data)
+    # The resource's own token here: cdktf's Fn functions cannot take a written-out reference.
+    ca = Fn.base64decode(cluster.cluster.certificate_authority.get(0).data)
     KubernetesProvider(
         stack,
         "kubernetes",
