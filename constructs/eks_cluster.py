@@ -122,13 +122,15 @@ class EksCluster(Construct):
         )
         cluster_role_ref = Refs(cluster_role)
         cluster_role_name = cluster_role_ref.attr("name")
-        for policy in CLUSTER_POLICIES:
+        cluster_role_attachments = [
             IamRolePolicyAttachment(
                 self,
                 f"cluster-role-{policy}",
                 role=cluster_role_name,
                 policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
             )
+            for policy in CLUSTER_POLICIES
+        ]
 
         self.key = KmsKey(
             self,
@@ -172,7 +174,9 @@ class EksCluster(Construct):
             ),
             enabled_cluster_log_types=list(LOG_TYPES),
             kubernetes_network_config=EksClusterKubernetesNetworkConfig(service_ipv4_cidr=props.service_cidr),
-            depends_on=[logs],
+            # The role's policies stay until the cluster is gone: EKS needs them to delete the
+            # security groups and ENIs it made, or a destroyed generation leaves them behind.
+            depends_on=[logs, *cluster_role_attachments],
         )
 
         # Each token read is a round trip to the jsii runtime: read the ones others use once.

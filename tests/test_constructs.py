@@ -277,3 +277,17 @@ def test_kubernetes_providers_of_a_stack_are_configured_from_its_own_cluster(ste
         kube = stack["provider"]["kubernetes"][0]
         for config in (helm, kube):
             assert config["host"] == f"${{aws_eks_cluster.{cluster_id}.endpoint}}"
+
+
+@pytest.mark.parametrize("stack_id", GENERATION_STACKS)
+def test_cluster_keeps_its_role_policy_until_it_is_gone(steady, stack_id):
+    """Terraform destroys in reverse dependency order: the cluster must depend on its role's
+    policy attachment, or the policy goes first and EKS cannot clean up what it created."""
+    stack = steady[stack_id]
+    cluster = only(stack, "aws_eks_cluster")
+    attachments = {
+        f"aws_iam_role_policy_attachment.{name}"
+        for name, body in resources(stack, "aws_iam_role_policy_attachment").items()
+        if body["policy_arn"].endswith("/AmazonEKSClusterPolicy")
+    }
+    assert attachments and attachments <= set(cluster["depends_on"])
