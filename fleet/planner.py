@@ -248,7 +248,7 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
 
     provisioning = [n for n in incoming if current.targets[n].phase == "provisioning"]
     if provisioning:
-        edit = {"targets": {n: {"phase": "registered"} for n in provisioning}}
+        edit: Edit = {"targets": {n: {"phase": "registered"} for n in provisioning}}
         steps.append(
             Step(
                 title=f"Register {', '.join(provisioning)} with every hub (the ApplicationSets deploy the apps to it)",
