@@ -20,13 +20,10 @@ ARGOCD_SERVICE_ACCOUNTS: tuple[str, ...] = (
     "argocd-server",
 )
 """The argo-cd chart's service accounts that talk to target clusters."""
-LBC_NAMESPACE = "kube-system"
-LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 TAG_FLEET = "ephemeral-eks/fleet"
 TAG_TIER = "ephemeral-eks/tier"
-LABEL_FLEET = "ephemeral-eks.io/fleet"
-LABEL_ROLE = "ephemeral-eks.io/role"
 LABEL_GENERATION = "ephemeral-eks.io/generation"
+"""The cluster-Secret label ArgoCdCluster sets; the planner's checks select apps by it."""
 
 
 def stack_id(kind: Kind, generation: str) -> str:
