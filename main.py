@@ -13,9 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fleet.load import FleetError, load_fleet
+from fleet.load import FleetError, default_fleet, load_fleet
 
-DEFAULT_FLEET = "fleet.yaml"
 DEFAULT_OUTDIR = "cdktf.out"
 
 
@@ -58,7 +57,7 @@ def _swap_in(staging: Path, outdir: Path) -> None:
 
 
 def main() -> int:
-    fleet_path = os.environ.get("FLEET") or DEFAULT_FLEET
+    fleet_path = default_fleet()
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)
     try:
         synthesize(fleet_path, outdir)

@@ -2,11 +2,12 @@
 weighted forward over the serving ones. Terraform owns all of it; the controllers on the targets
 only register pods.
 
-Every target group is attached to the HTTPS listener from the moment its generation exists, by a
-rule that matches only requests carrying `X-Ephemeral-Eks-Generation: <gen>`: the ALB health-checks
-a new generation before it takes any traffic, and an operator can try it through the real ALB
-(`curl -H 'X-Ephemeral-Eks-Generation: green' https://...`). The default action forwards only to
-the target groups with weight above 0 (AWS allows at most five in a forward action).
+Every target group of a generation on its way in is attached to the HTTPS listener by a rule that
+matches only requests carrying `X-Ephemeral-Eks-Generation: <gen>` from the operators' CIDRs: the
+ALB health-checks a new generation before it takes any traffic, and an operator can try it through
+the real ALB (`curl -H 'X-Ephemeral-Eks-Generation: green' https://...`); nobody else reaches it.
+A retiring generation loses its rule, so nothing reaches it once its weight is 0. The default
+action forwards only to the target groups with weight above 0 (AWS allows at most five).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRuleAction,
     LbListenerRuleCondition,
     LbListenerRuleConditionHttpHeader,
+    LbListenerRuleConditionSourceIp,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
@@ -51,6 +53,8 @@ class WeightedTarget:
     rule_priority: int
     """Priority of the listener rule that reaches this generation by header; unique per listener.
     Derive it from the generation alone, so adding one never renumbers another's rule."""
+    operator_rule: bool
+    """Whether operators reach this generation by header (a generation on its way in, or serving)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ class FleetTrafficProps:
     app_port: int
     targets: tuple[WeightedTarget, ...]
     access_logs_bucket: str
+    operator_cidrs: tuple[str, ...]
+    """Sources the per-generation header rules admit (at most three: an ALB condition's limit)."""
+    generation_tag: str
+    """Tag key naming the generation a target group or rule belongs to."""
     allowed_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     """Default: everyone, on 443 (and 80, which only redirects)."""
     health_check_path: str = "/"
@@ -145,13 +153,14 @@ class FleetTraffic(Construct):
                 health_check=LbTargetGroupHealthCheck(
                     path=props.health_check_path, matcher="200-399", interval=15, healthy_threshold=2
                 ),
+                tags={props.generation_tag: target.generation},
             )
             if target.weight == 0:
                 # checkov accepts HTTP target groups only behind an HTTPS listener's default action.
                 skip_check(
                     group,
                     "CKV_AWS_378",
-                    "TLS ends at the HTTPS listener; this group is reached by its header rule on that listener",
+                    "TLS ends at the HTTPS listener; a group without weight is reached only by its operator rule, if any",
                 )
         serving = [t for t in props.targets if t.weight > 0]
         if not 1 <= len(serving) <= MAX_FORWARD_TARGET_GROUPS:
@@ -183,6 +192,8 @@ class FleetTraffic(Construct):
         )
         https_arn = self.https.arn
         for target in props.targets:
+            if not target.operator_rule:
+                continue
             LbListenerRule(
                 self,
                 f"try-{target.generation}",
@@ -193,8 +204,12 @@ class FleetTraffic(Construct):
                         http_header=LbListenerRuleConditionHttpHeader(
                             http_header_name=GENERATION_HEADER, values=[target.generation]
                         )
-                    )
+                    ),
+                    LbListenerRuleCondition(
+                        source_ip=LbListenerRuleConditionSourceIp(values=list(props.operator_cidrs))
+                    ),
                 ],
+                tags={props.generation_tag: target.generation},
                 action=[
                     LbListenerRuleAction(type="forward", target_group_arn=self.target_groups[target.generation].arn)
                 ],

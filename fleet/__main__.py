@@ -3,21 +3,22 @@
 python -m fleet validate [FILE]            check a fleet file and summarize it
 python -m fleet plan [FILE] [--base REV]   the steps that finish every swap under way
 python -m fleet diff --base REV            per-stack diff of the synthesized fleet, and the guard
+python -m fleet action STACK [FILE]        what the deploy workflow runs for a stack: deploy or destroy
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 from fleet import names
-from fleet.load import FleetError, load_fleet
+from fleet.lifecycle import DESTROYED
+from fleet.load import FleetError, default_fleet, load_fleet
 from fleet.model import Fleet
-from fleet.planner import DEFAULT_WEIGHT_STEPS, PlanRefused, check_transition, load_base, plan, render_json, render_text
-
-DEFAULT_FLEET = "fleet.yaml"
+from fleet.planner import DEFAULT_WEIGHT_STEPS, PlanRefused, check_transition, plan, render_json, render_text
+from fleet.sources import SourceError, base_fleet
+from fleet.state import read_state
 
 
 def summary(fleet: Fleet) -> str:
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m fleet", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    default_file = os.environ.get("FLEET", DEFAULT_FLEET)
+    default_file = default_fleet()
     check = sub.add_parser("validate", help="validate a fleet file and summarize it")
     check.add_argument("file", nargs="?", default=default_file)
     planning = sub.add_parser("plan", help="print the steps that finish every swap under way")
@@ -72,16 +73,24 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "diff", help="per-stack diff against a base revision, and the live-generation guard (see diff --help)"
     )
+    action = sub.add_parser("action", help="print deploy or destroy: what the deploy workflow runs for STACK")
+    action.add_argument("stack")
+    action.add_argument("file", nargs="?", default=default_file)
     args = parser.parse_args(argv)
 
     try:
         fleet = load_fleet(args.file)
+        if args.command == "action":
+            return _action(fleet, args.stack)
         if args.command == "plan":
-            reasons = check_transition(load_base(args.base, args.file), fleet) if args.base else []
+            reasons: list[str] = []
+            if args.base:
+                base = base_fleet(args.base, args.file)
+                reasons = check_transition(base, fleet) + _left_with_state(base, fleet)
             if reasons:
                 raise PlanRefused(reasons)
             steps = plan(fleet, args.weight_steps)
-    except FleetError as err:
+    except (FleetError, SourceError) as err:
         print(err, file=sys.stderr)
         return 2
     except PlanRefused as refused:
@@ -95,6 +104,42 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(render_json(args.file, steps), indent=2))
     else:
         print(render_text(args.file, fleet, steps))
+    return 0
+
+
+def _left_with_state(base: Fleet, head: Fleet) -> list[str]:
+    """A destroyed generation leaving the file: its state must be empty where it can be read."""
+    reasons = []
+    for section, kind in (("targets", "target"), ("hubs", "argocd")):
+        before, after = getattr(base, section), getattr(head, section)
+        for name, spec in before.items():
+            if name in after or spec.phase != DESTROYED:
+                continue
+            stack = names.stack_id(kind, name)  # type: ignore[arg-type]
+            reading = read_state(base, stack)
+            if reading.resources is None:
+                print(f"note: {section}.{name}: state {reading.where} {reading.why}; make sure it is empty", file=sys.stderr)
+            elif reading.resources:
+                reasons.append(
+                    f"{section}.{name}: its state {reading.where} still lists {reading.resources} resource(s); "
+                    f"run `cdktf destroy {stack}` before removing it from the file"
+                )
+    return reasons
+
+
+def _action(fleet: Fleet, stack: str) -> int:
+    """deploy, or destroy for a generation in phase destroyed; exit 2 for a stack not in the fleet."""
+    if stack == names.SHARED_STACK:
+        print("deploy")
+        return 0
+    parsed = names.parse_stack_id(stack)
+    spec = None
+    if parsed is not None:
+        spec = (fleet.hubs if parsed[0] == "argocd" else fleet.targets).get(parsed[1])
+    if spec is None:
+        print(f"{stack}: not a stack of fleet {fleet.name}; use shared, argocd-<hub> or target-<target>", file=sys.stderr)
+        return 2
+    print("destroy" if spec.phase == DESTROYED else "deploy")
     return 0
 
 

@@ -1,50 +1,62 @@
 """Generation phases, and which phase changes one PR may make.
 
-Targets: provisioning -> registered -> serving -> retiring -> (removed from the file)
-Hubs:    standby -> active -> retiring -> (removed)
+Targets: provisioning -> registered -> serving -> retiring -> destroyed -> (removed from the file)
+Hubs:    standby -> active -> retiring -> destroyed -> (removed)
 
 Each step back is a rollback and allowed too (serving -> registered, retiring -> serving, ...).
 Skipping forward is not: traffic would reach a cluster no hub has deployed to, or a generation
-would disappear while something still depends on it.
+would disappear while something still depends on it. `destroyed` is the only way out of the file:
+its stack is still synthesized (so `cdktf destroy <stack>` finds it) and refuses `cdktf deploy`;
+only once it is destroyed may the generation leave the file.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-TargetPhase = Literal["provisioning", "registered", "serving", "retiring"]
-HubPhase = Literal["standby", "active", "retiring"]
+TargetPhase = Literal["provisioning", "registered", "serving", "retiring", "destroyed"]
+HubPhase = Literal["standby", "active", "retiring", "destroyed"]
 
-TARGET_PHASES: tuple[str, ...] = ("provisioning", "registered", "serving", "retiring")
-HUB_PHASES: tuple[str, ...] = ("standby", "active", "retiring")
+TARGET_PHASES: tuple[str, ...] = ("provisioning", "registered", "serving", "retiring", "destroyed")
+HUB_PHASES: tuple[str, ...] = ("standby", "active", "retiring", "destroyed")
 
+DESTROYED = "destroyed"
 REGISTERED_PHASES = frozenset({"registered", "serving"})
 """Target phases every hub registers (a cluster Secret each): ApplicationSets deploy to them."""
-PAUSED_HUB_PHASES = frozenset({"standby", "retiring"})
+PAUSED_HUB_PHASES = frozenset({"standby", "retiring", DESTROYED})
 """Hub phases whose cluster Secrets carry skip-reconcile: they never sync anything."""
 CANDIDATE_PHASES = {"target": frozenset({"provisioning"}), "argocd": frozenset({"standby"})}
 """Generations nobody depends on yet: an in-place change to their cluster is still allowed."""
+OPERATOR_RULE_PHASES = frozenset({"provisioning", "registered", "serving"})
+"""Target phases with a listener rule that lets operators try the generation through the ALB (and
+makes the ALB health-check it before it takes weight); a retiring generation has none, so nothing
+reaches it any more."""
 
 NEW = "(new)"
 GONE = "(removed)"
 
 TARGET_MOVES: dict[str, frozenset[str]] = {
     NEW: frozenset({"provisioning"}),
-    "provisioning": frozenset({"registered", GONE}),
+    "provisioning": frozenset({"registered", DESTROYED}),
     "registered": frozenset({"serving", "provisioning", "retiring"}),
     "serving": frozenset({"retiring", "registered"}),
-    "retiring": frozenset({"serving", "registered", GONE}),
+    "retiring": frozenset({"serving", "registered", DESTROYED}),
+    DESTROYED: frozenset({GONE}),
 }
 """Phase changes one PR may make to a target generation (forward, or back as a rollback)."""
 
 HUB_MOVES: dict[str, frozenset[str]] = {
     NEW: frozenset({"standby"}),
-    "standby": frozenset({"active", GONE}),
+    "standby": frozenset({"active", DESTROYED}),
     "active": frozenset({"retiring", "standby"}),
-    "retiring": frozenset({"active", GONE}),
+    "retiring": frozenset({"active", DESTROYED}),
+    DESTROYED: frozenset({GONE}),
 }
+
+MOVES = {"target": TARGET_MOVES, "argocd": HUB_MOVES}
 
 
 def is_live(kind: str, phase: str) -> bool:
-    """A live generation is immutable: its cluster may not be changed in place."""
-    return phase not in CANDIDATE_PHASES[kind]
+    """A live generation is immutable: what it runs on may not be changed in place. Candidates
+    (nobody depends on them yet) and destroyed generations (on their way out) are not live."""
+    return phase not in CANDIDATE_PHASES[kind] and phase != DESTROYED

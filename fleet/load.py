@@ -9,6 +9,7 @@ bidirectional overrides in what the file says are shown escaped, long values cut
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -20,6 +21,13 @@ from pydantic import ValidationError
 from fleet.model import Fleet
 
 MAX_BYTES = 1 << 20
+DEFAULT_FLEET = "fleet.yaml"
+
+
+def default_fleet() -> str:
+    """$FLEET when set and not empty, else fleet.yaml: the one meaning of an empty FLEET, for
+    `main.py` and every `python -m fleet` command."""
+    return os.environ.get("FLEET") or DEFAULT_FLEET
 
 
 MAX_SHOWN = 80

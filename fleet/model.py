@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
+from fleet.lifecycle import DESTROYED, REGISTERED_PHASES, HubPhase, TargetPhase
 from fleet.names import rule_priority
 from fleet.versions import KUBERNETES_VERSIONS
 
@@ -31,6 +31,10 @@ MAX_SERVING_TARGETS = 5
 """An ALB forward action takes at most five target groups."""
 
 GENERATION_MAX = 12
+MAX_OPERATOR_CIDRS = 3
+"""A listener rule condition takes at most three values (a source-ip condition: three CIDRs), a
+rule at most five in all (the generation header takes one). Source: "Condition types for listener
+rules", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html"""
 
 
 def _pattern(regex: str, what: str):
@@ -119,6 +123,9 @@ ChartVersion = Annotated[
     StrictStr,
     _pattern(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?", "a chart version such as 1.2.3"),
 ]
+Zone = Annotated[
+    StrictStr, _pattern(r"[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]", "an availability zone name such as eu-west-1a")
+]
 Region = Annotated[StrictStr, _pattern(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region such as eu-west-1")]
 SubnetId = Annotated[StrictStr, _pattern(r"subnet-[0-9a-f]{8,17}", "a subnet id such as subnet-0123456789abcdef0")]
 VpcId = Annotated[StrictStr, _pattern(r"vpc-[0-9a-f]{8,17}", "a VPC id such as vpc-0123456789abcdef0")]
@@ -186,6 +193,21 @@ class Generation(Model):
     public_access_cidrs: tuple[Cidr, ...] = ()
     """CIDRs allowed to reach the public API endpoint. Default: none - the public endpoint is
     off and the API answers only inside the VPC (run cdktf from a runner in the VPC)."""
+    zones: tuple[Zone, ...] | None = None
+    """The zones of `network.zones` (a created VPC) this generation's control plane and nodes use.
+    Default: all of them, as they are when the file is read. Pin a live generation to the zones it
+    was born with before adding a zone to `network.zones`: new generations then use the new zone
+    while the live ones keep their subnets (moving subnets replaces a node group)."""
+    private_subnet_ids: tuple[SubnetId, ...] | None = None
+    """The subnets of `network.private_subnet_ids` (a reused VPC) this generation uses. Default:
+    all of them. Pin a live generation to its subnets before changing the fleet's list."""
+
+    @field_validator("zones", "private_subnet_ids")
+    @classmethod
+    def _two_distinct(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None and (len(value) < 2 or len(set(value)) != len(value)):
+            raise ValueError("list at least two distinct entries (EKS needs subnets in two zones)")
+        return value
 
     @field_validator("public_access_cidrs")
     @classmethod
@@ -264,12 +286,7 @@ class Network(Model):
     """Subnets for the ALB (reused VPC only; at least two zones)."""
     cidr: Cidr | None = None
     """The new VPC's range, /16 to /20; split into public and private subnets per zone."""
-    zones: tuple[
-        Annotated[
-            StrictStr, _pattern(r"[a-z]{2}(?:-gov)?-[a-z]+-\d[a-z]", "an availability zone name such as eu-west-1a")
-        ],
-        ...,
-    ] = ()
+    zones: tuple[Zone, ...] = ()
     """Zones the new VPC spans (2-4 names such as eu-west-1a), each with a private and a public
     subnet. Named rather than looked up, so AWS adding a zone changes nothing."""
 
@@ -314,8 +331,15 @@ class S3State(Model):
     backend: Literal["s3"]
     bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
     region: Region
-    key_prefix: Annotated[StrictStr, _pattern(r"[A-Za-z0-9!_.*'()/-]{1,200}", "an S3 key prefix")] = "ephemeral-eks"
-    """State of stack X lives at `<key_prefix>/X.tfstate`. Default: ephemeral-eks."""
+    key_prefix: Annotated[
+        StrictStr,
+        _pattern(
+            r"(?!/)(?!.*//)(?!.*/$)[A-Za-z0-9!_.*'()/-]{1,200}",
+            "an S3 key prefix: letters, digits and !_.*'()-, segments joined by single slashes, no "
+            "leading or trailing slash (terraform init rejects an empty path segment)",
+        ),
+    ] = "ephemeral-eks"
+    """State of stack X of fleet F lives at `<key_prefix>/F/X.tfstate`. Default: ephemeral-eks."""
     dynamodb_table: Annotated[StrictStr, _pattern(r"[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name")] | None = None
     """Lock with this DynamoDB table instead of S3's own lock file. Default: S3 lock file."""
 
@@ -343,6 +367,11 @@ class Traffic(Model):
     """ACM certificate of the HTTPS listener (HTTP redirects to it)."""
     allowed_cidrs: tuple[Cidr, ...] = ("0.0.0.0/0",)
     """Who may reach the ALB on 443 (and 80, which redirects). Default: everyone."""
+    operator_cidrs: tuple[Cidr, ...] = ()
+    """Who may try a generation that takes no traffic yet, with the header
+    `X-Ephemeral-Eks-Generation: <gen>` (at most 3 CIDRs: an ALB rule condition's limit). Default:
+    nobody from outside - the rule admits only the VPC's own range, and exists so that the ALB
+    health-checks a new generation before it takes weight."""
     waf_acl_arn: (
         Annotated[
             StrictStr,
@@ -359,6 +388,16 @@ class Traffic(Model):
     @classmethod
     def _distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _no_overlap(value, "allowed_cidrs")
+
+    @field_validator("operator_cidrs")
+    @classmethod
+    def _operators_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) > MAX_OPERATOR_CIDRS:
+            raise ValueError(
+                f"at most {MAX_OPERATOR_CIDRS} CIDRs, {len(value)} given: an ALB rule condition takes at most "
+                f"{MAX_OPERATOR_CIDRS} values (AWS); list wider ranges"
+            )
+        return _no_overlap(value, "operator_cidrs")
 
 
 class Fleet(Model):
@@ -429,6 +468,7 @@ class Fleet(Model):
             raise ValueError(
                 f"traffic.app: {self.traffic.app!r} is not an app; use one of {', '.join(sorted(self.apps))}"
             )
+        self._generation_subnets()
         wrong = [z for z in self.network.zones if not z.startswith(self.region)]
         if wrong:
             raise ValueError(
@@ -444,7 +484,39 @@ class Fleet(Model):
             raise ValueError(f"service_cidr: {self.service_cidr} must be a private range such as 172.20.0.0/16")
         return self
 
+    def _generation_subnets(self) -> None:
+        for section, generations in (("hubs", self.hubs), ("targets", self.targets)):
+            for name, gen in generations.items():
+                where = f"{section}.{name}"
+                if gen.zones is not None:
+                    if not self.network.cidr:
+                        raise ValueError(f"{where}.zones: zones belong to a created VPC; pin private_subnet_ids instead")
+                    extra = [z for z in gen.zones if z not in self.network.zones]
+                    if extra:
+                        raise ValueError(
+                            f"{where}.zones: {extra[0]} is not in network.zones; a generation uses the fleet's zones "
+                            f"(keep {extra[0]} in network.zones while {name} uses it)"
+                        )
+                if gen.private_subnet_ids is not None:
+                    if not self.network.vpc_id:
+                        raise ValueError(f"{where}.private_subnet_ids: subnet ids belong to a reused VPC; pin zones instead")
+                    extra = [s for s in gen.private_subnet_ids if s not in self.network.private_subnet_ids]
+                    if extra:
+                        raise ValueError(
+                            f"{where}.private_subnet_ids: {extra[0]} is not in network.private_subnet_ids; keep it "
+                            f"there while {name} uses it"
+                        )
+
     # --- what the stacks read ---------------------------------------------------------------
+
+    def generation_zones(self, generation: Generation) -> tuple[str, ...]:
+        """The zones a generation's subnets are in (a created VPC): its pin, else the fleet's."""
+        return generation.zones if generation.zones is not None else self.network.zones
+
+    def generation_subnet_ids(self, generation: Generation) -> tuple[str, ...]:
+        """The subnets a generation uses (a reused VPC): its pin, else the fleet's."""
+        pinned = generation.private_subnet_ids
+        return pinned if pinned is not None else self.network.private_subnet_ids
 
     @property
     def active_hub(self) -> str:

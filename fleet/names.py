@@ -26,9 +26,45 @@ LABEL_GENERATION = "ephemeral-eks.io/generation"
 """The cluster-Secret label ArgoCdCluster sets; the planner's checks select apps by it."""
 
 
+KINDS: tuple[Kind, ...] = ("argocd", "target")
+TAG_GENERATION = "ephemeral-eks/generation"
+"""On the resources `shared` keeps for one target generation (its target group, its rule): the
+guard reads whose they are from it."""
+
+
 def stack_id(kind: Kind, generation: str) -> str:
     """`argocd-blue`, `target-green`: the id `cdktf deploy` takes."""
     return f"{kind}-{generation}"
+
+
+def parse_stack_id(stack: str) -> tuple[Kind, str] | None:
+    """`target-blue` -> ("target", "blue"); None for `shared` and anything that is not a stack id."""
+    for kind in KINDS:
+        if stack.startswith(f"{kind}-") and len(stack) > len(kind) + 1:
+            return kind, stack[len(kind) + 1 :]
+    return None
+
+
+STATE_DIR = "state"
+"""Local state lives under `<project root>/state/`, never inside the synth output."""
+
+
+def local_state_file(fleet: str, stack: str) -> str:
+    """Path of a stack's local state, relative to the project root: one file per fleet and stack,
+    whatever the output directory (`CDKTF_OUTDIR`) is."""
+    return f"{STATE_DIR}/{fleet}/{stack}.tfstate"
+
+
+def local_state_identity(path: str) -> str:
+    """The fleet-and-stack part of a local backend path (`state/acme/shared.tfstate`), whatever
+    directory it was written relative to: two synths into different output directories name the
+    same state."""
+    return "/".join(path.replace("\\", "/").split("/")[-3:])
+
+
+def s3_state_key(key_prefix: str, fleet: str, stack: str) -> str:
+    """`<key_prefix>/<fleet>/<stack>.tfstate`: two fleets in one bucket never share an object."""
+    return f"{key_prefix}/{fleet}/{stack}.tfstate"
 
 
 def cluster_name(prefix: str, kind: Kind, generation: str) -> str:

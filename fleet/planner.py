@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fleet import names
-from fleet.lifecycle import GONE, HUB_MOVES, NEW, PAUSED_HUB_PHASES, TARGET_MOVES
+from fleet.lifecycle import DESTROYED, GONE, HUB_MOVES, NEW, PAUSED_HUB_PHASES, TARGET_MOVES
 from fleet.load import FleetError
 from fleet.model import Fleet
 
@@ -117,9 +117,12 @@ def _refusal(section: str, kind: str, name: str, old: str, new: str, moves: dict
             "registered": "a registered target the hubs deploy to",
             "active": "the active hub",
         }.get(old, f"a {old} generation")
+        first = "retiring (weight 0), then destroyed" if section == "targets" and old != "provisioning" else DESTROYED
+        if section == "hubs" and old != "standby":
+            first = "retiring, then destroyed"
         return (
-            f"{where}: removing it while {old} would destroy {what}; set phase: retiring"
-            f"{' (weight 0)' if section == 'targets' else ''} first, run `cdktf destroy {stack}`, then remove it"
+            f"{where}: removing it while {old} would orphan {what} (its cluster stays in AWS with no stack to "
+            f"destroy it); set phase: {first} first (`cdktf destroy {stack}` runs then), and remove it after"
         )
     allowed = ", ".join(sorted(m for m in moves[old] if m != GONE))
     if section == "targets" and new == "serving" and old == "provisioning":
@@ -133,13 +136,19 @@ def _refusal(section: str, kind: str, name: str, old: str, new: str, moves: dict
 # --- the plan ---------------------------------------------------------------------------------
 
 
-def _deploy(*stacks: str) -> str:
-    return f"cdktf deploy {' '.join(stacks)}"
+def _deploy(stack: str) -> str:
+    """One stack per command: stacks have no dependencies, so `cdktf deploy a b` would run both at
+    once while `b` still looks up what `a` is creating."""
+    return f"cdktf deploy {stack}"
+
+
+def _destroy(stack: str) -> str:
+    return f"cdktf destroy {stack}"
 
 
 def _hub_order(fleet: Fleet) -> list[str]:
     """Hub stacks, paused ones first and the active one last: nothing is ever active twice."""
-    paused = [n for n, h in fleet.hubs.items() if h.phase in PAUSED_HUB_PHASES]
+    paused = [n for n, h in fleet.hubs.items() if h.phase in PAUSED_HUB_PHASES and h.phase != DESTROYED]
     return [names.stack_id("argocd", n) for n in [*paused, fleet.active_hub]]
 
 
@@ -202,10 +211,12 @@ def _settle(fleet: Fleet) -> Step | None:
     """The commands that bring AWS in line with the file as it stands (the last PR's deploy)."""
     phases = {n: t.phase for n, t in fleet.targets.items()}
     new_targets = [names.stack_id("target", n) for n, p in phases.items() if p in ("provisioning", "registered")]
-    commands = []
-    if new_targets or any(p == "retiring" for p in phases.values()):
-        commands.append(_deploy(names.SHARED_STACK, *new_targets))
-    hubs_move = any(h.phase != "active" for h in fleet.hubs.values())
+    commands = [_destroy(names.stack_id("target", n)) for n, p in phases.items() if p == DESTROYED]
+    commands += [_destroy(names.stack_id("argocd", n)) for n, h in fleet.hubs.items() if h.phase == DESTROYED]
+    if new_targets or any(p in ("retiring", DESTROYED) for p in phases.values()):
+        commands.append(_deploy(names.SHARED_STACK))
+        commands += [_deploy(t) for t in new_targets]
+    hubs_move = any(h.phase not in ("active", DESTROYED) for h in fleet.hubs.values())
     if hubs_move or any(p in ("registered", "retiring") for p in phases.values()):
         commands += [_deploy(s) for s in _hub_order(fleet)]
     if not commands:
@@ -292,6 +303,9 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
             )
             current = apply_edit(current, edit)
 
+    for name in [n for n in current.targets if current.targets[n].phase == DESTROYED]:
+        steps.append(_remove_destroyed(current, "targets", name))
+        current = apply_edit(current, {"targets": {name: None}})
     for name in [n for n in current.targets if current.targets[n].phase == "retiring"]:
         steps += _destroy_target(
             current,
@@ -305,16 +319,27 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
 
 
 def _destroy_target(fleet: Fleet, name: str, why: str, rollback: str, checks: tuple[str, ...] = ()) -> list[Step]:
-    """`cdktf destroy` of a target generation nothing depends on, then the PR removing it."""
+    """The PR that ends a target generation nothing depends on (phase destroyed), its `cdktf
+    destroy`, then the PR removing it from the file."""
     stack = names.stack_id("target", name)
-    edit: Edit = {"targets": {name: None}}
+    end: Edit = {"targets": {name: {"phase": DESTROYED}}}
+    had_rule = fleet.targets[name].phase == "provisioning"  # its operator rule goes from shared too
+    gone: Edit = {"targets": {name: None}}
     return [
-        Step(title=f"Destroy {stack} ({why})", commands=(f"cdktf destroy {stack}",), checks=checks, rollback=rollback),
+        Step(
+            title=f"Destroy {stack} ({why})",
+            edit=end,
+            changes=describe_edit(fleet, end),
+            commands=(_destroy(stack), *((_deploy(names.SHARED_STACK),) if had_rule else ())),
+            checks=checks,
+            rollback=rollback,
+        ),
         Step(
             title=f"Remove target {name} from the fleet file (shared drops its target group)",
-            edit=edit,
-            changes=describe_edit(fleet, edit),
+            edit=gone,
+            changes=describe_edit(apply_edit(fleet, end), gone),
             commands=(_deploy(names.SHARED_STACK),),
+            checks=(f"the state of {stack} is empty: `python -m fleet plan --base` confirms it where it can read it",),
             rollback=f"add {name} back as a new generation (phase: provisioning)",
         ),
     ]
@@ -346,24 +371,46 @@ def _hub_steps(fleet: Fleet) -> list[Step]:
     for name in [n for n, h in current.hubs.items() if h.phase == "retiring"]:
         steps += _retire_hub(current, name)
         current = apply_edit(current, {"hubs": {name: None}})
+    for name in [n for n, h in current.hubs.items() if h.phase == DESTROYED]:
+        steps.append(_remove_destroyed(current, "hubs", name))
+        current = apply_edit(current, {"hubs": {name: None}})
     return steps
+
+
+def _remove_destroyed(fleet: Fleet, section: str, name: str) -> Step:
+    """A generation already in phase destroyed: its stack was destroyed by the last deploy."""
+    kind = "argocd" if section == "hubs" else "target"
+    stack = names.stack_id(kind, name)  # type: ignore[arg-type]
+    gone: Edit = {section: {name: None}}
+    return Step(
+        title=f"Remove {stack} from the fleet file (destroyed)",
+        edit=gone,
+        changes=describe_edit(fleet, gone),
+        commands=(_deploy(names.SHARED_STACK),) if section == "targets" else (),
+        checks=(f"the state of {stack} is empty: `python -m fleet plan --base` confirms it where it can read it",),
+        rollback=f"add {name} back as a new generation",
+    )
 
 
 def _retire_hub(fleet: Fleet, name: str, superseded_by: str | None = None) -> list[Step]:
     stack = names.stack_id("argocd", name)
     why = f" (superseded by {superseded_by})" if superseded_by else " (paused since the step before)"
-    edit: Edit = {"hubs": {name: None}}
+    end: Edit = {"hubs": {name: {"phase": DESTROYED}}}
+    gone: Edit = {"hubs": {name: None}}
     return [
         Step(
             title=f"Destroy {stack}{why}",
-            commands=(f"cdktf destroy {stack}",),
+            edit=end,
+            changes=describe_edit(fleet, end),
+            commands=(_destroy(stack),),
             checks=(f"hub {fleet.active_hub} is active and its apps are Synced and Healthy",),
-            rollback=f"none once destroyed; until then, a PR setting {name} back to active",
+            rollback=f"none once destroyed; until the PR merges, keep {name} {fleet.hubs[name].phase}",
         ),
         Step(
             title=f"Remove hub {name} from the fleet file (no other stack changes)",
-            edit=edit,
-            changes=describe_edit(fleet, edit),
+            edit=gone,
+            changes=describe_edit(apply_edit(fleet, end), gone),
+            checks=(f"the state of {stack} is empty: `python -m fleet plan --base` confirms it where it can read it",),
             rollback=f"add {name} back as a new generation (phase: standby)",
         ),
     ]
@@ -398,19 +445,3 @@ def render_json(source: str, steps: list[Step]) -> dict[str, Any]:
         "steady": not steps,
         "steps": [{"number": i, **asdict(s), "changes": list(s.changes)} for i, s in enumerate(steps, 1)],
     }
-
-
-def load_base(reference: str, fleet_path: str) -> Fleet:
-    """A fleet file, or the fleet file at a git revision (`git show REV:PATH`)."""
-    import subprocess
-    from pathlib import Path
-
-    from fleet.load import load_fleet, parse_yaml, validate
-
-    if Path(reference).is_file():
-        return load_fleet(reference)
-    done = subprocess.run(["git", "show", f"{reference}:{fleet_path}"], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise FleetError(reference, [f"neither a file nor a git revision with {fleet_path}: {done.stderr.strip()}"])
-    source = f"{reference}:{fleet_path}"
-    return validate(parse_yaml(done.stdout, source), source)

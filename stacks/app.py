@@ -13,8 +13,9 @@ from stacks.target import TargetStack
 def build(app: App, fleet: Fleet) -> None:
     """`shared`, then one stack per hub and per target generation, in fleet-file order.
     Stack ids are a public contract: `cdktf deploy <id>` takes them."""
-    SharedStack(app, fleet)
+    outdir = app.outdir
+    SharedStack(app, fleet, outdir)
     for generation in fleet.hubs:
-        ArgoCdStack(app, fleet, generation)
+        ArgoCdStack(app, fleet, generation, outdir)
     for generation in fleet.targets:
-        TargetStack(app, fleet, generation)
+        TargetStack(app, fleet, generation, outdir)

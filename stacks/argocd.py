@@ -11,20 +11,22 @@ from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps
 from constructs.refs import Refs
 from constructs.shared_argo_role import SharedArgoRole
 from fleet import names
-from fleet.lifecycle import PAUSED_HUB_PHASES
+from fleet.lifecycle import DESTROYED, PAUSED_HUB_PHASES
 from fleet.model import Fleet
-from stacks.common import cluster_props, configure, find_network, kubernetes_providers
+from stacks.common import cluster_props, configure, find_network, kubernetes_providers, refuse_deploy
 
 
 class ArgoCdStack(TerraformStack):
-    def __init__(self, scope: Construct, fleet: Fleet, generation: str) -> None:
+    def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
         stack_id = names.stack_id("argocd", generation)
         super().__init__(scope, stack_id)
-        configure(self, fleet, stack_id)
+        configure(self, fleet, stack_id, outdir)
         hub = fleet.hubs[generation]
         prefix = fleet.name
+        if hub.phase == DESTROYED:
+            refuse_deploy(self, stack_id)
 
-        network = find_network(self, fleet)
+        network = find_network(self, fleet, hub)
         client_sg = DataAwsSecurityGroup(
             self, "argocd-client-sg", vpc_id=network.vpc_id, name=names.client_security_group_name(prefix)
         )

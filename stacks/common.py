@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from cdktf import Fn, LocalBackend, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
@@ -21,11 +23,15 @@ from fleet import names
 from fleet.model import Fleet, Generation
 
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""Where local state lives (`state/<fleet>/<stack>.tfstate`), whatever the output directory."""
 
 
-def configure(stack: TerraformStack, fleet: Fleet, stack_id: str) -> None:
+def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str) -> None:
     """The AWS provider (with the fleet's tags on every resource) and the state backend: one state
-    per stack, so `cdktf deploy <stack>` and `cdktf destroy <stack>` touch that stack alone."""
+    per fleet and stack, so `cdktf deploy <stack>` and `cdktf destroy <stack>` touch that stack
+    alone and two fleets never share one. `outdir` is the App's output directory: cdktf runs
+    terraform in `<outdir>/stacks/<stack>/`, and a local state path is relative to that."""
     AwsProvider(
         stack,
         "aws",
@@ -39,7 +45,7 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str) -> None:
         S3Backend(
             stack,
             bucket=state.bucket,
-            key=f"{state.key_prefix}/{stack_id}.tfstate",
+            key=names.s3_state_key(state.key_prefix, fleet.name, stack_id),
             region=state.region,
             encrypt=True,
             dynamodb_table=state.dynamodb_table,
@@ -48,9 +54,10 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str) -> None:
             # S3's own lock file (terraform >= 1.10); cdktf 0.21's S3Backend has no field for it.
             stack.add_override("terraform.backend.s3.use_lockfile", True)
     else:
-        # Relative to cdktf.out/stacks/<stack>/, where cdktf runs terraform: the state file sits
-        # in the project root, outside cdktf.out/, so a re-synth never touches it.
-        LocalBackend(stack, path=f"../../../terraform.{stack_id}.tfstate")
+        # Under the project root, outside the output directory, so a re-synth never touches it;
+        # written relative to the stack directory, so the JSON names no machine's paths.
+        state_file = PROJECT_ROOT / names.local_state_file(fleet.name, stack_id)
+        LocalBackend(stack, path=os.path.relpath(state_file, Path(outdir).resolve() / "stacks" / stack_id))
 
 
 @dataclass(frozen=True)
@@ -60,17 +67,21 @@ class NetworkRef:
     """A tuple for a reused VPC; a token (list) when the subnets are found by tag."""
 
 
-def find_network(scope: Construct, fleet: Fleet) -> NetworkRef:
+def find_network(scope: Construct, fleet: Fleet, generation: Generation) -> NetworkRef:
     """The fleet's VPC from a generation stack: the ids from the fleet file when reused, else the
-    VPC `shared` created, found by its Name tag, and its private subnets by tier tag."""
+    VPC `shared` created, found by its Name tag, and its private subnets by tier tag - in the
+    generation's own zones only, so a zone added to the fleet later never moves its nodes."""
     net = fleet.network
     if net.vpc_id:
-        return NetworkRef(vpc_id=net.vpc_id, private_subnet_ids=net.private_subnet_ids)
+        return NetworkRef(vpc_id=net.vpc_id, private_subnet_ids=fleet.generation_subnet_ids(generation))
     vpc_id = DataAwsVpc(scope, "vpc", tags={"Name": names.vpc_name(fleet.name), names.TAG_FLEET: fleet.name}).id
     subnets = DataAwsSubnets(
         scope,
         "private-subnets",
-        filter=[DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id])],
+        filter=[
+            DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id]),
+            DataAwsSubnetsFilter(name="availability-zone", values=list(fleet.generation_zones(generation))),
+        ],
         tags={names.TAG_TIER: "private"},
     )
     return NetworkRef(vpc_id=vpc_id, private_subnet_ids=subnets.ids)  # type: ignore[arg-type]
@@ -121,4 +132,26 @@ def kubernetes_providers(stack: TerraformStack, cluster: EksCluster, region: str
             cluster_ca_certificate=ca,
             exec=HelmProviderKubernetesExec(api_version=EXEC_API_VERSION, command="aws", args=args),
         ),
+    )
+
+
+def refuse_deploy(stack: TerraformStack, stack_id: str) -> None:
+    """A `destroyed` generation's stack is still synthesized so that `cdktf destroy <stack>` finds
+    it; this makes `cdktf deploy <stack>` fail at plan time instead of building it again. A
+    precondition is checked when a resource is planned for creation or update, never on destroy."""
+    stack.add_override("locals.phase", "destroyed")
+    stack.add_override(
+        "resource.terraform_data.destroyed",
+        {
+            "input": "${local.phase}",
+            "lifecycle": {
+                "precondition": [
+                    {
+                        "condition": '${local.phase != "destroyed"}',
+                        "error_message": f"{stack_id} is in phase destroyed: run `cdktf destroy {stack_id}`, "
+                        "never deploy; to bring it back, add a new generation",
+                    }
+                ]
+            },
+        },
     )

@@ -13,14 +13,15 @@ from constructs.fleet_network import FleetNetwork, FleetNetworkProps
 from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTarget
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from fleet import names
+from fleet.lifecycle import OPERATOR_RULE_PHASES
 from fleet.model import Fleet
 from stacks.common import configure
 
 
 class SharedStack(TerraformStack):
-    def __init__(self, scope: Construct, fleet: Fleet) -> None:
+    def __init__(self, scope: Construct, fleet: Fleet, outdir: str) -> None:
         super().__init__(scope, names.SHARED_STACK)
-        configure(self, fleet, names.SHARED_STACK)
+        configure(self, fleet, names.SHARED_STACK, outdir)
         prefix = fleet.name
 
         if fleet.network.cidr:
@@ -88,11 +89,14 @@ class SharedStack(TerraformStack):
                         target_group_name=names.target_group_name(prefix, gen),
                         weight=target.weight,
                         rule_priority=names.rule_priority(gen),
+                        operator_rule=target.phase in OPERATOR_RULE_PHASES,
                     )
                     for gen, target in fleet.targets.items()
                 ),
                 access_logs_bucket=fleet.logs_bucket,
                 allowed_cidrs=fleet.traffic.allowed_cidrs,
+                operator_cidrs=fleet.traffic.operator_cidrs or (vpc_cidr,),
+                generation_tag=names.TAG_GENERATION,
                 waf_acl_arn=fleet.traffic.waf_acl_arn,
             ),
         )

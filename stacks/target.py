@@ -10,19 +10,22 @@ from constructs import Construct
 from constructs.shared_argo_role import SharedArgoRole
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet import names
+from fleet.lifecycle import DESTROYED
 from fleet.model import Fleet
-from stacks.common import cluster_props, configure, find_network, kubernetes_providers
+from stacks.common import cluster_props, configure, find_network, kubernetes_providers, refuse_deploy
 
 
 class TargetStack(TerraformStack):
-    def __init__(self, scope: Construct, fleet: Fleet, generation: str) -> None:
+    def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
         stack_id = names.stack_id("target", generation)
         super().__init__(scope, stack_id)
-        configure(self, fleet, stack_id)
+        configure(self, fleet, stack_id, outdir)
         target = fleet.targets[generation]
         prefix = fleet.name
+        if target.phase == DESTROYED:
+            refuse_deploy(self, stack_id)
 
-        network = find_network(self, fleet)
+        network = find_network(self, fleet, target)
         client_sg = DataAwsSecurityGroup(
             self, "argocd-client-sg", vpc_id=network.vpc_id, name=names.client_security_group_name(prefix)
         )

@@ -24,7 +24,24 @@ def edited(edit) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
+def _s3(prefix: str):
+    return lambda d: d.update(state={"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1", "key_prefix": prefix})
+
+
 BAD_FLEETS: dict[str, tuple[str, str]] = {
+    "state key prefix with a trailing slash": (edited(_s3("state/")), "state.key_prefix: 'state/' is not an S3 key prefix"),
+    "state key prefix with a leading slash": (edited(_s3("/state")), "state.key_prefix: '/state' is not an S3 key prefix"),
+    "state key prefix with an empty segment": (edited(_s3("a//b")), "state.key_prefix: 'a//b' is not an S3 key prefix"),
+    "a fourth operator cidr": (
+        edited(lambda d: d["traffic"].update(operator_cidrs=[f"198.51.100.{i * 16}/28" for i in range(4)])),
+        "traffic.operator_cidrs: at most 3 CIDRs, 4 given: an ALB rule condition",
+    ),
+    "a pinned zone the fleet does not have": (
+        edited(lambda d: d["targets"]["blue"].update(zones=["eu-west-1a", "eu-west-1d"])),
+        "targets.blue.zones: eu-west-1d is not in network.zones",
+    ),
+}
+BAD_FLEETS |= {
     "duplicate generation name": (
         STEADY.replace(
             "hubs:\n  blue:\n", 'hubs:\n  blue:\n    kubernetes_version: "1.33"\n    phase: standby\n  blue:\n', 1

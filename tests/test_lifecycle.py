@@ -62,10 +62,10 @@ EXAMPLES = {
     "registered": "examples/target-swap.yaml",
     "serving": "examples/target-swap-3-serving.yaml",
     "retiring": "examples/target-swap-4-retiring.yaml",
-    "target-done": "examples/target-swap-5-done.yaml",
+    "target-done": "examples/target-swap-6-done.yaml",
     "hub-standby": "examples/hub-swap.yaml",
     "hub-promoted": "examples/hub-swap-2-promoted.yaml",
-    "hub-done": "examples/hub-swap-3-done.yaml",
+    "hub-done": "examples/hub-swap-4-done.yaml",
 }
 HUB_SWAP = ("hub-standby", "hub-promoted", "hub-done")
 """The hub-swap examples start from the steady fleet (target blue); this module runs the hub

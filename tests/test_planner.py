@@ -24,9 +24,10 @@ TARGET_SWAP = [
     "target-swap",
     "target-swap-3-serving",
     "target-swap-4-retiring",
-    "target-swap-5-done",
+    "target-swap-5-destroyed",
+    "target-swap-6-done",
 ]
-HUB_SWAP = ["steady", "hub-swap", "hub-swap-2-promoted", "hub-swap-3-done"]
+HUB_SWAP = ["steady", "hub-swap", "hub-swap-2-promoted", "hub-swap-3-destroyed", "hub-swap-4-done"]
 
 
 def example(name: str) -> Fleet:
@@ -47,7 +48,10 @@ def test_a_steady_fleet_has_nothing_to_do():
 
 def test_target_swap_deploys_green_before_registering_it_or_moving_any_weight():
     steps = plan(example("target-swap-1-provisioning"))
-    deploy_green = first(steps, lambda s: "cdktf deploy shared target-green" in s.commands)
+    deploy_green = first(steps, lambda s: "cdktf deploy target-green" in s.commands)
+    assert steps[deploy_green].commands.index("cdktf deploy shared") < steps[deploy_green].commands.index(
+        "cdktf deploy target-green"
+    ), "shared first, each stack its own command"
     register = first(steps, lambda s: s.edit and s.edit["targets"].get("green", {}).get("phase") == "registered")
     weights = [i for i, s in enumerate(steps) if s.edit and "weight" in (s.edit["targets"].get("green") or {})]
     assert deploy_green < register < weights[0]
@@ -56,10 +60,11 @@ def test_target_swap_deploys_green_before_registering_it_or_moving_any_weight():
 def test_target_swap_destroys_blue_only_after_weight_zero_and_deregistration():
     steps = plan(example("target-swap"))
     cmds = commands(steps)
-    assert cmds.index("cdktf deploy shared target-green") < cmds.index("cdktf deploy shared")
+    assert cmds.index("cdktf deploy target-green") < cmds.index("cdktf destroy target-blue")
     retire = first(steps, lambda s: s.edit and s.edit["targets"].get("blue") == {"phase": "retiring", "weight": 0})
     assert steps[retire].commands == ("cdktf deploy shared", "cdktf deploy argocd-blue")  # weight 0, then deregister
     destroy = first(steps, lambda s: "cdktf destroy target-blue" in s.commands)
+    assert steps[destroy].edit == {"targets": {"blue": {"phase": "destroyed"}}}, "destroyed: its own PR"
     remove = first(steps, lambda s: s.edit == {"targets": {"blue": None}})
     assert retire < destroy < remove
     assert [s.edit["targets"]["green"]["weight"] for s in steps if s.edit and "green" in s.edit["targets"]] == [
@@ -120,13 +125,13 @@ REFUSALS = {
     "destroy a serving target": (
         "target-swap-3-serving",
         lambda d: (d["targets"].pop("blue"), d["targets"]["green"].update(weight=100)),
-        "removing it while serving would destroy a serving target",
+        "removing it while serving would orphan a serving target",
     ),
     "destroy a registered target": ("target-swap", lambda d: d["targets"].pop("green"), "removing it while registered"),
     "destroy the active hub": (
         "hub-swap",
         lambda d: (d["hubs"].pop("blue"), d["hubs"]["green"].update(phase="active")),
-        "removing it while active would destroy the active hub",
+        "removing it while active would orphan the active hub",
     ),
     "a new target straight to registered": (
         "steady",
@@ -186,7 +191,8 @@ def test_plan_command_prints_numbered_steps_and_json():
     text = _cli("plan", "examples/target-swap.yaml")
     assert text.returncode == 0, text.stderr
     assert "1. Deploy the fleet file as it stands" in text.stdout
-    assert text.stdout.index("cdktf deploy shared target-green") < text.stdout.index("cdktf destroy target-blue")
+    assert text.stdout.index("cdktf deploy target-green") < text.stdout.index("cdktf destroy target-blue")
+    assert "cdktf deploy shared target-green" not in text.stdout
     as_json = _cli("plan", "examples/target-swap.yaml", "--json")
     report = json.loads(as_json.stdout)
     assert report["steady"] is False
@@ -258,11 +264,11 @@ def _run_plan_to_the_end(fleet: Fleet) -> Fleet:
             if command.startswith("cdktf destroy "):
                 kind, _, gen = command.removeprefix("cdktf destroy ").partition("-")
                 if kind == "target":
-                    assert current.targets[gen].phase in ("retiring", "provisioning"), (
+                    assert current.targets[gen].phase in ("retiring", "provisioning", "destroyed"), (
                         command
                     )  # nothing routes to or deploys to it
                 else:
-                    assert current.hubs[gen].phase in ("retiring", "standby"), command
+                    assert current.hubs[gen].phase in ("retiring", "standby", "destroyed"), command
                     assert gen != current.active_hub
         if step.edit:
             nxt = apply_edit(current, step.edit)
@@ -291,11 +297,9 @@ def test_no_accepted_sequence_leaves_an_app_unserved_or_destroys_the_active_hub_
         if head is None:
             continue
         for name in set(current.targets) - set(head.targets):
-            assert current.targets[name].phase in ("retiring", "provisioning"), (
-                f"destroyed a {current.targets[name].phase} target"
-            )
+            assert current.targets[name].phase == "destroyed", f"removed a {current.targets[name].phase} target"
         for name in set(current.hubs) - set(head.hubs):
-            assert name != current.active_hub, "destroyed the active hub"
+            assert current.hubs[name].phase == "destroyed", "removed a hub before its stack was destroyed"
         _assert_safe_state(head)
         current = head
         _run_plan_to_the_end(current)

@@ -1,5 +1,6 @@
-"""`python -m fleet diff`: per-stack verdicts, resource and attribute changes, and the guard that
-refuses an in-place change to a live generation's cluster.
+"""`python -m fleet diff`: per-stack verdicts, resource and attribute changes (fleet/diff.py),
+replacements shown as replacements, the guard on hand-edited JSON (fleet/guard.py; real fleet
+edits are in test_guard.py), and the command line.
 
 Pure-function tests run on the session's synthesized examples (and on copies of their JSON
 mutated by hand); derived fleets are synthesized in-process once each; the CLI tests pass
@@ -19,12 +20,18 @@ import pytest
 
 from conftest import ROOT
 from fleet import stackdiff
+from fleet.diff import Change, attribute_paths, diff_stack, diff_stacks
+from fleet.guard import Refusal, check
 from fleet.load import load_fleet
-from fleet.stackdiff import Change, Violation, check_guard, diff_stack, diff_stacks
+from fleet.replacement import FORCES_REPLACEMENT
 
 STEADY = ROOT / "examples" / "steady.yaml"
 TARGET_SWAP = ROOT / "examples" / "target-swap.yaml"
 HUB_SWAP = ROOT / "examples" / "hub-swap.yaml"
+
+
+def guard(base, head, base_fleet) -> list[Refusal]:
+    return check(diff_stacks(base, head), base, head, base_fleet)
 
 
 def verdicts(base, head) -> dict[str, str]:
@@ -86,8 +93,8 @@ def test_steady_to_target_swap_verdicts(steady, target_swap, steady_fleet):
     hub = changes_of(steady, target_swap, "argocd-blue")
     assert sorted(c.kind for c in hub.values()) == ["added", "added"]
     assert "data.aws_eks_cluster.target-green" in hub
-    assert check_guard(diff_stacks(steady, target_swap), steady_fleet) == []
-    assert check_guard(diff_stacks(steady, target_swap), None) == [], "no guarded change, whatever the phases"
+    assert guard(steady, target_swap, steady_fleet) == []
+    assert guard(steady, target_swap, None) == [], "nothing refused, whatever the phases"
 
 
 def test_steady_to_hub_swap_only_adds_the_new_hub(steady, hub_swap, steady_fleet):
@@ -97,13 +104,18 @@ def test_steady_to_hub_swap_only_adds_the_new_hub(steady, hub_swap, steady_fleet
         "argocd-green": "added",
         "target-blue": "unchanged",
     }
-    assert check_guard(diff_stacks(steady, hub_swap), steady_fleet) == []
+    assert guard(steady, hub_swap, steady_fleet) == []
 
 
-def test_a_removed_stack_is_removed_and_passes(steady, target_swap):
+def test_a_removed_stack_is_removed_and_refused_unless_destroyed(steady, target_swap):
     diffs = diff_stacks(target_swap, steady)
     assert {d.stack: d.verdict for d in diffs}["target-green"] == "removed"
-    assert check_guard(diffs, None) == []
+    refusals = guard(target_swap, steady, load_fleet(TARGET_SWAP))
+    assert [(r.stack, r.subject, r.phase) for r in refusals if r.stack != "shared"] == [
+        ("target-green", "stack removed", "registered")
+    ]
+    (group,) = [r for r in refusals if r.stack == "shared"]
+    assert group.subject.startswith("aws_lb_target_group.traffic_tg-green") and "(green)" in group.happens
 
 
 # --- 2. unsafe changes: refused on a live generation, allowed on a candidate --------------------
@@ -111,18 +123,20 @@ def test_a_removed_stack_is_removed_and_passes(steady, target_swap):
 UNSAFE = {
     "version": (
         {"kubernetes_version": "1.32"},
-        {("aws_eks_cluster", "version")},
+        {("aws_eks_cluster", "version would change in place")},
     ),
     "endpoint-access": (
         {"public_access_cidrs": ["203.0.113.0/24"]},
         {
-            ("aws_eks_cluster", "vpc_config.endpoint_public_access"),
-            ("aws_eks_cluster", "vpc_config.public_access_cidrs"),
+            (
+                "aws_eks_cluster",
+                "vpc_config.endpoint_public_access, vpc_config.public_access_cidrs would change in place",
+            ),
         },
     ),
     "instance-types": (
         {"instance_types": ["m6i.xlarge"]},
-        {("aws_eks_node_group", "instance_types")},
+        {("aws_eks_node_group", "replaced (destroy + create), forced by instance_types")},
     ),
 }
 
@@ -137,13 +151,12 @@ def test_unsafe_change_to_a_live_target_is_refused(case, synth, derived_fleet, s
         "argocd-blue": "unchanged",
         "target-blue": "changed",
     }
-    violations = check_guard(diffs, steady_fleet)
-    assert {(v.address.split(".")[0], v.attribute) for v in violations} == expected
-    for violation in violations:
-        assert violation.stack == "target-blue" and violation.phase == "serving"
-        assert str(violation).startswith(f"target-blue: {violation.address}: {violation.attribute} changed in place")
-        assert "(phase serving)" in str(violation)
-        assert str(violation).endswith("add a new generation instead")
+    refusals = guard(steady, head, steady_fleet)
+    assert {(r.subject.split(".")[0], r.happens) for r in refusals} == expected
+    for refusal in refusals:
+        assert refusal.stack == "target-blue" and refusal.phase == "serving"
+        assert str(refusal).startswith(f"target-blue (phase serving): {refusal.subject}: {refusal.happens}; ")
+        assert str(refusal).endswith("add a new generation with this change instead (phase: provisioning) and swap to it")
 
 
 def _green(phase: str, **changes: Any):
@@ -172,24 +185,36 @@ def test_unsafe_changes_to_a_candidate_are_allowed(green_candidate):
     diffs = diff_stacks(base, head)
     assert {d.stack: d.verdict for d in diffs}["target-green"] == "changed"
     assert {d.stack: d.verdict for d in diffs}["target-blue"] == "unchanged"
-    changed = {(c.type, p) for c in changes_of(base, head, "target-green").values() for p in c.paths}
+    changed = {c.type for c in changes_of(base, head, "target-green").values()}
     for _, expected in UNSAFE.values():
-        assert expected <= changed
+        assert {rtype for rtype, _ in expected} <= changed
     assert base_fleet.targets["green"].phase == "provisioning"
-    assert check_guard(diffs, base_fleet) == []
+    assert guard(base, head, base_fleet) == []
 
 
 def test_the_same_changes_are_refused_once_the_candidate_is_registered(green_candidate):
     """`registered` is live: every hub already deploys to it."""
     base, head, _ = green_candidate
-    violations = check_guard(diff_stacks(base, head), load_fleet(TARGET_SWAP))
-    assert {v.attribute for v in violations} == {a for _, expected in UNSAFE.values() for _, a in expected}
-    assert {v.phase for v in violations} == {"registered"}
+    refusals = guard(base, head, load_fleet(TARGET_SWAP))
+    said = " ".join(r.happens for r in refusals)
+    for words in ("version", "vpc_config.public_access_cidrs", "forced by instance_types"):
+        assert words in said, said
+    assert {(r.stack, r.phase) for r in refusals} == {("target-green", "registered")}
 
 
 def _set(rtype: str, contains: str, path: tuple[str, ...], value: Any):
     def edit(stack: dict[str, Any]) -> None:
         body = stack["resource"][rtype][only_key(stack, rtype, contains)]
+        for key in path[:-1]:
+            body = body[key]
+        body[path[-1]] = value
+
+    return edit
+
+
+def _set_data(rtype: str, path: tuple[str, ...], value: Any):
+    def edit(stack: dict[str, Any]) -> None:
+        (body,) = stack["data"][rtype].values()
         for key in path[:-1]:
             body = body[key]
         body[path[-1]] = value
@@ -212,52 +237,60 @@ def _remove(rtype: str, contains: str = ""):
 
 
 HAND_EDITS = {
-    # what is edited in target-blue's JSON -> (address prefix, attribute, event)
+    # what is edited in target-blue's JSON -> (address prefix, what the refusal says happens)
     "443 rule port": (
         _set("aws_vpc_security_group_ingress_rule", "api-from-argocd", ("from_port",), 8443),
-        ("aws_vpc_security_group_ingress_rule.target_endpoint-access_api-from-argocd", "from_port", "changed in place"),
+        ("aws_vpc_security_group_ingress_rule.target_endpoint-access_api-from-argocd", "from_port would change in place"),
     ),
     "node role trust": (
         _set("aws_iam_role", "node-role", ("assume_role_policy",), '{"Statement": []}'),
-        ("aws_iam_role.target_eks_node-role", "assume_role_policy", "changed in place"),
+        ("aws_iam_role.target_eks_node-role", "assume_role_policy would change in place"),
     ),
     "KMS deletion window": (
         _set("aws_kms_key", "", ("deletion_window_in_days",), 7),
-        ("aws_kms_key.target_eks_key", "deletion_window_in_days", "changed in place"),
+        ("aws_kms_key.target_eks_key", "deletion_window_in_days would change in place"),
     ),
     "IMDS tokens": (
         _set("aws_launch_template", "", ("metadata_options", "http_tokens"), "optional"),
-        ("aws_launch_template.target_eks_nodes-template", "metadata_options.http_tokens", "changed in place"),
+        ("aws_launch_template.target_eks_nodes-template", "metadata_options.http_tokens would change in place"),
     ),
     "subnets": (
         _set("aws_eks_cluster", "", ("vpc_config", "subnet_ids"), ["subnet-0123456789abcdef0"]),
-        ("aws_eks_cluster.target_eks_cluster", "vpc_config.subnet_ids", "changed in place"),
+        ("aws_eks_cluster.target_eks_cluster", "vpc_config.subnet_ids would change in place"),
     ),
     "added policy attachment": (
         _add_policy_attachment,
-        ("aws_iam_role_policy_attachment.target_eks_node-role-Extra", "", "added"),
+        ("aws_iam_role_policy_attachment.target_eks_node-role-Extra", "adds aws_iam_role_policy_attachment"),
     ),
     "removed node group": (
         _remove("aws_eks_node_group"),
-        ("aws_eks_node_group.target_eks_nodes", "", "removed (destroy)"),
+        ("aws_eks_node_group.target_eks_nodes", "destroys it"),
+    ),
+    "lookup of the target group": (
+        _set_data("aws_lb_target_group", ("name",), "acme-other"),
+        ("data.aws_lb_target_group.target-group", "the lookup changes (name)"),
+    ),
+    "an addon version": (
+        _set("aws_eks_addon", "pod-identity", ("addon_version",), "v1.3.4-eksbuild.1"),
+        ("aws_eks_addon.target_eks_pod-identity-agent", "addon_version would change in place"),
+    ),
+    "the access entry's policy": (
+        _set("aws_eks_access_policy_association", "", ("policy_arn",), "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"),
+        ("aws_eks_access_policy_association.", "forced by policy_arn"),
     ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(HAND_EDITS))
 def test_sg_iam_kms_and_node_edits_to_a_live_target_are_refused(case, steady, steady_fleet):
-    edit, (address, attribute, event) = HAND_EDITS[case]
+    edit, (address, happens) = HAND_EDITS[case]
     head = mutated(steady, "target-blue", edit)
-    violations = check_guard(diff_stacks(steady, head), steady_fleet)
-    assert len(violations) == 1, violations
-    (violation,) = violations
-    assert violation.address.startswith(address)
-    assert (violation.stack, violation.attribute, violation.event, violation.phase) == (
-        "target-blue",
-        attribute,
-        event,
-        "serving",
-    )
+    refusals = guard(steady, head, steady_fleet)
+    assert len(refusals) == 1, refusals
+    (refusal,) = refusals
+    assert refusal.subject.startswith(address)
+    assert happens in refusal.happens
+    assert (refusal.stack, refusal.phase) == ("target-blue", "serving")
 
 
 @pytest.mark.parametrize("case", sorted(HAND_EDITS))
@@ -268,37 +301,39 @@ def test_the_same_edits_to_a_candidate_pass(case, steady, green_candidate):
     head = mutated(base, "target-green", edit)
     diffs = diff_stacks(base, head)
     assert {d.stack: d.verdict for d in diffs}["target-green"] == "changed"
-    assert check_guard(diffs, base_fleet) == []
+    assert check(diffs, base, head, base_fleet) == []
 
 
 def test_hub_standby_is_a_candidate_and_active_is_live(hub_swap):
     hub_fleet = load_fleet(HUB_SWAP)
     edit = _set("aws_eks_cluster", "", ("version",), "1.32")
     standby = mutated(hub_swap, "argocd-green", edit)
-    assert check_guard(diff_stacks(hub_swap, standby), hub_fleet) == []
+    assert guard(hub_swap, standby, hub_fleet) == []
     active = mutated(hub_swap, "argocd-blue", edit)
-    (violation,) = check_guard(diff_stacks(hub_swap, active), hub_fleet)
-    assert (violation.stack, violation.attribute, violation.phase) == ("argocd-blue", "version", "active")
+    (refusal,) = guard(hub_swap, active, hub_fleet)
+    assert (refusal.stack, refusal.happens, refusal.phase) == ("argocd-blue", "version would change in place", "active")
 
 
-def test_shared_is_never_guarded(steady, steady_fleet):
+def test_shared_is_guarded_while_a_generation_is_live(steady, steady_fleet):
     def edit(stack: dict[str, Any]) -> None:
-        rules = stack["resource"]["aws_vpc_security_group_ingress_rule"]
-        next(iter(rules.values()))["from_port"] = 8443
+        egress = stack["resource"]["aws_vpc_security_group_egress_rule"]
+        next(iter(egress.values()))["from_port"] = 8443
         next(iter(stack["resource"]["aws_iam_role"].values()))["assume_role_policy"] = "{}"
 
-    diffs = diff_stacks(steady, mutated(steady, "shared", edit))
-    assert {d.stack: d.verdict for d in diffs}["shared"] == "changed"
-    assert check_guard(diffs, steady_fleet) == []
-    assert check_guard(diffs, None) == []
+    head = mutated(steady, "shared", edit)
+    assert verdicts(steady, head)["shared"] == "changed"
+    refusals = guard(steady, head, steady_fleet)
+    assert sorted(r.subject.split(".")[0] for r in refusals) == ["aws_iam_role", "aws_vpc_security_group_egress_rule"]
+    assert all(r.stack == "shared" and "while argocd-blue, target-blue are live" in r.happens for r in refusals)
+    role = next(r for r in refusals if r.subject.startswith("aws_iam_role"))
+    assert "SharedArgoRole" in role.happens and "keep the fleet name" in role.way
 
 
 def test_without_a_base_fleet_every_generation_in_base_counts_as_live(steady):
     head = mutated(steady, "target-blue", _set("aws_kms_key", "", ("deletion_window_in_days",), 7))
-    (violation,) = check_guard(diff_stacks(steady, head), None)
-    assert violation.phase is None
-    assert "counts as live" in str(violation)
-    assert str(violation).endswith("add a new generation instead")
+    (refusal,) = guard(steady, head, None)
+    assert refusal.phase is None
+    assert "counts as live" in str(refusal)
 
 
 def test_a_generation_missing_from_the_base_fleet_is_a_candidate(steady):
@@ -306,7 +341,7 @@ def test_a_generation_missing_from_the_base_fleet_is_a_candidate(steady):
     head = mutated(steady, "target-blue", _set("aws_eks_cluster", "", ("version",), "1.32"))
     head["target-green"] = head.pop("target-blue")
     base = {"target-green": steady["target-blue"]}
-    assert check_guard(diff_stacks(base, head), load_fleet(STEADY)) == []
+    assert guard(base, head, load_fleet(STEADY)) == []
 
 
 # --- 3. safe changes pass -----------------------------------------------------------------------
@@ -351,7 +386,7 @@ def test_safe_changes_pass(case, synth, derived_fleet, target_swap):
     assert {d.stack for d in diffs if d.verdict == "changed"} == set(expected)
     for stack, (rtype, path) in expected.items():
         assert (rtype, path) in {(c.type, p) for c in changes_of(target_swap, head, stack).values() for p in c.paths}
-    assert check_guard(diffs, load_fleet(TARGET_SWAP)) == []
+    assert check(diffs, target_swap, head, load_fleet(TARGET_SWAP)) == []
 
 
 # --- 4. a renamed construct id is a destroy + create ----------------------------------------------
@@ -376,10 +411,9 @@ def test_a_renamed_cluster_is_a_destroy_and_create_and_refused(steady, steady_fl
         "! aws_eks_cluster.target_eks_cluster_AD219224: replaced (destroy + create) as "
         "aws_eks_cluster.target-renamed_eks_cluster_AD219224"
     )
-    (violation,) = check_guard(diff_stacks(steady, head), steady_fleet)
-    assert violation.address == change.address
-    assert "replaced (destroy + create)" in str(violation)
-    assert str(violation).endswith("add a new generation instead")
+    (refusal,) = guard(steady, head, steady_fleet)
+    assert refusal.subject == change.address
+    assert "replaced (destroy + create) as aws_eks_cluster.target-renamed" in str(refusal)
 
 
 def test_a_renamed_nameless_rule_is_a_replacement_too(steady):
@@ -403,7 +437,7 @@ def test_two_differently_named_resources_are_not_a_rename(steady, target_swap):
 
 
 def test_attribute_paths():
-    paths = stackdiff.attribute_paths
+    paths = attribute_paths
     assert paths({"a": {"b": [1, 2]}}, {"a": {"b": [1, 3]}}) == ["a.b"]
     assert paths({"l": [{"w": 1}, {"w": 2}]}, {"l": [{"w": 1}, {"w": 3}]}) == ["l[1].w"]
     assert paths({"l": [{"w": 1}]}, {"l": [{"w": 1}, {"w": 2}]}) == ["l[1]"]
@@ -421,9 +455,9 @@ def test_comment_blocks_are_ignored(steady):
     assert verdicts(steady, mutated(steady, "target-blue", edit))["target-blue"] == "unchanged"
 
 
-def test_provider_and_backend_changes_are_reported_and_pass(steady, steady_fleet):
+def test_provider_and_backend_changes_are_reported_and_refused_on_a_live_generation(steady, steady_fleet):
     def edit(stack: dict[str, Any]) -> None:
-        stack["terraform"]["backend"]["local"]["path"] = "elsewhere.tfstate"
+        stack["terraform"]["backend"]["local"]["path"] = "../../../state/beta/target-blue.tfstate"
         stack["provider"]["aws"][0]["region"] = "eu-central-1"
 
     head = mutated(steady, "target-blue", edit)
@@ -431,7 +465,33 @@ def test_provider_and_backend_changes_are_reported_and_pass(steady, steady_fleet
     assert changes["terraform.backend"].paths == ("local.path",)
     assert changes["provider.aws"].paths == ("region",)
     assert changes["provider.aws"].line() == "~ provider.aws: region"
-    assert check_guard(diff_stacks(steady, head), steady_fleet) == []
+    refusals = guard(steady, head, steady_fleet)
+    assert sorted(r.subject for r in refusals) == ["provider.aws", "terraform.backend"]
+
+
+def test_a_local_state_path_written_from_another_output_directory_is_the_same_state(steady, steady_fleet):
+    def edit(stack: dict[str, Any]) -> None:
+        stack["terraform"]["backend"]["local"]["path"] = "../../../../elsewhere/x/state/acme/target-blue.tfstate"
+
+    assert verdicts(steady, mutated(steady, "target-blue", edit))["target-blue"] == "unchanged"
+
+
+def test_a_change_to_an_attribute_terraform_cannot_update_is_a_replacement(steady):
+    head = mutated(steady, "target-blue", _set("aws_eks_node_group", "", ("subnet_ids",), ["subnet-0123456789abcdef0"]))
+    (change,) = diff_stack(steady["target-blue"], head["target-blue"])
+    assert (change.kind, change.forces) == ("replaced", ("subnet_ids",))
+    assert change.line().endswith(": replaced (destroy + create), forced by subnet_ids")
+
+
+def test_the_replacement_table_covers_every_resource_type_the_stacks_write(synth):
+    written = {
+        rtype
+        for example in sorted((ROOT / "examples").glob("*.yaml"))
+        for stack in synth(example.relative_to(ROOT)).values()
+        for rtype in stack.get("resource", {})
+    }
+    missing = written - set(FORCES_REPLACEMENT)
+    assert not missing, f"add these types to fleet/replacement.py: {sorted(missing)}"
 
 
 def test_text_report_shape(steady, target_swap):
@@ -441,8 +501,8 @@ def test_text_report_shape(steady, target_swap):
     assert lines[0].index("changed") == lines[-3].index("added"), "verdicts in one column"
     assert "    + aws_lb_target_group.traffic_tg-green_A4B742DD" in lines
     assert lines[-1] == "guard: ok"
-    violation = Violation("target-blue", "aws_eks_cluster.x", "version", "changed in place", "serving")
-    assert stackdiff.render_text([], [violation]).splitlines()[-1] == f"  {violation}"
+    refusal = Refusal("target-blue", "aws_eks_cluster.x", "version would change in place", "add one", "serving")
+    assert stackdiff.render_text([], [refusal]).splitlines()[-1] == f"  {refusal}"
 
 
 # --- 5. the command line --------------------------------------------------------------------------
@@ -466,10 +526,9 @@ def test_cli_refuses_a_version_change_on_a_live_target(capsys, synth, version_fl
         *("--head", synth.outdir(version_fleet), "--fleet", version_fleet),
     )
     assert code == 1, out + err
-    guard = out[out.index("guard:") :]
-    assert "add a new generation instead" in guard
-    assert "aws_eks_cluster.target_eks_cluster_AD219224: version changed in place" in guard
-    assert "(phase serving)" in guard
+    said = out[out.index("guard:") :]
+    assert "add a new generation with this change instead" in said
+    assert "target-blue (phase serving): aws_eks_cluster.target_eks_cluster_AD219224: version would change in place" in said
 
 
 def test_cli_stacks_lists_added_and_changed_stacks(capsys, synth):
@@ -485,7 +544,7 @@ def test_cli_stacks_exits_1_on_a_violation_with_the_violation_on_stderr(capsys, 
         *("--head", synth.outdir(version_fleet), "--stacks"),
     )
     assert (code, out) == (1, "target-blue\n")
-    assert "add a new generation instead" in err
+    assert "guard: target-blue (phase serving)" in err and "add a new generation with this change instead" in err
 
 
 def test_cli_markdown(capsys, synth, version_fleet):
@@ -505,8 +564,8 @@ def test_cli_markdown(capsys, synth, version_fleet):
     code, out, _ = run(capsys, "--base", steady_out, "--head", synth.outdir(version_fleet), "--markdown")
     assert code == 1
     assert out.splitlines()[0] == "<!-- ephemeral-eks-diff -->"
-    guard = out[out.index("### Guard") :]
-    assert "❌" in guard and "`aws_eks_cluster.target_eks_cluster_AD219224`: version changed in place" in guard
+    said = out[out.index("### Guard") :]
+    assert "❌" in said and "- target-blue: aws_eks_cluster.target_eks_cluster_AD219224: version would change in place" in said
 
 
 def test_cli_bad_fleet_file_exits_2_with_one_message(capsys, synth, tmp_path):
@@ -532,7 +591,7 @@ def test_cli_unknown_directory_or_revision_exits_2(capsys, tmp_path):
     shutil.copy(STEADY, fleet)
     code, _, err = run(capsys, "--repo", tmp_path, "--base", tmp_path / "nope", "--fleet", fleet)
     assert code == 2
-    assert err.startswith(f"--base {tmp_path / 'nope'}: not a directory")
+    assert err.startswith(f"--base {tmp_path / 'nope'}: not a file or directory")
 
 
 # --- a real git revision ----------------------------------------------------------------------------
@@ -576,7 +635,7 @@ def test_git_base_revision(capsys, synth, version_fleet, tmp_path, monkeypatch):
         ["argocd-blue", "unchanged"],
         ["target-blue", "changed"],
     ]
-    assert "version changed in place on a live generation (phase serving)" in out, "phase read from HEAD"
+    assert "target-blue (phase serving): aws_eks_cluster" in out, "phase read from HEAD"
 
     code, out, err = run(capsys, "--repo", repo, "--base", "HEAD~1", "--head", head, "--fleet", repo / "fleet.yaml")
     assert code == 0, err

@@ -8,11 +8,27 @@ import json
 from conftest import ROOT
 
 
-def test_local_state_lives_in_the_project_root_outside_the_synth_output(steady):
-    for stack_id, stack in steady.items():
-        path = stack["terraform"]["backend"]["local"]["path"]
-        # terraform runs in cdktf.out/stacks/<stack>/, three levels below the project root
-        assert path == f"../../../terraform.{stack_id}.tfstate"
+def _local_state(outdir, stack_id: str):
+    path = json.loads((outdir / "stacks" / stack_id / "cdk.tf.json").read_text())["terraform"]["backend"]["local"]["path"]
+    return (outdir / "stacks" / stack_id / path).resolve()
+
+
+def test_local_state_is_one_file_per_fleet_and_stack_under_the_project_root_whatever_the_outdir(synth, tmp_path):
+    from main import synthesize
+
+    elsewhere = tmp_path / "deep" / "er" / "out"
+    synthesize(str(ROOT / "examples" / "steady.yaml"), elsewhere)
+    for stack_id in ("shared", "argocd-blue", "target-blue"):
+        expected = ROOT / "state" / "acme" / f"{stack_id}.tfstate"
+        assert _local_state(synth.outdir("examples/steady.yaml"), stack_id) == expected
+        assert _local_state(elsewhere, stack_id) == expected, "CDKTF_OUTDIR does not move the state"
+
+
+def test_two_fleets_never_share_a_local_state_file(synth, derived_fleet):
+    other = derived_fleet("examples/steady.yaml", "fleet-beta", lambda d: d.update(name="beta"))
+    acme = _local_state(synth.outdir("examples/steady.yaml"), "shared")
+    beta = _local_state(synth.outdir(other), "shared")
+    assert acme != beta and beta == ROOT / "state" / "beta" / "shared.tfstate"
 
 
 def test_s3_state_is_one_encrypted_locked_object_per_stack(synth, derived_fleet):
@@ -23,7 +39,7 @@ def test_s3_state_is_one_encrypted_locked_object_per_stack(synth, derived_fleet)
     for stack_id, stack in stacks.items():
         backend = stack["terraform"]["backend"]["s3"]
         assert backend["bucket"] == "acme-tfstate"
-        assert backend["key"] == f"fleets/acme/{stack_id}.tfstate"
+        assert backend["key"] == f"fleets/acme/acme/{stack_id}.tfstate"
         assert backend["encrypt"] is True
         assert backend["use_lockfile"] is True
         assert "dynamodb_table" not in backend
@@ -36,7 +52,7 @@ def test_s3_state_can_lock_with_a_dynamodb_table_instead(synth, derived_fleet):
     backend = synth(derived_fleet("examples/steady.yaml", "s3-dynamodb", s3))["shared"]["terraform"]["backend"]["s3"]
     assert backend["dynamodb_table"] == "tf-locks"
     assert "use_lockfile" not in backend
-    assert backend["key"] == "ephemeral-eks/shared.tfstate"
+    assert backend["key"] == "ephemeral-eks/acme/shared.tfstate"
 
 
 def test_resynth_keeps_terraforms_working_files_and_drops_removed_stacks(tmp_path):
@@ -56,3 +72,19 @@ def test_resynth_keeps_terraforms_working_files_and_drops_removed_stacks(tmp_pat
     manifest = json.loads((out / "manifest.json").read_text())
     assert sorted(manifest["stacks"]) == ["argocd-blue", "shared", "target-blue"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cdktf.out")], "staging left behind"
+
+
+def test_two_fleets_in_one_bucket_have_disjoint_keys(synth, derived_fleet):
+    def s3(name):
+        def edit(data):
+            data["name"] = name
+            data["state"] = {"backend": "s3", "bucket": "shared-tfstate", "region": "eu-west-1"}
+
+        return edit
+
+    keys = {}
+    for name in ("acme", "beta"):
+        stacks = synth(derived_fleet("examples/target-swap.yaml", f"s3-{name}", s3(name)))
+        keys[name] = {s["terraform"]["backend"]["s3"]["key"] for s in stacks.values()}
+    assert len(keys["acme"]) == len(keys["beta"]) == 4
+    assert not keys["acme"] & keys["beta"]

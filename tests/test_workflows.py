@@ -161,15 +161,38 @@ def test_stack_diff_comments_the_markdown_diff_under_the_marker(pr):
     job = pr["jobs"]["stack-diff"]
     assert job["needs"] == "test"
     assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
-    assert step_using(job, "actions/checkout")["with"]["fetch-depth"] == 0
-    assert any(s.get("run", "").strip() == "make deps" for s in steps(job))
+    head, base = [s for s in steps(job) if s.get("uses", "").startswith("actions/checkout@")]
+    assert head["with"]["fetch-depth"] == 0
+    assert base["with"] == {"ref": "${{ github.base_ref }}", "path": ".gate-base"}
+    runs = [s.get("run", "").strip() for s in steps(job)]
+    assert "make deps" in runs and "make -C .gate-base deps" in runs
     diff = step_with_id(job, "diff")["run"]
-    assert "python -m fleet diff" in diff and "--markdown" in diff and "> diff.md" in diff
-    assert "origin/" in diff and job["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert "--markdown-out ../diff.md" in diff and job["env"]["BASE_REF"] == "${{ github.base_ref }}"
     comment = step_using(job, "actions/github-script")
     script = comment["with"]["script"]
     assert MARKER in script and "startsWith(MARKER)" in script
     assert "updateComment" in script and "createComment" in script
+
+
+def test_the_guard_runs_from_the_base_branch_and_synthesizes_each_side_once(pr):
+    """The guard's code and rules come from the base branch's checkout; one `fleet diff` run
+    writes both the comment and the stack list, so base and head are synthesized once each."""
+    job = pr["jobs"]["stack-diff"]
+    diff = step_with_id(job, "diff")["run"]
+    assert "cd .gate-base && pipenv run python -m fleet diff --repo .." in diff
+    assert '--base "origin/${BASE_REF}"' in diff and "--stacks-out ../stacks.txt" in diff
+    assert "${STATE_MIGRATED}" in diff and "migrate-state" in job["env"]["STATE_MIGRATED"]
+    all_runs = "\n".join(s.get("run", "") for s in steps(job))
+    assert all_runs.count("python -m fleet diff") == 1
+
+
+def test_the_gate_validates_and_checks_phase_moves_against_the_base_fleet_file(pr):
+    job = pr["jobs"]["stack-diff"]
+    phases = step_with_id(job, "phases")["run"]
+    assert "python -m fleet validate" in phases
+    assert 'python -m fleet plan --base "origin/${BASE_REF}"' in phases
+    order = [s.get("id") for s in steps(job)]
+    assert order.index("phases") < order.index("diff")
 
 
 def test_stack_diff_exposes_the_changed_stacks_as_a_json_array_output(pr):
@@ -177,16 +200,17 @@ def test_stack_diff_exposes_the_changed_stacks_as_a_json_array_output(pr):
     match = re.fullmatch(r"\$\{\{ steps\.([\w-]+)\.outputs\.stacks }}", job["outputs"]["stacks"])
     assert match, job["outputs"]["stacks"]
     script = step_with_id(job, match.group(1))["run"]
-    assert "python -m fleet diff" in script and "--stacks" in script
+    assert "stacks.txt" in script
     assert "jq -R -s -c" in script and 'stacks=${stacks}" >> "$GITHUB_OUTPUT"' in script
 
 
-def test_stack_diff_posts_the_comment_before_it_fails_on_the_guard(pr):
+def test_stack_diff_posts_the_comment_before_it_fails_on_the_gate(pr):
     job = pr["jobs"]["stack-diff"]
     order = [s.get("id") or s.get("uses", "").split("@")[0] or s.get("name") for s in steps(job)]
     assert order.index("diff") < order.index("actions/github-script") < order.index("stacks")
     last = steps(job)[-1]
-    assert last["if"] == "steps.diff.outputs.exit_code != '0'" and "exit 1" in last["run"]
+    assert last["if"] == "steps.diff.outputs.exit_code != '0' || steps.phases.outputs.exit_code != '0'"
+    assert "exit 1" in last["run"]
 
 
 def test_plan_job_is_a_matrix_over_the_changed_stacks(pr):
@@ -226,15 +250,14 @@ def test_plan_job_runs_cdktf_diff_and_appends_it_to_the_comment(pr):
 # --- deploy.yml -----------------------------------------------------------------------------
 
 
-def test_deploy_is_manual_only_with_a_stack_and_an_action(deploy):
+def test_deploy_is_manual_only_with_a_stack_and_the_fleet_file_decides_the_action(deploy):
     on = triggers(deploy)
     assert set(on) == {"workflow_dispatch"}
     inputs = on["workflow_dispatch"]["inputs"]
     assert inputs["stack"]["type"] == "string" and inputs["stack"]["required"] is True
-    for word in ("shared", "argocd-<gen>", "target-<gen>"):
+    for word in ("shared", "argocd-<gen>", "target-<gen>", "destroyed"):
         assert word in inputs["stack"]["description"]
-    assert inputs["action"]["type"] == "choice"
-    assert inputs["action"]["options"] == ["deploy", "destroy"] and inputs["action"]["default"] == "deploy"
+    assert set(inputs) == {"stack"}, "deploy or destroy is the fleet file's word (phase destroyed)"
 
 
 def _deploy_job(deploy: dict[str, Any]) -> dict[str, Any]:
@@ -266,12 +289,13 @@ def test_no_run_script_interpolates_an_expression_of_user_input(pr, deploy):
 
 def test_deploy_validates_the_stack_id_before_running_cdktf_with_it_from_env(deploy):
     job = _deploy_job(deploy)
-    assert job["env"] == {"STACK": "${{ inputs.stack }}", "ACTION": "${{ inputs.action }}"}
+    assert job["env"] == {"STACK": "${{ inputs.stack }}"}
     runs = [s.get("run", "") for s in steps(job)]
     validate = next(i for i, r in enumerate(runs) if STACK_ID.pattern in r)
     cdktf = next(i for i, r in enumerate(runs) if "npx cdktf" in r)
     assert validate < cdktf and validate < [i for i, s in enumerate(steps(job)) if "uses" in s][0]
-    assert runs[cdktf].strip() == 'npx cdktf ${ACTION} "${STACK}" --auto-approve'
+    assert 'action=$(pipenv run python -m fleet action "${STACK}")' in runs[cdktf]
+    assert 'npx cdktf "${action}" "${STACK}" --auto-approve' in runs[cdktf]
     # the validate job refuses a bad id before an environment named after it is even looked up
     assert "validate" in job["needs"]
     assert STACK_ID.pattern in deploy["jobs"]["validate"]["steps"][0]["run"]
@@ -311,8 +335,10 @@ def outputs(tmp_path: Path) -> dict[str, str]:
 FAKE_PIPENV = """\
 echo "$@" >> "$(dirname "$0")/calls"
 case " $* " in
-  *" --markdown "*) echo "## fleet diff"; echo "| stack | change |" ;;
-  *" --stacks "*) printf 'shared\\ntarget-green\\n' ;;
+  *" fleet diff "*) echo "## fleet diff" > ../diff.md; printf 'shared\\ntarget-green\\n' > ../stacks.txt ;;
+  *" fleet plan "*) echo "refused: targets.blue: removing it while serving"; exit "${FAKE_EXIT:-0}" ;;
+  *" fleet action "*) echo "${FAKE_ACTION:-deploy}" ;;
+  *" fleet validate "*) exit 0 ;;
 esac
 exit "${FAKE_EXIT:-0}"
 """
@@ -323,34 +349,40 @@ exit "${FAKE_EXIT:-0}"
 def test_stack_diff_scripts_remember_the_guard_and_output_a_json_array(tmp_path, pr, code):
     job = pr["jobs"]["stack-diff"]
     fake(tmp_path, "pipenv", FAKE_PIPENV)
-    env = {"BASE_REF": "main", "FAKE_EXIT": str(code)}
-    diff = run_bash(step_with_id(job, "diff")["run"], tmp_path, env)
-    assert diff.returncode == 0, "the diff step never fails: the comment must still be posted"
+    (tmp_path / ".gate-base").mkdir()
+    env = {"BASE_REF": "main", "FAKE_EXIT": str(code), "STATE_MIGRATED": "", "PHASES_EXIT": str(code)}
+    phases = run_bash(step_with_id(job, "phases")["run"], tmp_path, env)
+    assert phases.returncode == 0, "the phases step never fails: the comment must still be posted"
     assert outputs(tmp_path)["exit_code"] == str(code)
-    assert (tmp_path / "diff.md").read_text().startswith("## fleet diff")
-    stacks = run_bash(step_with_id(job, "stacks")["run"], tmp_path, env)
+    diff = run_bash(step_with_id(job, "diff")["run"], tmp_path, env)
+    assert diff.returncode == 0, diff.stderr
+    assert outputs(tmp_path)["exit_code"] == str(code)
+    comment = (tmp_path / "diff.md").read_text()
+    assert comment.startswith("## fleet diff")
+    assert ("refused: targets.blue" in comment) == (code != 0), "plan refusals go into the comment"
+    stacks = run_bash(step_with_id(job, "stacks")["run"], tmp_path, {"DIFF_EXIT": str(code)})
     assert stacks.returncode == 0, stacks.stderr
     assert json.loads(outputs(tmp_path)["stacks"]) == ["shared", "target-green"]
     calls = (tmp_path / "bin" / "calls").read_text().splitlines()
     assert calls == [
-        "run python -m fleet diff --base origin/main --markdown",
-        "run python -m fleet diff --base origin/main --stacks",
+        "run python -m fleet validate",
+        "run python -m fleet plan --base origin/main",
+        "run python -m fleet diff --repo .. --base origin/main --markdown-out ../diff.md --stacks-out ../stacks.txt",
     ]
     last = steps(job)[-1]
-    failed = run_bash(last["run"], tmp_path, {"DIFF_EXIT": str(code)})
-    assert failed.returncode == 1  # it runs only when exit_code != '0'
+    failed = run_bash(last["run"], tmp_path, {"DIFF_EXIT": str(code), "PHASES_EXIT": str(code)})
+    assert failed.returncode == 1  # it runs only when an exit_code != '0'
 
 
 @needs_jq
 def test_stack_diff_outputs_an_empty_array_when_nothing_changed(tmp_path, pr):
-    fake(tmp_path, "pipenv", "exit 0\n")
-    result = run_bash(step_with_id(pr["jobs"]["stack-diff"], "stacks")["run"], tmp_path, {"BASE_REF": "main"})
+    (tmp_path / "stacks.txt").write_text("")
+    result = run_bash(step_with_id(pr["jobs"]["stack-diff"], "stacks")["run"], tmp_path, {"DIFF_EXIT": "0"})
     assert result.returncode == 0 and outputs(tmp_path)["stacks"] == "[]"
 
 
 def test_stack_diff_stacks_step_fails_on_an_error_other_than_the_guard(tmp_path, pr):
-    fake(tmp_path, "pipenv", "exit 2\n")
-    result = run_bash(step_with_id(pr["jobs"]["stack-diff"], "stacks")["run"], tmp_path, {"BASE_REF": "main"})
+    result = run_bash(step_with_id(pr["jobs"]["stack-diff"], "stacks")["run"], tmp_path, {"DIFF_EXIT": "2"})
     assert result.returncode == 2
 
 
@@ -364,9 +396,10 @@ def test_plan_step_fails_with_cdktf_and_keeps_the_output(tmp_path, pr):
 @pytest.mark.parametrize("stack", ["target-green; rm -rf /", "$(id)", "target-", "Target-green", "hub-blue"])
 def test_deploy_refuses_a_bad_stack_id_before_cdktf(tmp_path, deploy, stack):
     fake(tmp_path, "npx", 'echo "npx $*" >> "$(dirname "$0")/calls"\n')
+    fake(tmp_path, "pipenv", FAKE_PIPENV)
     job = _deploy_job(deploy)
     script = "\n".join(s["run"] for s in steps(job) if "run" in s and "make deps" not in s["run"])
-    result = run_bash(script, tmp_path, {"STACK": stack, "ACTION": "deploy"})
+    result = run_bash(script, tmp_path, {"STACK": stack})
     assert result.returncode == 1 and "not a stack id" in result.stdout
     assert not (tmp_path / "bin" / "calls").exists()
 
@@ -374,13 +407,15 @@ def test_deploy_refuses_a_bad_stack_id_before_cdktf(tmp_path, deploy, stack):
 @pytest.mark.parametrize(
     ("stack", "action"), [("shared", "deploy"), ("target-green", "destroy"), ("argocd-b2", "deploy")]
 )
-def test_deploy_runs_cdktf_on_a_valid_stack(tmp_path, deploy, stack, action):
+def test_deploy_runs_what_the_fleet_file_says_on_a_valid_stack(tmp_path, deploy, stack, action):
     fake(tmp_path, "npx", 'echo "npx $*" >> "$(dirname "$0")/calls"\n')
+    fake(tmp_path, "pipenv", FAKE_PIPENV)
     job = _deploy_job(deploy)
     script = "\n".join(s["run"] for s in steps(job) if "run" in s and "make deps" not in s["run"])
-    result = run_bash(script, tmp_path, {"STACK": stack, "ACTION": action})
+    result = run_bash(script, tmp_path, {"STACK": stack, "FAKE_ACTION": action})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (tmp_path / "bin" / "calls").read_text() == f"npx cdktf {action} {stack} --auto-approve\n"
+    calls = (tmp_path / "bin" / "calls").read_text().splitlines()
+    assert calls == [f"run python -m fleet action {stack}", f"npx cdktf {action} {stack} --auto-approve"]
 
 
 # A fake of what actions/github-script hands the script: github (REST + paginate), context, core.

@@ -1,0 +1,326 @@
+"""The guard: what a PR may change while generations are live. Read it whole.
+
+A live generation (every phase but provisioning/standby, which nobody depends on yet, and
+destroyed, which is on its way out) is immutable, and so is everything it stands on. The rules are
+allow-lists: a change not listed here is refused, with the way out.
+
+- In a live generation's stack only the in-place changes in `GENERATION_MAY_CHANGE` pass; every
+  replacement (see fleet/replacement.py), every other in-place change, a changed lookup (what it
+  finds), a changed provider and every added or removed resource outside the two small sets below
+  are refused: add a new generation instead.
+- In `shared`, while any generation is live, only `SHARED_MAY_CHANGE` passes, and additions (a new
+  generation's target group, a new zone's subnets). What belongs to one generation (tagged
+  `ephemeral-eks/generation`: its target group) follows that generation's phase.
+- A generation stack leaves only from phase `destroyed`: anything else would orphan its cluster.
+- The state backend of a stack may not change while generations are live, unless its state was
+  migrated first (`--state-migrated`, the PR label `migrate-state`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fleet import names
+from fleet.diff import Change, StackDiff, Stacks, entries, under
+from fleet.lifecycle import DESTROYED, is_live
+from fleet.model import Fleet
+
+ANY = "*"
+META = ("depends_on", "tags")
+"""May change on any resource: ordering, and tags (which no generation finds anything by)."""
+
+GENERATION_MAY_CHANGE: dict[str, tuple[str, ...]] = {
+    "aws_eks_node_group": ("scaling_config", "labels", "update_config"),  # node counts, rollout pace
+    "aws_cloudwatch_log_group": ("retention_in_days",),
+    "helm_release": ("chart", "repository", "version", "values", "set", "timeout", "atomic", "wait", "max_history"),
+    "kubernetes_secret_v1": ("metadata.labels", "metadata.annotations", "data"),  # registrations, pausing
+    "kubernetes_namespace_v1": ("metadata.labels", "metadata.annotations"),
+}
+"""Safe in place on a live generation: node counts, app and chart versions and values, cluster
+registrations and their pause flag, labels. Nothing here replaces a node or moves a pod's network."""
+GENERATION_MAY_ADD = frozenset({"kubernetes_secret_v1", "helm_release", "kubernetes_namespace_v1", "terraform_data"})
+"""A hub registers a new target (a cluster Secret); a target gets a new app; a generation set to
+destroyed gets the stop that makes `cdktf deploy` refuse it."""
+GENERATION_MAY_REMOVE = frozenset({"kubernetes_secret_v1"})
+"""A hub deregisters a retired target: only ArgoCD's record of the cluster goes."""
+
+SHARED_MAY_CHANGE: dict[str, tuple[str, ...]] = {
+    "aws_lb_listener": ("default_action", "certificate_arn", "ssl_policy"),  # weights; certificate rotation
+    "aws_lb_listener_rule": (ANY,),  # operator rules: who may try a generation by header
+    "aws_lb": ("access_logs", "subnets"),  # a new zone's public subnet; dropping one is refused at the subnet
+    "aws_vpc_security_group_ingress_rule": (ANY,),  # who may reach the ALB (traffic.allowed_cidrs)
+    "aws_wafv2_web_acl_association": (ANY,),
+    "aws_flow_log": (ANY,),
+}
+"""Safe in `shared` while generations are live: traffic weights, who may reach the ALB and its
+rules, logging. None of it is what a generation finds or runs on."""
+SHARED_MAY_REMOVE = frozenset(
+    {"aws_lb_listener_rule", "aws_vpc_security_group_ingress_rule", "aws_wafv2_web_acl_association", "aws_flow_log"}
+)
+
+SHARED_STANDS_ON: dict[str, tuple[str, str]] = {
+    "aws_vpc": ("the VPC every live generation runs in", "a new network means a new fleet; keep network.cidr"),
+    "aws_subnet": (
+        "subnets live generations run in",
+        "keep network.zones in their order and only append a zone; pin each live generation's zones "
+        "(targets.<gen>.zones, hubs.<gen>.zones) so only new generations use it",
+    ),
+    "aws_security_group": (
+        "a security group live generations trust (ArgoCD-client or ALB)",
+        "keep it; a change in who reaches a cluster goes into a new generation",
+    ),
+    "aws_vpc_security_group_egress_rule": ("the ALB's way to the pods of live generations", "keep the app's port"),
+    "aws_iam_role": (
+        "SharedArgoRole, which every hub acts as and every target trusts",
+        "keep the fleet name and ArgoCD's namespace and service accounts",
+    ),
+    "aws_lb": ("the ALB that serves traffic", "keep it; a new ALB means a new fleet"),
+    "aws_lb_listener": ("a listener of the ALB that serves traffic", "keep traffic.certificate_arn and the listener"),
+    "aws_lb_target_group": (
+        "the target group of a live generation",
+        "its settings come from the served app (port, health check): change them only while no target "
+        "generation is live",
+    ),
+}
+"""What a `shared` resource is to live generations, and the way out, by type. Routes, NAT gateways,
+their addresses and the internet gateway are the VPC's way out: `_ROUTING`."""
+_ROUTING = (
+    "the route in or out of the VPC live generations use",
+    "keep network.zones in their order and only append a zone",
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One refused change: where, what would happen, and the way out; `steps` for a migration."""
+
+    stack: str
+    subject: str
+    """The address, `stack removed` or `terraform.backend`."""
+    happens: str
+    way: str
+    phase: str | None = None
+    """A generation stack's phase in the base fleet; None for shared, or when it is unknown."""
+    steps: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.stack} (phase {self.phase})" if self.phase else self.stack
+        return f"{where}: {self.subject}: {self.happens}; {self.way}"
+
+
+def live_generations(base: Stacks, base_fleet: Fleet | None) -> dict[str, str | None]:
+    """Generation stacks of base that are live -> their phase (None: base fleet unknown, so every
+    generation stack of base counts as live)."""
+    found: dict[str, str | None] = {}
+    for stack in base:
+        parsed = names.parse_stack_id(stack)
+        if parsed is None:
+            continue
+        phase = _phase(base_fleet, stack)
+        if base_fleet is None or (phase is not None and is_live(parsed[0], phase)):
+            found[stack] = phase
+    return found
+
+
+def _phase(fleet: Fleet | None, stack: str) -> str | None:
+    parsed = names.parse_stack_id(stack)
+    if fleet is None or parsed is None:
+        return None
+    spec = (fleet.hubs if parsed[0] == "argocd" else fleet.targets).get(parsed[1])
+    return spec.phase if spec is not None else None
+
+
+def check(
+    diffs: list[StackDiff], base: Stacks, head: Stacks, base_fleet: Fleet | None, *, state_migrated: bool = False
+) -> list[Refusal]:
+    """Every refused change of a PR that turns `base` into `head`."""
+    live = live_generations(base, base_fleet)
+    refusals: list[Refusal] = []
+    for diff in diffs:
+        if diff.verdict == "removed":
+            refusals += _removed_stack(diff.stack, base_fleet)
+        elif diff.verdict != "changed" or not live:
+            continue
+        elif diff.stack == names.SHARED_STACK:
+            refusals += _shared(diff, base[diff.stack], live)
+        elif diff.stack in live:
+            refusals += _generation(diff, live[diff.stack], base_fleet)
+    if live and not state_migrated:
+        refusals += _backend(diffs, base, head)
+    return refusals
+
+
+def _removed_stack(stack: str, base_fleet: Fleet | None) -> list[Refusal]:
+    phase = _phase(base_fleet, stack)
+    if phase == DESTROYED:
+        return []
+    return [
+        Refusal(
+            stack,
+            "stack removed",
+            f"removed from the fleet file before `cdktf destroy {stack}`: its cluster, nodes, KMS key and "
+            "access entries would stay in AWS with no stack left to destroy them",
+            f"set its phase to destroyed first (the deploy workflow then runs `cdktf destroy {stack}`), and remove "
+            "it in a later PR",
+            phase,
+        )
+    ]
+
+
+def _generation(diff: StackDiff, phase: str | None, base_fleet: Fleet | None) -> list[Refusal]:
+    way = "add a new generation with this change instead (phase: provisioning) and swap to it"
+    if phase is None:
+        way += " (no base fleet says its phase, so it counts as live)"
+    refusals = []
+    for change in diff.changes:
+        happens = _generation_event(change)
+        if happens:
+            hint = _pin_hint(diff.stack, change, base_fleet)
+            refusals.append(Refusal(diff.stack, change.address, happens, hint or way, phase))
+    return refusals
+
+
+def _generation_event(change: Change) -> str:
+    if change.category == "other":
+        return _provider_event(change)
+    if change.category == "data":
+        return f"the lookup changes ({', '.join(change.paths)}): the generation would find something else" * (
+            change.kind == "changed"
+        )
+    if change.kind == "added":
+        return "" if change.type in GENERATION_MAY_ADD else f"adds {change.type} to a live generation"
+    if change.kind == "removed":
+        return "" if change.type in GENERATION_MAY_REMOVE else "destroys it"
+    if change.kind == "replaced":
+        return _replaced(change)
+    bad = _not_allowed(change, GENERATION_MAY_CHANGE)
+    return f"{', '.join(bad)} would change in place" if bad else ""
+
+
+def _provider_event(change: Change) -> str:
+    if not change.address.startswith("provider.") or change.kind != "changed":
+        return ""
+    bad = [p for p in change.paths if not under(p, "default_tags")]
+    return f"provider settings change ({', '.join(bad)})" if bad else ""
+
+
+def _replaced(change: Change) -> str:
+    if change.new_address is not None:
+        return f"replaced (destroy + create) as {change.new_address}"
+    return f"replaced (destroy + create), forced by {', '.join(change.forces)}"
+
+
+def _not_allowed(change: Change, table: dict[str, tuple[str, ...]]) -> list[str]:
+    allowed = (*table.get(change.type, ()), *META)
+    if ANY in allowed:
+        return []
+    return [p for p in change.paths if not any(under(p, a) for a in allowed)]
+
+
+_SUBNET_PATHS = (
+    ("data.aws_subnets.", ""),
+    ("aws_eks_cluster.", "vpc_config.subnet_ids"),
+    ("aws_eks_node_group.", "subnet_ids"),
+)
+
+
+def _pin_hint(stack: str, change: Change, base_fleet: Fleet | None) -> str:
+    """For a change of subnets: pin the generation to the ones it was born with."""
+    moved = any(
+        change.address.startswith(prefix) and (not path or any(under(p, path) for p in change.paths))
+        for prefix, path in _SUBNET_PATHS
+    )
+    parsed = names.parse_stack_id(stack)
+    if not moved or base_fleet is None or parsed is None:
+        return ""
+    section = "hubs" if parsed[0] == "argocd" else "targets"
+    spec = getattr(base_fleet, section).get(parsed[1])
+    if spec is None:
+        return ""
+    if base_fleet.network.vpc_id:
+        pinned = ", ".join(base_fleet.generation_subnet_ids(spec))
+        return f"pin {section}.{parsed[1]}.private_subnet_ids: [{pinned}] (the subnets it was born with)"
+    pinned = ", ".join(base_fleet.generation_zones(spec))
+    return (
+        f"pin {section}.{parsed[1]}.zones: [{pinned}] (the zones it was born with); new generations use the new zones"
+    )
+
+
+def _shared(diff: StackDiff, base_stack: dict[str, Any], live: dict[str, str | None]) -> list[Refusal]:
+    before = entries(base_stack)
+    live_names = ", ".join(sorted(live))
+    refusals = []
+    for change in diff.changes:
+        owner = _owner(before[change.address].body) if change.address in before else None
+        if owner is not None and names.stack_id("target", owner) not in live:
+            continue  # a candidate's or a destroyed generation's own target group
+        happens = _shared_event(change)
+        if not happens:
+            continue
+        what, way = SHARED_STANDS_ON.get(change.type, _ROUTING if change.category == "resource" else ("", ""))
+        what = what or "what live generations find"
+        if owner is not None:
+            what = f"{what} ({owner})"
+        refusals.append(
+            Refusal(
+                names.SHARED_STACK,
+                change.address,
+                f"{happens}: {what}, while {live_names} {'is' if len(live) == 1 else 'are'} live",
+                way or "keep it while generations are live",
+            )
+        )
+    return refusals
+
+
+def _shared_event(change: Change) -> str:
+    if change.category == "other":
+        return _provider_event(change)
+    if change.category == "data":
+        return f"the lookup changes ({', '.join(change.paths)})" * (change.kind == "changed")
+    if change.kind == "added":
+        return ""
+    if change.kind == "removed":
+        return "" if change.type in SHARED_MAY_REMOVE else "destroys"
+    if change.kind == "replaced":
+        return _replaced(change)
+    bad = _not_allowed(change, SHARED_MAY_CHANGE)
+    return f"{', '.join(bad)} would change in place" if bad else ""
+
+
+def _owner(body: Any) -> str | None:
+    tags = body.get("tags") if isinstance(body, dict) else None
+    return tags.get(names.TAG_GENERATION) if isinstance(tags, dict) else None
+
+
+def _backend(diffs: list[StackDiff], base: Stacks, head: Stacks) -> list[Refusal]:
+    moved = [d.stack for d in diffs if any(c.address == "terraform.backend" for c in d.changes)]
+    if not moved:
+        return []
+    old, new = (_backend_kind(side[moved[0]]) for side in (base, head))
+    steps = (
+        "1. from a checkout of the base branch: `npx cdktf synth`, then for each stack below "
+        "`terraform -chdir=cdktf.out/stacks/<stack> init` (the old backend)",
+        "2. check out this PR and run `npx cdktf synth` again (each stack keeps its .terraform)",
+        *(f"3. terraform -chdir=cdktf.out/stacks/{s} init -migrate-state -force-copy" for s in moved),
+        "4. `cdktf diff <stack>` shows no changes for each; then label the PR `migrate-state` and re-run the gate",
+    )
+    return [
+        Refusal(
+            "state",
+            "terraform.backend",
+            f"the state backend of {len(moved)} stack(s) changes ({old} -> {new}) while generations are live: "
+            "the next run reads empty state and plans to create every stack again beside the real ones",
+            "migrate each stack's state first (steps below)",
+            steps=steps,
+        )
+    ]
+
+
+def _backend_kind(stack: dict[str, Any]) -> str:
+    backend = stack.get("terraform", {}).get("backend", {})
+    kind = next(iter(backend), "none")
+    config = backend.get(kind, {}) if isinstance(backend, dict) else {}
+    if kind == "s3":
+        return f"s3 s3://{config.get('bucket')}/{config.get('key')}"
+    return f"{kind} {names.local_state_identity(config.get('path', ''))}".strip()

@@ -1,0 +1,217 @@
+"""The PR gate's guard on real fleet edits: every edit that would replace, destroy, orphan or move
+what a live generation runs or stands on is refused with one line that names the stack, what would
+happen and the way out; the ordinary safe edits pass.
+
+Each edit is a derived fleet file synthesized once (in-process, session cache); the guard runs on
+the synthesized JSON exactly as `python -m fleet diff` runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+from fleet.diff import diff_stacks
+from fleet.guard import Refusal, check
+from fleet.load import load_fleet
+
+STEADY = "examples/steady.yaml"
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+
+    return edit
+
+
+def _all(*edits: Edit) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        for one in edits:
+            one(data)
+
+    return edit
+
+
+def _remove_target_blue_add_green(data: dict[str, Any]) -> None:
+    data["targets"]["green"] = {**data["targets"].pop("blue")}
+
+
+# edit -> (stack the first refusal names, words it says, words of the way out)
+REFUSED: dict[str, tuple[Edit, str, str, str]] = {
+    "served app's namespace moves": (
+        _set("apps.podinfo.namespace", "web"),
+        "target-blue",
+        "replaced (destroy + create), forced by metadata.name",
+        "add a new generation",
+    ),
+    "a zone is added": (
+        _set("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1a"[:-1] + "d"]),
+        "argocd-blue",
+        "the lookup changes",
+        "pin hubs.blue.zones: [eu-west-1a, eu-west-1b, eu-west-1c]",
+    ),
+    "a zone is dropped": (
+        _set("network.zones", ["eu-west-1a", "eu-west-1b"]),
+        "shared",
+        "destroys: subnets live generations run in",
+        "only append a zone",
+    ),
+    "network cidr changes": (
+        _set("network.cidr", "10.50.0.0/16"),
+        "shared",
+        "replaced (destroy + create), forced by cidr_block: the VPC every live generation runs in",
+        "new fleet",
+    ),
+    "state moves from local to s3": (
+        _set("state", {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}),
+        "state",
+        "changes (local state/acme/shared.tfstate -> s3 s3://acme-tfstate/ephemeral-eks/acme/shared.tfstate)",
+        "migrate each stack's state first",
+    ),
+    "a live target is renamed": (
+        _remove_target_blue_add_green,
+        "target-blue",
+        "stack removed",
+        "set its phase to destroyed first",
+    ),
+    "kubernetes version changes in place": (
+        _set("targets.blue.kubernetes_version", "1.32"),
+        "target-blue",
+        "version would change in place",
+        "add a new generation",
+    ),
+    "instance type changes": (
+        _set("targets.blue.nodes.instance_types", ["m6i.xlarge"]),
+        "target-blue",
+        "forced by instance_types",
+        "add a new generation",
+    ),
+    "node disk grows": (
+        _set("targets.blue.nodes.disk_size_gib", 80),
+        "target-blue",
+        "block_device_mappings",
+        "add a new generation",
+    ),
+    "service range changes": (
+        _set("service_cidr", "172.21.0.0/16"),
+        "argocd-blue",
+        "kubernetes_network_config.service_ipv4_cidr",
+        "add a new generation",
+    ),
+    "public API endpoint opened": (
+        _set("hubs.blue.public_access_cidrs", ["203.0.113.0/24"]),
+        "argocd-blue",
+        "vpc_config",
+        "add a new generation",
+    ),
+    "app port changes": (
+        _set("apps.podinfo.port", 8080),
+        "shared",
+        "the target group of a live generation (blue)",
+        "change them only while no target generation is live",
+    ),
+    "fleet renamed": (
+        _set("name", "acme2"),
+        "target-blue",
+        "replaced",
+        "add a new generation",
+    ),
+    "region changes": (
+        _all(
+            _set("region", "eu-west-2"),
+            _set("network.zones", ["eu-west-2a", "eu-west-2b", "eu-west-2c"]),
+            _set("traffic.certificate_arn", "arn:aws:acm:eu-west-2:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b"),
+            _set("traffic.waf_acl_arn", None),
+        ),
+        "shared",
+        "provider settings change (region)",
+        "",
+    ),
+}
+
+PASSES: dict[str, Edit] = {
+    "more nodes": _set("targets.blue.nodes.desired_size", 4),
+    "app version bump": _set("apps.podinfo.version", "6.9.3"),
+    "argo-cd chart bump": _set("argocd.chart_version", "8.1.4"),
+    "load balancer controller bump": _set("load_balancer_controller.chart_version", "1.13.4"),
+    "a tag": _set("tags.cost-center", "cc-42"),
+    "new target as provisioning": _set(
+        "targets.green", {"kubernetes_version": "1.33", "phase": "provisioning", "weight": 0}
+    ),
+    "new hub as standby": _set("hubs.green", {"kubernetes_version": "1.33", "phase": "standby"}),
+    "who may reach the ALB": _set("traffic.allowed_cidrs", ["198.51.100.0/24"]),
+    "operators who may try a generation": _set("traffic.operator_cidrs", ["198.51.100.0/28"]),
+    "certificate rotation": _set(
+        "traffic.certificate_arn", "arn:aws:acm:eu-west-1:111122223333:certificate/1e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b"
+    ),
+    "a zone added with the live generations pinned": _all(
+        _set("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]),
+        _set("hubs.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+        _set("targets.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def steady_side(synth):
+    return synth(STEADY), load_fleet(ROOT / STEADY)
+
+
+def refusals_for(synth, derived_fleet, steady_side, name: str, edit: Edit) -> list[Refusal]:
+    base, base_fleet = steady_side
+    head = synth(derived_fleet(STEADY, name.replace(" ", "-").replace("'", ""), edit))
+    return check(diff_stacks(base, head), base, head, base_fleet)
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_an_edit_that_would_take_down_or_orphan_something_live_is_refused(case, synth, derived_fleet, steady_side):
+    edit, stack, says, way = REFUSED[case]
+    refusals = refusals_for(synth, derived_fleet, steady_side, case, edit)
+    assert refusals, f"{case}: guard ok"
+    lines = [str(r) for r in refusals]
+    matching = [line for line in lines if line.startswith(f"{stack}") and says in line and way in line]
+    assert matching, "\n".join(lines)
+    for line in lines:
+        assert "\n" not in line and "; " in line, "one line each: what would happen; the way out"
+
+
+@pytest.mark.parametrize("case", sorted(PASSES))
+def test_an_ordinary_safe_edit_passes(case, synth, derived_fleet, steady_side):
+    refusals = refusals_for(synth, derived_fleet, steady_side, case, PASSES[case])
+    assert refusals == [], "\n".join(map(str, refusals))
+
+
+def test_a_state_migration_passes_once_its_state_was_migrated(synth, derived_fleet, steady_side):
+    base, base_fleet = steady_side
+    edit, *_ = REFUSED["state moves from local to s3"]
+    head = synth(derived_fleet(STEADY, "state-moves-from-local-to-s3", edit))
+    (refusal,) = check(diff_stacks(base, head), base, head, base_fleet)
+    assert any("init -migrate-state" in step and "target-blue" in step for step in refusal.steps)
+    assert check(diff_stacks(base, head), base, head, base_fleet, state_migrated=True) == []
+
+
+def test_a_generation_leaves_only_from_phase_destroyed(synth):
+    retiring, destroyed, done = (
+        synth(f"examples/{name}.yaml") for name in ("target-swap-4-retiring", "target-swap-5-destroyed", "target-swap-6-done")
+    )
+    retiring_fleet = load_fleet(ROOT / "examples/target-swap-4-retiring.yaml")
+    destroyed_fleet = load_fleet(ROOT / "examples/target-swap-5-destroyed.yaml")
+    skipped = check(diff_stacks(retiring, done), retiring, done, retiring_fleet)
+    assert [r.subject for r in skipped if r.stack == "target-blue"] == ["stack removed"]
+    assert check(diff_stacks(retiring, destroyed), retiring, destroyed, retiring_fleet) == []
+    assert check(diff_stacks(destroyed, done), destroyed, done, destroyed_fleet) == []
+
+
+def test_removing_a_stack_with_no_base_fleet_is_refused(synth):
+    base, head = synth("examples/target-swap.yaml"), synth(STEADY)
+    refusals = check(diff_stacks(base, head), base, head, None)
+    assert [r.stack for r in refusals if r.subject == "stack removed"] == ["target-green"]
