@@ -132,9 +132,16 @@ def _phase(fleet: Fleet | None, stack: str) -> str | None:
 
 
 def check(
-    diffs: list[StackDiff], base: Stacks, head: Stacks, base_fleet: Fleet | None, *, state_migrated: bool = False
+    diffs: list[StackDiff],
+    base: Stacks,
+    head: Stacks,
+    base_fleet: Fleet | None,
+    head_fleet: Fleet | None = None,
+    *,
+    state_migrated: bool = False,
 ) -> list[Refusal]:
-    """Every refused change of a PR that turns `base` into `head`."""
+    """Every refused change of a PR that turns `base` into `head`. The fleets, where known, name
+    the phases and the way out."""
     live = live_generations(base, base_fleet)
     refusals: list[Refusal] = []
     for diff in diffs:
@@ -145,7 +152,7 @@ def check(
         elif diff.stack == names.SHARED_STACK:
             refusals += _shared(diff, base[diff.stack], live)
         elif diff.stack in live:
-            refusals += _generation(diff, live[diff.stack], base_fleet)
+            refusals += _generation(diff, live[diff.stack], base_fleet, head_fleet)
     if live and not state_migrated:
         refusals += _backend(diffs, base, head)
     return refusals
@@ -168,17 +175,17 @@ def _removed_stack(stack: str, base_fleet: Fleet | None) -> list[Refusal]:
     ]
 
 
-def _generation(diff: StackDiff, phase: str | None, base_fleet: Fleet | None) -> list[Refusal]:
-    way = "add a new generation with this change instead (phase: provisioning) and swap to it"
+def _generation(
+    diff: StackDiff, phase: str | None, base_fleet: Fleet | None, head_fleet: Fleet | None
+) -> list[Refusal]:
+    way = _way_out(diff.stack, base_fleet, head_fleet)
     if phase is None:
         way += " (no base fleet says its phase, so it counts as live)"
-    refusals = []
-    for change in diff.changes:
-        happens = _generation_event(change)
-        if happens:
-            hint = _pin_hint(diff.stack, change, base_fleet)
-            refusals.append(Refusal(diff.stack, change.address, happens, hint or way, phase))
-    return refusals
+    return [
+        Refusal(diff.stack, change.address, happens, way, phase)
+        for change in diff.changes
+        if (happens := _generation_event(change))
+    ]
 
 
 def _generation_event(change: Change) -> str:
@@ -218,33 +225,59 @@ def _not_allowed(change: Change, table: dict[str, tuple[str, ...]]) -> list[str]
     return [p for p in change.paths if not any(under(p, a) for a in allowed)]
 
 
-_SUBNET_PATHS = (
-    ("data.aws_subnets.", ""),
-    ("aws_eks_cluster.", "vpc_config.subnet_ids"),
-    ("aws_eks_node_group.", "subnet_ids"),
-)
+PINNABLE = {
+    "network.zones": ("zones", Fleet.generation_zones),
+    "network.private_subnet_ids": ("private_subnet_ids", Fleet.generation_subnet_ids),
+    "service_cidr": ("service_cidr", Fleet.generation_service_cidr),
+}
+"""Fleet-wide settings a generation can pin to the value it was born with (see fleet/model.py)."""
 
 
-def _pin_hint(stack: str, change: Change, base_fleet: Fleet | None) -> str:
-    """For a change of subnets: pin the generation to the ones it was born with."""
-    moved = any(
-        change.address.startswith(prefix) and (not path or any(under(p, path) for p in change.paths))
-        for prefix, path in _SUBNET_PATHS
-    )
+def fleet_wide_changes(base: Any, head: Any, path: str = "") -> list[str]:
+    """The fleet-wide settings (not under hubs or targets) that differ: `apps.podinfo.namespace`."""
+    if base == head:
+        return []
+    if isinstance(base, dict) and isinstance(head, dict):
+        found: list[str] = []
+        for key in [*base, *(k for k in head if k not in base)]:
+            if path or key not in ("hubs", "targets"):
+                found += fleet_wide_changes(base.get(key), head.get(key), f"{path}.{key}" if path else key)
+        return found
+    return [path]
+
+
+def _way_out(stack: str, base_fleet: Fleet | None, head_fleet: Fleet | None) -> str:
+    """A change made to the generation itself goes into a new generation; one made to a
+    fleet-wide setting reaches every generation, so it is reverted or pinned on the live one."""
+    new_generation = "add a new generation with this change instead (phase: provisioning) and swap to it"
     parsed = names.parse_stack_id(stack)
-    if not moved or base_fleet is None or parsed is None:
-        return ""
+    if base_fleet is None or head_fleet is None or parsed is None:
+        return new_generation
     section = "hubs" if parsed[0] == "argocd" else "targets"
-    spec = getattr(base_fleet, section).get(parsed[1])
-    if spec is None:
-        return ""
-    if base_fleet.network.vpc_id:
-        pinned = ", ".join(base_fleet.generation_subnet_ids(spec))
-        return f"pin {section}.{parsed[1]}.private_subnet_ids: [{pinned}] (the subnets it was born with)"
-    pinned = ", ".join(base_fleet.generation_zones(spec))
+    before, after = getattr(base_fleet, section).get(parsed[1]), getattr(head_fleet, section).get(parsed[1])
+    if before is None or after is None:
+        return new_generation
+    wide = fleet_wide_changes(base_fleet.model_dump(mode="json"), head_fleet.model_dump(mode="json"))
+    if {"name", "region"} & set(wide):
+        return "a fleet's name and region are in every AWS name and ARN: that is a new fleet (a second fleet file)"
+    own = before.model_dump(mode="json") != after.model_dump(mode="json")
+    if not wide or (own and not set(wide) & set(PINNABLE)):
+        return new_generation
+    pins = [
+        f"{section}.{parsed[1]}.{field}: {_shown(value(base_fleet, before))}"
+        for setting, (field, value) in PINNABLE.items()
+        if setting in wide
+    ]
+    if pins:
+        return f"pin {', '.join(pins)} (what it was born with); new generations take the new value"
     return (
-        f"pin {section}.{parsed[1]}.zones: [{pinned}] (the zones it was born with); new generations use the new zones"
+        f"{', '.join(wide)} reaches every generation, live ones included: keep it while {stack} is live, and "
+        "make the change when no generation that runs it is live"
     )
+
+
+def _shown(value: Any) -> str:
+    return f"[{', '.join(value)}]" if isinstance(value, tuple | list) else str(value)
 
 
 def _shared(diff: StackDiff, base_stack: dict[str, Any], live: dict[str, str | None]) -> list[Refusal]:

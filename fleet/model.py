@@ -201,6 +201,9 @@ class Generation(Model):
     private_subnet_ids: tuple[SubnetId, ...] | None = None
     """The subnets of `network.private_subnet_ids` (a reused VPC) this generation uses. Default:
     all of them. Pin a live generation to its subnets before changing the fleet's list."""
+    service_cidr: Cidr | None = None
+    """This generation's Kubernetes service range. Default: the fleet's `service_cidr`. Pin a live
+    generation to its range before changing the fleet's (a new range replaces a cluster)."""
 
     @field_validator("zones", "private_subnet_ids")
     @classmethod
@@ -474,14 +477,18 @@ class Fleet(Model):
             raise ValueError(
                 f"network.zones: {wrong[0]} is not in region {self.region}; use zones such as {self.region}a"
             )
-        service = ipaddress.IPv4Network(self.service_cidr)
-        if self.network.cidr and service.overlaps(ipaddress.IPv4Network(self.network.cidr)):
-            raise ValueError(
-                f"service_cidr: {self.service_cidr} overlaps network.cidr {self.network.cidr}; "
-                "pick a service range outside the VPC (e.g. 172.20.0.0/16)"
-            )
-        if not service.is_private:
-            raise ValueError(f"service_cidr: {self.service_cidr} must be a private range such as 172.20.0.0/16")
+        ranges = {"service_cidr": self.service_cidr}
+        for section, generations in (("hubs", self.hubs), ("targets", self.targets)):
+            ranges |= {f"{section}.{n}.service_cidr": g.service_cidr for n, g in generations.items() if g.service_cidr}
+        for where, cidr in ranges.items():
+            service = ipaddress.IPv4Network(cidr)
+            if self.network.cidr and service.overlaps(ipaddress.IPv4Network(self.network.cidr)):
+                raise ValueError(
+                    f"{where}: {cidr} overlaps network.cidr {self.network.cidr}; "
+                    "pick a service range outside the VPC (e.g. 172.20.0.0/16)"
+                )
+            if not service.is_private:
+                raise ValueError(f"{where}: {cidr} must be a private range such as 172.20.0.0/16")
         return self
 
     def _generation_subnets(self) -> None:
@@ -512,6 +519,10 @@ class Fleet(Model):
     def generation_zones(self, generation: Generation) -> tuple[str, ...]:
         """The zones a generation's subnets are in (a created VPC): its pin, else the fleet's."""
         return generation.zones if generation.zones is not None else self.network.zones
+
+    def generation_service_cidr(self, generation: Generation) -> str:
+        """A generation's service range: its pin, else the fleet's."""
+        return generation.service_cidr or self.service_cidr
 
     def generation_subnet_ids(self, generation: Generation) -> tuple[str, ...]:
         """The subnets a generation uses (a reused VPC): its pin, else the fleet's."""

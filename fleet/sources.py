@@ -150,6 +150,7 @@ class Sides:
     base: Stacks
     head: Stacks
     base_fleet: Fleet | None
+    head_fleet: Fleet | None
     base_label: str
     head_label: str
     notes: list[str] = field(default_factory=list)
@@ -178,8 +179,9 @@ def _base_from_git(repo: Path, rev: str, fleet_path: Path) -> tuple[Stacks, Flee
 def collect(base: str, head: str | None, fleet: str | None, base_fleet_file: str | None, repo: Path) -> Sides:
     """Both sides of a diff, each synthesized at most once."""
     fleet_path = repo / (fleet or default_fleet())  # relative to the repository synthesized
+    head_fleet = None
     if head is None or fleet is not None:
-        load_fleet(fleet_path)  # the head fleet: one clear message before seconds of synth
+        head_fleet = load_fleet(fleet_path)  # one clear message before seconds of synth
 
     notes: list[str] = []
     if Path(base).is_dir():
@@ -200,4 +202,4 @@ def collect(base: str, head: str | None, fleet: str | None, base_fleet_file: str
     else:
         head_stacks = synthesize(repo, str(fleet_path), f"the working tree ({fleet_path})")
         head_label = "the working tree"
-    return Sides(base_stacks, head_stacks, known, base_label, head_label, notes)
+    return Sides(base_stacks, head_stacks, known, head_fleet, base_label, head_label, notes)

@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     diffs = diff_stacks(sides.base, sides.head)
-    refusals = check(diffs, sides.base, sides.head, sides.base_fleet, state_migrated=args.state_migrated)
+    refusals = check(
+        diffs, sides.base, sides.head, sides.base_fleet, sides.head_fleet, state_migrated=args.state_migrated
+    )
     markdown = render_markdown(diffs, refusals, sides.base_label, sides.head_label, sides.notes)
     if args.markdown_out:
         Path(args.markdown_out).write_text(markdown + "\n")

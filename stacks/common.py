@@ -96,7 +96,7 @@ def cluster_props(
         kubernetes_version=spec.kubernetes_version,
         subnet_ids=network.private_subnet_ids,
         public_access_cidrs=spec.public_access_cidrs,
-        service_cidr=fleet.service_cidr,
+        service_cidr=fleet.generation_service_cidr(spec),
         region=fleet.region,
         partition=names.partition(fleet.region),
         nodes=NodeSizing(

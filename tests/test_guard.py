@@ -51,13 +51,13 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
         _set("apps.podinfo.namespace", "web"),
         "target-blue",
         "replaced (destroy + create), forced by metadata.name",
-        "add a new generation",
+        "apps.podinfo.namespace reaches every generation, live ones included: keep it while target-blue is live",
     ),
     "a zone is added": (
         _set("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1a"[:-1] + "d"]),
         "argocd-blue",
         "the lookup changes",
-        "pin hubs.blue.zones: [eu-west-1a, eu-west-1b, eu-west-1c]",
+        "pin hubs.blue.zones: [eu-west-1a, eu-west-1b, eu-west-1c] (what it was born with)",
     ),
     "a zone is dropped": (
         _set("network.zones", ["eu-west-1a", "eu-west-1b"]),
@@ -105,7 +105,7 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
         _set("service_cidr", "172.21.0.0/16"),
         "argocd-blue",
         "kubernetes_network_config.service_ipv4_cidr",
-        "add a new generation",
+        "pin hubs.blue.service_cidr: 172.20.0.0/16 (what it was born with)",
     ),
     "public API endpoint opened": (
         _set("hubs.blue.public_access_cidrs", ["203.0.113.0/24"]),
@@ -123,7 +123,7 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
         _set("name", "acme2"),
         "target-blue",
         "replaced",
-        "add a new generation",
+        "that is a new fleet",
     ),
     "region changes": (
         _all(
@@ -153,6 +153,11 @@ PASSES: dict[str, Edit] = {
     "certificate rotation": _set(
         "traffic.certificate_arn", "arn:aws:acm:eu-west-1:111122223333:certificate/1e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b"
     ),
+    "a new service range with the live generations pinned": _all(
+        _set("service_cidr", "172.21.0.0/16"),
+        _set("hubs.blue.service_cidr", "172.20.0.0/16"),
+        _set("targets.blue.service_cidr", "172.20.0.0/16"),
+    ),
     "a zone added with the live generations pinned": _all(
         _set("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]),
         _set("hubs.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
@@ -168,8 +173,9 @@ def steady_side(synth):
 
 def refusals_for(synth, derived_fleet, steady_side, name: str, edit: Edit) -> list[Refusal]:
     base, base_fleet = steady_side
-    head = synth(derived_fleet(STEADY, name.replace(" ", "-").replace("'", ""), edit))
-    return check(diff_stacks(base, head), base, head, base_fleet)
+    path = derived_fleet(STEADY, name.replace(" ", "-").replace("'", ""), edit)
+    head = synth(path)
+    return check(diff_stacks(base, head), base, head, base_fleet, load_fleet(path))
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
@@ -195,6 +201,7 @@ def test_a_state_migration_passes_once_its_state_was_migrated(synth, derived_fle
     edit, *_ = REFUSED["state moves from local to s3"]
     head = synth(derived_fleet(STEADY, "state-moves-from-local-to-s3", edit))
     (refusal,) = check(diff_stacks(base, head), base, head, base_fleet)
+    assert str(refusal).startswith("state: terraform.backend: the state backend of 3 stack(s) changes")
     assert any("init -migrate-state" in step and "target-blue" in step for step in refusal.steps)
     assert check(diff_stacks(base, head), base, head, base_fleet, state_migrated=True) == []
 

@@ -62,31 +62,33 @@ EXAMPLES = {
     "registered": "examples/target-swap.yaml",
     "serving": "examples/target-swap-3-serving.yaml",
     "retiring": "examples/target-swap-4-retiring.yaml",
+    "target-destroyed": "examples/target-swap-5-destroyed.yaml",
     "target-done": "examples/target-swap-6-done.yaml",
     "hub-standby": "examples/hub-swap.yaml",
     "hub-promoted": "examples/hub-swap-2-promoted.yaml",
+    "hub-destroyed": "examples/hub-swap-3-destroyed.yaml",
     "hub-done": "examples/hub-swap-4-done.yaml",
 }
-HUB_SWAP = ("hub-standby", "hub-promoted", "hub-done")
+HUB_SWAP = ("hub-standby", "hub-promoted", "hub-destroyed", "hub-done")
 """The hub-swap examples start from the steady fleet (target blue); this module runs the hub
 swap after the target swap, so their derived files carry the targets of `target-done`."""
 
 # Each step: the fleet file the stacks are synthesized from, the planner's commands, and the
 # fleet file whose plan prints those commands.
 TARGET_SWAP = (
-    ("provisioning", ("cdktf deploy shared target-green",), "provisioning"),
+    ("provisioning", ("cdktf deploy shared", "cdktf deploy target-green"), "provisioning"),
     ("registered", ("cdktf deploy argocd-blue",), "provisioning"),
     ("serving", ("cdktf deploy shared",), "registered"),
     ("retiring", ("cdktf deploy shared", "cdktf deploy argocd-blue"), "serving"),
 )
 DESTROY_TARGET = (
-    ("retiring", ("cdktf destroy target-blue",), "retiring"),
+    ("target-destroyed", ("cdktf destroy target-blue",), "retiring"),
     ("target-done", ("cdktf deploy shared",), "retiring"),
 )
 HUB_SWAP_STEPS = (
     ("hub-standby", ("cdktf deploy argocd-green", "cdktf deploy argocd-blue"), "hub-standby"),
     ("hub-promoted", ("cdktf deploy argocd-blue", "cdktf deploy argocd-green"), "hub-standby"),
-    ("hub-promoted", ("cdktf destroy argocd-blue",), "hub-promoted"),
+    ("hub-destroyed", ("cdktf destroy argocd-blue",), "hub-promoted"),
 )
 
 
@@ -422,6 +424,16 @@ def test_destroying_target_blue_leaves_shared_and_green_intact(lifecycle):
         assert [t for t in templates if t["LaunchTemplateName"].startswith("acme-target-blue")] == []
         assert logs.describe_log_groups(logGroupNamePrefix="/aws/eks/acme-target-blue")["logGroups"] == []
         assert "alias/acme-target-blue" not in [a["AliasName"] for a in kms.list_aliases()["Aliases"]]
+
+    with lc.step("a destroyed generation refuses `cdktf deploy`"):
+        # What `cdktf deploy target-blue` would plan from the file that says destroyed: the stop
+        # fails the plan before anything is created again.
+        lc.prepare("target-blue", fleet)
+        code, out = run_bounded(
+            ["terraform", "plan", "-input=false", "-no-color"], lc.workdir("target-blue"), lc.env, PLAN_TIMEOUT
+        )
+        said = " ".join(out.split())
+        assert code == 1 and "target-blue is in phase destroyed: run `cdktf destroy target-blue`, never deploy" in said
 
     with lc.step("remove target blue from the file"):
         # The PR that removes blue from the file: shared drops its (weight 0) target group.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -303,3 +305,45 @@ def test_no_accepted_sequence_leaves_an_app_unserved_or_destroys_the_active_hub_
         _assert_safe_state(head)
         current = head
         _run_plan_to_the_end(current)
+
+
+def _named(example_name: str, name: str, tmp_path: Path) -> Path:
+    import yaml
+
+    data = yaml.safe_load((EXAMPLES / f"{example_name}.yaml").read_text())
+    data["name"] = name
+    path = tmp_path / f"{example_name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_destroyed_generation_leaves_the_file_only_once_its_state_is_empty(tmp_path):
+    """Local state is read where `cdktf destroy` left it: state/<fleet>/<stack>.tfstate."""
+    fleet = "zplanstate"
+    base, head = _named("target-swap-5-destroyed", fleet, tmp_path), _named("target-swap-6-done", fleet, tmp_path)
+    state = ROOT / "state" / fleet / "target-blue.tfstate"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        instance = {"mode": "managed", "type": "aws_eks_cluster", "name": "c", "instances": [{"attributes": {}}]}
+        state.write_text(json.dumps({"version": 4, "resources": [instance]}))
+        done = _cli("plan", str(head), "--base", str(base))
+        assert done.returncode == 2, done.stdout
+        assert (
+            f"refused: targets.blue: its state state/{fleet}/target-blue.tfstate still lists 1 resource(s); "
+            "run `cdktf destroy target-blue` before removing it from the file"
+        ) in done.stderr
+
+        state.write_text(json.dumps({"version": 4, "resources": []}))  # what `cdktf destroy` leaves
+        assert _cli("plan", str(head), "--base", str(base)).returncode == 0
+    finally:
+        shutil.rmtree(state.parent, ignore_errors=True)
+
+
+def test_the_deploy_workflow_is_told_to_destroy_a_destroyed_generation():
+    said = {
+        stack: _cli("action", stack, "examples/target-swap-5-destroyed.yaml").stdout.strip()
+        for stack in ("shared", "argocd-blue", "target-blue", "target-green")
+    }
+    assert said == {"shared": "deploy", "argocd-blue": "deploy", "target-blue": "destroy", "target-green": "deploy"}
+    unknown = _cli("action", "target-red", "examples/target-swap-5-destroyed.yaml")
+    assert unknown.returncode == 2 and "not a stack of fleet acme" in unknown.stderr
