@@ -118,7 +118,10 @@ def _left_with_state(base: Fleet, head: Fleet) -> list[str]:
             stack = names.stack_id(kind, name)  # type: ignore[arg-type]
             reading = read_state(base, stack)
             if reading.resources is None:
-                print(f"note: {section}.{name}: state {reading.where} {reading.why}; make sure it is empty", file=sys.stderr)
+                print(
+                    f"note: {section}.{name}: state {reading.where} {reading.why}; make sure it is empty",
+                    file=sys.stderr,
+                )
             elif reading.resources:
                 reasons.append(
                     f"{section}.{name}: its state {reading.where} still lists {reading.resources} resource(s); "
@@ -137,7 +140,9 @@ def _action(fleet: Fleet, stack: str) -> int:
     if parsed is not None:
         spec = (fleet.hubs if parsed[0] == "argocd" else fleet.targets).get(parsed[1])
     if spec is None:
-        print(f"{stack}: not a stack of fleet {fleet.name}; use shared, argocd-<hub> or target-<target>", file=sys.stderr)
+        print(
+            f"{stack}: not a stack of fleet {fleet.name}; use shared, argocd-<hub> or target-<target>", file=sys.stderr
+        )
         return 2
     print("destroy" if spec.phase == DESTROYED else "deploy")
     return 0

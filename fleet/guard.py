@@ -91,6 +91,12 @@ _ROUTING = (
 )
 
 
+LOOKUP_FINDS = {
+    "aws_subnets": "other subnets, so the control plane and node group would move (the node group is replaced)",
+}
+"""What a changed lookup in a live generation means, where it is worse than "finds something else"."""
+
+
 @dataclass(frozen=True)
 class Refusal:
     """One refused change: where, what would happen, and the way out; `steps` for a migration."""
@@ -192,9 +198,8 @@ def _generation_event(change: Change) -> str:
     if change.category == "other":
         return _provider_event(change)
     if change.category == "data":
-        return f"the lookup changes ({', '.join(change.paths)}): the generation would find something else" * (
-            change.kind == "changed"
-        )
+        found = LOOKUP_FINDS.get(change.type, "the generation would find something else")
+        return f"the lookup changes ({', '.join(change.paths)}): {found}" * (change.kind == "changed")
     if change.kind == "added":
         return "" if change.type in GENERATION_MAY_ADD else f"adds {change.type} to a live generation"
     if change.kind == "removed":

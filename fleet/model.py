@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from fleet.lifecycle import DESTROYED, REGISTERED_PHASES, HubPhase, TargetPhase
+from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
 from fleet.names import rule_priority
 from fleet.versions import KUBERNETES_VERSIONS
 
@@ -497,7 +497,9 @@ class Fleet(Model):
                 where = f"{section}.{name}"
                 if gen.zones is not None:
                     if not self.network.cidr:
-                        raise ValueError(f"{where}.zones: zones belong to a created VPC; pin private_subnet_ids instead")
+                        raise ValueError(
+                            f"{where}.zones: zones belong to a created VPC; pin private_subnet_ids instead"
+                        )
                     extra = [z for z in gen.zones if z not in self.network.zones]
                     if extra:
                         raise ValueError(
@@ -506,7 +508,9 @@ class Fleet(Model):
                         )
                 if gen.private_subnet_ids is not None:
                     if not self.network.vpc_id:
-                        raise ValueError(f"{where}.private_subnet_ids: subnet ids belong to a reused VPC; pin zones instead")
+                        raise ValueError(
+                            f"{where}.private_subnet_ids: subnet ids belong to a reused VPC; pin zones instead"
+                        )
                     extra = [s for s in gen.private_subnet_ids if s not in self.network.private_subnet_ids]
                     if extra:
                         raise ValueError(

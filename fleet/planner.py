@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from fleet import names
 from fleet.lifecycle import DESTROYED, GONE, HUB_MOVES, NEW, PAUSED_HUB_PHASES, TARGET_MOVES
-from fleet.load import FleetError
 from fleet.model import Fleet
 
 DEFAULT_WEIGHT_STEPS: tuple[int, ...] = (10, 50, 100)

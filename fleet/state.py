@@ -49,7 +49,9 @@ def read_state(fleet: Fleet, stack: str, root: Path = ROOT) -> StateReading:
         from botocore.config import Config
 
         client = boto3.client(
-            "s3", region_name=state.region, config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 1})
+            "s3",
+            region_name=state.region,
+            config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 1}),
         )
         body = client.get_object(Bucket=state.bucket, Key=key)["Body"].read().decode()
         return StateReading(where, _count(body))
@@ -57,4 +59,6 @@ def read_state(fleet: Fleet, stack: str, root: Path = ROOT) -> StateReading:
         code = getattr(err, "response", {}).get("Error", {}).get("Code") if hasattr(err, "response") else None
         if code in ("NoSuchKey", "404"):
             return StateReading(where, 0)
-        return StateReading(where, None, f"not read: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
+        return StateReading(
+            where, None, f"not read: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        )

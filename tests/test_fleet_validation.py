@@ -25,12 +25,20 @@ def edited(edit) -> str:
 
 
 def _s3(prefix: str):
-    return lambda d: d.update(state={"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1", "key_prefix": prefix})
+    return lambda d: d.update(
+        state={"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1", "key_prefix": prefix}
+    )
 
 
 BAD_FLEETS: dict[str, tuple[str, str]] = {
-    "state key prefix with a trailing slash": (edited(_s3("state/")), "state.key_prefix: 'state/' is not an S3 key prefix"),
-    "state key prefix with a leading slash": (edited(_s3("/state")), "state.key_prefix: '/state' is not an S3 key prefix"),
+    "state key prefix with a trailing slash": (
+        edited(_s3("state/")),
+        "state.key_prefix: 'state/' is not an S3 key prefix",
+    ),
+    "state key prefix with a leading slash": (
+        edited(_s3("/state")),
+        "state.key_prefix: '/state' is not an S3 key prefix",
+    ),
     "state key prefix with an empty segment": (edited(_s3("a//b")), "state.key_prefix: 'a//b' is not an S3 key prefix"),
     "a fourth operator cidr": (
         edited(lambda d: d["traffic"].update(operator_cidrs=[f"198.51.100.{i * 16}/28" for i in range(4)])),
@@ -83,7 +91,14 @@ BAD_FLEETS |= {
     "more serving targets than an alb forwards to": (
         edited(
             lambda d: d.update(
-                targets={f"t{i}": {**copy.deepcopy(d["targets"]["blue"]), "phase": "serving", "weight": 100 // 6 + (100 % 6 if i == 0 else 0)} for i in range(6)}
+                targets={
+                    f"t{i}": {
+                        **copy.deepcopy(d["targets"]["blue"]),
+                        "phase": "serving",
+                        "weight": 100 // 6 + (100 % 6 if i == 0 else 0),
+                    }
+                    for i in range(6)
+                }
             )
         ),
         "targets: 6 targets are serving (t0, t1, t2, t3, t4, t5); an ALB forwards to at most 5",

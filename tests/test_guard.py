@@ -129,7 +129,10 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
         _all(
             _set("region", "eu-west-2"),
             _set("network.zones", ["eu-west-2a", "eu-west-2b", "eu-west-2c"]),
-            _set("traffic.certificate_arn", "arn:aws:acm:eu-west-2:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b"),
+            _set(
+                "traffic.certificate_arn",
+                "arn:aws:acm:eu-west-2:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b",
+            ),
             _set("traffic.waf_acl_arn", None),
         ),
         "shared",
@@ -208,7 +211,8 @@ def test_a_state_migration_passes_once_its_state_was_migrated(synth, derived_fle
 
 def test_a_generation_leaves_only_from_phase_destroyed(synth):
     retiring, destroyed, done = (
-        synth(f"examples/{name}.yaml") for name in ("target-swap-4-retiring", "target-swap-5-destroyed", "target-swap-6-done")
+        synth(f"examples/{name}.yaml")
+        for name in ("target-swap-4-retiring", "target-swap-5-destroyed", "target-swap-6-done")
     )
     retiring_fleet = load_fleet(ROOT / "examples/target-swap-4-retiring.yaml")
     destroyed_fleet = load_fleet(ROOT / "examples/target-swap-5-destroyed.yaml")

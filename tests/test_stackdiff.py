@@ -156,7 +156,9 @@ def test_unsafe_change_to_a_live_target_is_refused(case, synth, derived_fleet, s
     for refusal in refusals:
         assert refusal.stack == "target-blue" and refusal.phase == "serving"
         assert str(refusal).startswith(f"target-blue (phase serving): {refusal.subject}: {refusal.happens}; ")
-        assert str(refusal).endswith("add a new generation with this change instead (phase: provisioning) and swap to it")
+        assert str(refusal).endswith(
+            "add a new generation with this change instead (phase: provisioning) and swap to it"
+        )
 
 
 def _green(phase: str, **changes: Any):
@@ -240,7 +242,10 @@ HAND_EDITS = {
     # what is edited in target-blue's JSON -> (address prefix, what the refusal says happens)
     "443 rule port": (
         _set("aws_vpc_security_group_ingress_rule", "api-from-argocd", ("from_port",), 8443),
-        ("aws_vpc_security_group_ingress_rule.target_endpoint-access_api-from-argocd", "from_port would change in place"),
+        (
+            "aws_vpc_security_group_ingress_rule.target_endpoint-access_api-from-argocd",
+            "from_port would change in place",
+        ),
     ),
     "node role trust": (
         _set("aws_iam_role", "node-role", ("assume_role_policy",), '{"Statement": []}'),
@@ -275,7 +280,12 @@ HAND_EDITS = {
         ("aws_eks_addon.target_eks_pod-identity-agent", "addon_version would change in place"),
     ),
     "the access entry's policy": (
-        _set("aws_eks_access_policy_association", "", ("policy_arn",), "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"),
+        _set(
+            "aws_eks_access_policy_association",
+            "",
+            ("policy_arn",),
+            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+        ),
         ("aws_eks_access_policy_association.", "forced by policy_arn"),
     ),
 }
@@ -528,7 +538,10 @@ def test_cli_refuses_a_version_change_on_a_live_target(capsys, synth, version_fl
     assert code == 1, out + err
     said = out[out.index("guard:") :]
     assert "add a new generation with this change instead" in said
-    assert "target-blue (phase serving): aws_eks_cluster.target_eks_cluster_AD219224: version would change in place" in said
+    assert (
+        "target-blue (phase serving): aws_eks_cluster.target_eks_cluster_AD219224: version would change in place"
+        in said
+    )
 
 
 def test_cli_stacks_lists_added_and_changed_stacks(capsys, synth):
@@ -565,7 +578,10 @@ def test_cli_markdown(capsys, synth, version_fleet):
     assert code == 1
     assert out.splitlines()[0] == "<!-- ephemeral-eks-diff -->"
     said = out[out.index("### Guard") :]
-    assert "❌" in said and "- target-blue: aws_eks_cluster.target_eks_cluster_AD219224: version would change in place" in said
+    assert (
+        "❌" in said
+        and "- target-blue: aws_eks_cluster.target_eks_cluster_AD219224: version would change in place" in said
+    )
 
 
 def test_cli_bad_fleet_file_exits_2_with_one_message(capsys, synth, tmp_path):

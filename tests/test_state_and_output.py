@@ -9,7 +9,9 @@ from conftest import ROOT
 
 
 def _local_state(outdir, stack_id: str):
-    path = json.loads((outdir / "stacks" / stack_id / "cdk.tf.json").read_text())["terraform"]["backend"]["local"]["path"]
+    path = json.loads((outdir / "stacks" / stack_id / "cdk.tf.json").read_text())["terraform"]["backend"]["local"][
+        "path"
+    ]
     return (outdir / "stacks" / stack_id / path).resolve()
 
 
