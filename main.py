@@ -20,6 +20,8 @@ DEFAULT_OUTDIR = "cdktf.out"
 
 def synthesize(fleet_path: str, outdir: Path) -> None:
     fleet = load_fleet(fleet_path)  # validated before jsii starts
+    for warning in fleet.support_warnings():
+        print(f"{fleet_path}: warning: {warning}", file=sys.stderr)
 
     from cdktf import App  # the bindings load only for a valid fleet
 

@@ -81,6 +81,9 @@ class EksClusterProps:
     """EKS minor version, e.g. "1.33". Never changed on a live generation."""
     subnet_ids: tuple[str, ...] | str
     """Private subnets of the control plane ENIs and the nodes (a list, or a token for one)."""
+    ami_type: str
+    """The node group's AMI type for this Kubernetes version (`fleet/versions.py`), e.g.
+    AL2023_x86_64_STANDARD."""
     control_plane_security_group_ids: tuple[str, ...] = ()
     """Additional control-plane SGs, e.g. PrivateEndpointAccess's. Default: none."""
     node_security_group_ids: tuple[str, ...] = ()
@@ -240,6 +243,7 @@ class EksCluster(Construct):
             node_role_arn=node_role_ref.attr("arn"),
             subnet_ids=subnet_ids,  # type: ignore[arg-type]
             instance_types=list(sizing.instance_types),
+            ami_type=props.ami_type,
             scaling_config=EksNodeGroupScalingConfig(
                 min_size=sizing.min_size, desired_size=sizing.desired_size, max_size=sizing.max_size
             ),

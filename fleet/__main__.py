@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         for reason in refused.reasons:
             print(f"{args.file}: refused: {reason}", file=sys.stderr)
         return 2
+    for warning in fleet.support_warnings():
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     if args.command == "validate":
         print(f"{args.file}: valid")
         print(summary(fleet))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -22,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
+from fleet.lifecycle import CANDIDATE_PHASES, DESTROYED, REGISTERED_PHASES, HubPhase, TargetPhase
 from fleet.names import rule_priority
-from fleet.versions import KUBERNETES_VERSIONS
+from fleet.versions import BY_VERSION, KUBERNETES_VERSIONS, newest, offered, today
 
 PREFIX_MAX = 12
 MAX_SERVING_TARGETS = 5
@@ -65,7 +66,9 @@ def _cidr(value: str) -> str:
 
 def _kubernetes_version(value: str) -> str:
     if value not in KUBERNETES_VERSIONS:
-        raise ValueError(f"{value!r} is not an EKS version; use one of {', '.join(KUBERNETES_VERSIONS)}")
+        raise ValueError(
+            f"{value!r} is not an EKS version; use one of {', '.join(offered(today()))} (see fleet/versions.py)"
+        )
     return value
 
 
@@ -472,6 +475,7 @@ class Fleet(Model):
                 f"traffic.app: {self.traffic.app!r} is not an app; use one of {', '.join(sorted(self.apps))}"
             )
         self._generation_subnets()
+        self._new_generations_on_offered_versions()
         wrong = [z for z in self.network.zones if not z.startswith(self.region)]
         if wrong:
             raise ValueError(
@@ -490,6 +494,49 @@ class Fleet(Model):
             if not service.is_private:
                 raise ValueError(f"{where}: {cidr} must be a private range such as 172.20.0.0/16")
         return self
+
+    def _new_generations_on_offered_versions(self) -> None:
+        on = today()
+        for section, kind, generations in (("hubs", "argocd", self.hubs), ("targets", "target", self.targets)):
+            for name, gen in generations.items():
+                eks = BY_VERSION[gen.kubernetes_version]
+                if gen.phase not in CANDIDATE_PHASES[kind]:
+                    continue  # a live generation keeps its version until it is swapped away
+                if eks.support(on) == "ended":
+                    best = newest(on)
+                    raise ValueError(
+                        f"{section}.{name}.kubernetes_version: {eks.version} left EKS extended support on "
+                        f"{eks.end_of_extended}; a new generation starts on a supported version, such as "
+                        f"{best.version} (standard support until {best.end_of_standard})"
+                    )
+                if eks.released > on:
+                    raise ValueError(
+                        f"{section}.{name}.kubernetes_version: EKS releases {eks.version} on {eks.released}"
+                    )
+
+    def support_warnings(self, on: date | None = None) -> list[str]:
+        """One line per live generation on a version out of standard support, with the way out."""
+        on = on or today()
+        best = newest(on)
+        lines = []
+        for section, generations in (("hubs", self.hubs), ("targets", self.targets)):
+            for name, gen in generations.items():
+                if gen.phase == DESTROYED:
+                    continue
+                eks = BY_VERSION[gen.kubernetes_version]
+                support = eks.support(on)
+                where = f"{section}.{name}.kubernetes_version"
+                swap = f"swap it for a new generation on {best.version} (standard support until {best.end_of_standard})"
+                if support == "extended":
+                    lines.append(
+                        f"{where}: {eks.version} is in extended support (extra cost) until {eks.end_of_extended}; {swap}"
+                    )
+                elif support == "ended":
+                    lines.append(
+                        f"{where}: {eks.version} left extended support on {eks.end_of_extended} and AWS may upgrade "
+                        f"its control plane at any time; {swap}"
+                    )
+        return lines
 
     def _generation_subnets(self) -> None:
         for section, generations in (("hubs", self.hubs), ("targets", self.targets)):

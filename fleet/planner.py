@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from fleet import names
 from fleet.lifecycle import DESTROYED, GONE, HUB_MOVES, NEW, PAUSED_HUB_PHASES, TARGET_MOVES
 from fleet.model import Fleet
+from fleet.versions import newest, today
 
 DEFAULT_WEIGHT_STEPS: tuple[int, ...] = (10, 50, 100)
 
@@ -418,10 +419,23 @@ def _retire_hub(fleet: Fleet, name: str, superseded_by: str | None = None) -> li
 # --- output -----------------------------------------------------------------------------------
 
 
+def upgrade_note(fleet: Fleet) -> str:
+    """The newest EKS version, and which generations run an older one."""
+    best = newest(today())
+    behind = [
+        f"{section}.{name} ({spec.kubernetes_version})"
+        for section, generations in (("hubs", fleet.hubs), ("targets", fleet.targets))
+        for name, spec in generations.items()
+        if spec.phase != DESTROYED and spec.kubernetes_version != best.version
+    ]
+    note = f"newest EKS version: {best.version} (standard support until {best.end_of_standard})"
+    return note + (f"; move {', '.join(behind)} to it with new generations" if behind else "")
+
+
 def render_text(source: str, fleet: Fleet, steps: list[Step]) -> str:
     if not steps:
-        return f"{source}: steady - one serving target, one active hub, nothing to do."
-    lines = [f"{source}: {len(steps)} steps to a steady fleet"]
+        return f"{source}: steady - one serving target, one active hub, nothing to do.\n{upgrade_note(fleet)}"
+    lines = [f"{source}: {len(steps)} steps to a steady fleet", upgrade_note(fleet)]
     for number, step in enumerate(steps, 1):
         lines.append("")
         lines.append(f"{number}. {step.title}")

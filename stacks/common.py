@@ -21,6 +21,7 @@ from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
 from fleet import names
 from fleet.model import Fleet, Generation
+from fleet.versions import BY_VERSION
 
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +95,7 @@ def cluster_props(
     return EksClusterProps(
         cluster_name=names.cluster_name(fleet.name, kind, generation),
         kubernetes_version=spec.kubernetes_version,
+        ami_type=BY_VERSION[spec.kubernetes_version].ami_type,
         subnet_ids=network.private_subnet_ids,
         public_access_cidrs=spec.public_access_cidrs,
         service_cidr=fleet.generation_service_cidr(spec),

@@ -16,6 +16,9 @@ EXAMPLES = ROOT / "examples"
 SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas"
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+TODAY = "2026-11-27"
+os.environ["EPHEMERAL_EKS_TODAY"] = TODAY
+"""EKS support dates move with the calendar: every test (and every command it runs) sees this day."""
 
 Stacks = dict[str, dict[str, Any]]
 

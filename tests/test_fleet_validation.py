@@ -69,7 +69,7 @@ BAD_FLEETS |= {
         "targets.blue.kubernetes_version: '1.99' is not an EKS version; use one of",
     ),
     "unquoted kubernetes version": (
-        STEADY.replace('kubernetes_version: "1.33"', "kubernetes_version: 1.30", 1),
+        STEADY.replace('kubernetes_version: "1.35"', "kubernetes_version: 1.30", 1),
         "hubs.blue.kubernetes_version: must be a string; quote it (got float 1.3)",
     ),
     "unknown key": (
@@ -163,7 +163,7 @@ def test_validate_command_summarizes_a_good_fleet_without_importing_cdktf():
     done = _run([sys.executable, "-c", code])
     assert done.returncode == 0, done.stderr
     assert "stacks:  shared argocd-blue target-blue target-green" in done.stdout
-    assert "green (registered, 1.33, weight 0)" in done.stdout
+    assert "green (registered, 1.36, weight 0)" in done.stdout
     assert "HEAVY []" in done.stdout
 
 

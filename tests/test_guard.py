@@ -148,9 +148,9 @@ PASSES: dict[str, Edit] = {
     "load balancer controller bump": _set("load_balancer_controller.chart_version", "1.13.4"),
     "a tag": _set("tags.cost-center", "cc-42"),
     "new target as provisioning": _set(
-        "targets.green", {"kubernetes_version": "1.33", "phase": "provisioning", "weight": 0}
+        "targets.green", {"kubernetes_version": "1.36", "phase": "provisioning", "weight": 0}
     ),
-    "new hub as standby": _set("hubs.green", {"kubernetes_version": "1.33", "phase": "standby"}),
+    "new hub as standby": _set("hubs.green", {"kubernetes_version": "1.36", "phase": "standby"}),
     "who may reach the ALB": _set("traffic.allowed_cidrs", ["198.51.100.0/24"]),
     "operators who may try a generation": _set("traffic.operator_cidrs", ["198.51.100.0/28"]),
     "certificate rotation": _set(
