@@ -7,6 +7,7 @@ so a failed synth never leaves a half-written cdktf.out/.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -34,22 +35,70 @@ def synthesize(fleet_path: str, outdir: Path) -> None:
         app = App(outdir=str(staging), skip_validation=False)
         build(app, fleet)
         app.synth()
-        _swap_in(staging, outdir)
+        _refuse_error_annotations(staging)
+        _swap_in(staging, outdir, leave_removed_stacks=_run_by_cdktf_cli())
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+class SynthError(Exception):
+    """The app synthesized, but with error annotations (a failed validation)."""
+
+
+def _refuse_error_annotations(staging: Path) -> None:
+    """The cdktf CLI sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS, so under it `app.synth()`
+    writes the stacks even when a validation failed, and the CLI fails afterwards. Such a synth
+    is a failed one: refuse it before anything is swapped in."""
+    manifest = json.loads((staging / "manifest.json").read_text())
+    errors = [
+        f"[{note['constructPath']}] {note['message']}"
+        for stack in manifest.get("stacks", {}).values()
+        for note in stack.get("annotations", [])
+        if note.get("level") == "@cdktf/error"
+    ]
+    if errors:
+        raise SynthError("; ".join(errors))
+
+
+def _run_by_cdktf_cli() -> bool:
+    """True when `cdktf synth/diff/deploy/destroy` runs this app. Before it runs the app, the CLI
+    lists the directories in `<outdir>/stacks/`; afterwards it deletes each one the new manifest
+    does not name, with `fs.rmSync(dir, {recursive: true})` - no `force`, so a directory that is
+    already gone fails the command with ENOENT (cdktf-cli 0.21, @cdktf/cli-core
+    `SynthStack.synth`). The same function passes `cdktfRelativeModules` in CDKTF_CONTEXT_JSON,
+    which is how this app tells it runs under the CLI."""
+    try:
+        context = json.loads(os.environ.get("CDKTF_CONTEXT_JSON") or "{}")
+    except ValueError:
+        return False
+    return isinstance(context, dict) and "cdktfRelativeModules" in context
 
 
 KEPT = (".terraform", ".terraform.lock.hcl")
 """What terraform left in a stack's directory (providers, lock file) survives a re-synth."""
 
 
-def _swap_in(staging: Path, outdir: Path) -> None:
+def _swap_in(staging: Path, outdir: Path, *, leave_removed_stacks: bool = False) -> None:
+    """Replace `outdir` with the complete tree in `staging`, in two renames.
+
+    Each stack that is still in the fleet keeps its `KEPT` entries. The directory of a stack
+    that left the fleet goes with the old tree, unless `leave_removed_stacks`: then it is moved
+    into the new tree as it was, for the cdktf CLI to delete (see `_run_by_cdktf_cli`); it is not
+    in the new manifest, so nothing runs it."""
     old = None
     if outdir.exists():
-        for kept in sorted((outdir / "stacks").glob(f"*/{KEPT[0]}*")):
-            stack_dir = staging / "stacks" / kept.parent.name
-            if kept.name in KEPT and stack_dir.is_dir():
-                kept.rename(stack_dir / kept.name)
+        old_stacks, new_stacks = outdir / "stacks", staging / "stacks"
+        for stack_dir in sorted(old_stacks.iterdir()) if old_stacks.is_dir() else ():
+            if stack_dir.is_symlink() or not stack_dir.is_dir():
+                continue  # the CLI lists directories only (lstat)
+            target = new_stacks / stack_dir.name
+            if target.is_dir():
+                for kept in KEPT:
+                    if (stack_dir / kept).exists() or (stack_dir / kept).is_symlink():
+                        (stack_dir / kept).rename(target / kept)
+            elif leave_removed_stacks:
+                new_stacks.mkdir(exist_ok=True)
+                stack_dir.rename(target)
         old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=outdir.parent))
         old.rmdir()
         outdir.rename(old)

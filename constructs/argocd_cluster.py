@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation
@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1, SecretV1Metadata
 
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
+from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
 from constructs.shared_argo_role import ARGOCD_SERVICE_ACCOUNTS
 
 ARGO_HELM = "https://argoproj.github.io/argo-helm"
@@ -49,6 +50,9 @@ class AppSpec:
 @dataclass(frozen=True)
 class ArgoCdClusterProps:
     cluster: EksClusterProps
+    vpc_id: str
+    operators: OperatorAccess
+    """CI runners and operators allowed to the hub's API on 443 (its own additional SG)."""
     role_arn: str
     """ARN of SharedArgoRole, which ArgoCD's service accounts get through Pod Identity."""
     fleet: str
@@ -158,7 +162,29 @@ class ArgoCdCluster(Construct):
 
     def __init__(self, scope: Construct, id: str, props: ArgoCdClusterProps) -> None:
         super().__init__(scope, id)
-        self.eks = EksCluster(self, "eks", props.cluster)
+        cluster = props.cluster
+        self.endpoint_access = PrivateEndpointAccess(
+            self,
+            "endpoint-access",
+            PrivateEndpointAccessProps(
+                cluster_name=cluster.cluster_name,
+                vpc_id=props.vpc_id,
+                client_security_group_id=None,
+                operators=props.operators,
+                public_access_cidrs=cluster.public_access_cidrs,
+            ),
+        )
+        self.eks = EksCluster(
+            self,
+            "eks",
+            replace(
+                cluster,
+                control_plane_security_group_ids=(
+                    *cluster.control_plane_security_group_ids,
+                    self.endpoint_access.security_group_id,
+                ),
+            ),
+        )
         self.pod_identity = [
             EksPodIdentityAssociation(
                 self,

@@ -9,6 +9,11 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
+from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
+from cdktf_cdktf_provider_aws.eks_access_policy_association import (
+    EksAccessPolicyAssociation,
+    EksAccessPolicyAssociationAccessScope,
+)
 from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_aws.eks_cluster import (
     EksCluster as EksClusterResource,
@@ -39,6 +44,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 
 from constructs import Construct
+from constructs.checkov import CHECKOV_EKS_VERSIONS, skip_check
 from constructs.refs import Refs
 
 LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -60,6 +66,10 @@ def _trust(service: str) -> str:
             "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
         }
     )
+
+
+VIEW_POLICY = "AmazonEKSAdminViewPolicy"
+"""EKS access policy: read every resource, Secrets included; write nothing."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,13 @@ class EksCluster(Construct):
             # security groups and ENIs it made, or a destroyed generation leaves them behind.
             depends_on=[logs, *cluster_role_attachments],
         )
+        if props.kubernetes_version not in CHECKOV_EKS_VERSIONS:
+            skip_check(
+                self.cluster,
+                "CKV_AWS_339",
+                f"checkov's list of EKS versions ends at {CHECKOV_EKS_VERSIONS[-1]}; {props.kubernetes_version} is "
+                "in EKS standard support (fleet/versions.py, from AWS's release calendar)",
+            )
 
         # Each token read is a round trip to the jsii runtime: read the ones others use once.
         cluster = Refs(self.cluster)
@@ -262,6 +279,25 @@ class EksCluster(Construct):
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             depends_on=[self.node_group],
+        )
+
+    def grant_view(self, principal_arn: str) -> EksAccessPolicyAssociation:
+        """Let `principal_arn` read everything in the cluster, Secrets included, and change
+        nothing: an access entry with `AmazonEKSAdminViewPolicy` at cluster scope. For the role a
+        PR's `cdktf diff` runs as: the helm and kubernetes providers read releases (stored as
+        Secrets) and namespaces to plan. Policy: "Review access policy permissions",
+        https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html"""
+        entry = EksAccessEntry(
+            self, "view-access", cluster_name=self.name, principal_arn=principal_arn, type="STANDARD"
+        )
+        return EksAccessPolicyAssociation(
+            self,
+            "view-policy",
+            cluster_name=self.name,
+            principal_arn=principal_arn,
+            policy_arn=f"arn:{self.partition}:eks::aws:cluster-access-policy/{VIEW_POLICY}",
+            access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+            depends_on=[entry],
         )
 
     def _key_policy(self, partition: str, account: str, region: str) -> str:

@@ -1,4 +1,5 @@
-"""ArgoCD's way into a target cluster's API: the private endpoint, on 443 only."""
+"""The ways into a cluster's API: the private endpoint, on 443 only, from ArgoCD and from the
+runners and operators the fleet file names."""
 
 from __future__ import annotations
 
@@ -13,11 +14,22 @@ API_PORT = 443
 
 
 @dataclass(frozen=True)
+class OperatorAccess:
+    """Who besides ArgoCD reaches a cluster's private endpoint: CI runners and operators."""
+
+    cidrs: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PrivateEndpointAccessProps:
     cluster_name: str
     vpc_id: str
-    client_security_group_id: str
-    """The one SG every ArgoCD generation's nodes carry."""
+    client_security_group_id: str | None
+    """The one SG every ArgoCD generation's nodes carry; None on a hub (ArgoCD reaches its own
+    cluster from inside)."""
+    operators: OperatorAccess
+    """CIDRs and SGs of CI runners and operators allowed to 443 (the fleet's `api_access`)."""
     public_access_cidrs: tuple[str, ...] = ()
     """Default: no public endpoint at all."""
 
@@ -27,7 +39,9 @@ class PrivateEndpointAccess(Construct):
 
     Owns the control plane's *additional* security group (EKS puts it on the control-plane ENIs
     only, not on nodes, so opening 443 here opens nothing on the nodes) and its single ingress
-    rule from the ArgoCD-client SG. Build it before the cluster and hand its `security_group_id`
+    rule from the ArgoCD-client SG, plus one rule per runner or operator CIDR or SG the fleet file
+    allows (an added rule opens, never cuts: it may be added to a live generation). Build it
+    before the cluster and hand its `security_group_id`
     and `public_access_cidrs` to the cluster: private endpoint on, public endpoint off unless
     CIDRs are listed.
     """
@@ -44,14 +58,37 @@ class PrivateEndpointAccess(Construct):
             tags={"Name": f"{props.cluster_name}-control-plane"},
         )
         self.security_group_id = self.security_group.id
-        self.api_from_argocd = VpcSecurityGroupIngressRule(
-            self,
-            "api-from-argocd",
-            security_group_id=self.security_group_id,
-            referenced_security_group_id=props.client_security_group_id,
-            ip_protocol="tcp",
-            from_port=API_PORT,
-            to_port=API_PORT,
-            description="Kubernetes API from ArgoCD (every hub generation)",
-        )
+        if props.client_security_group_id is not None:
+            self.api_from_argocd = VpcSecurityGroupIngressRule(
+                self,
+                "api-from-argocd",
+                security_group_id=self.security_group_id,
+                referenced_security_group_id=props.client_security_group_id,
+                ip_protocol="tcp",
+                from_port=API_PORT,
+                to_port=API_PORT,
+                description="Kubernetes API from ArgoCD (every hub generation)",
+            )
+        for cidr in props.operators.cidrs:
+            VpcSecurityGroupIngressRule(
+                self,
+                f"api-from-{cidr.replace('/', '-')}",
+                security_group_id=self.security_group_id,
+                cidr_ipv4=cidr,
+                ip_protocol="tcp",
+                from_port=API_PORT,
+                to_port=API_PORT,
+                description="Kubernetes API from CI runners and operators (api_access.cidrs)",
+            )
+        for group in props.operators.security_group_ids:
+            VpcSecurityGroupIngressRule(
+                self,
+                f"api-from-{group}",
+                security_group_id=self.security_group_id,
+                referenced_security_group_id=group,
+                ip_protocol="tcp",
+                from_port=API_PORT,
+                to_port=API_PORT,
+                description="Kubernetes API from CI runners and operators (api_access.security_group_ids)",
+            )
         self.public_access_cidrs = props.public_access_cidrs

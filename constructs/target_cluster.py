@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
 from constructs.pod_identity import pod_identity_trust_policy
-from constructs.private_endpoint_access import PrivateEndpointAccess, PrivateEndpointAccessProps
+from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
 from constructs.shared_argo_role import ClusterAccessGrant
 
 EKS_CHARTS = "https://aws.github.io/eks-charts"
@@ -77,6 +77,8 @@ class TargetClusterProps:
     """This generation's target group, owned by `shared`."""
     app: ServedApp
     lbc_chart_version: str
+    operators: OperatorAccess
+    """CI runners and operators allowed to the API on 443, beside ArgoCD."""
 
 
 def load_balancer_controller_policy(target_group_arn: str) -> str:
@@ -119,6 +121,7 @@ class TargetCluster(Construct):
                 cluster_name=name,
                 vpc_id=props.vpc_id,
                 client_security_group_id=props.client_security_group_id,
+                operators=props.operators,
                 public_access_cidrs=props.cluster.public_access_cidrs,
             ),
         )

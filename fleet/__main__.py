@@ -4,6 +4,7 @@ python -m fleet validate [FILE]            check a fleet file and summarize it
 python -m fleet plan [FILE] [--base REV]   the steps that finish every swap under way
 python -m fleet diff --base REV            per-stack diff of the synthesized fleet, and the guard
 python -m fleet action STACK [FILE]        what the deploy workflow runs for a stack: deploy or destroy
+python -m fleet check [FILE] STACK         live checks (AWS, Kubernetes, ArgoCD) before a swap's next step
 """
 
 from __future__ import annotations
@@ -76,7 +77,25 @@ def main(argv: list[str] | None = None) -> int:
     action = sub.add_parser("action", help="print deploy or destroy: what the deploy workflow runs for STACK")
     action.add_argument("stack")
     action.add_argument("file", nargs="?", default=default_file)
+    live = sub.add_parser("check", help="live checks of STACK before the next step of a swap (see fleet/check.py)")
+    live.add_argument("file", nargs="?", default=default_file)
+    live.add_argument("stack")
+    live.add_argument("--before-destroy", action="store_true", help="target-<gen>: no requests over the window")
+    live.add_argument("--window-minutes", type=int, default=30, help="--before-destroy window, default 30")
+    live.add_argument(
+        "--api-endpoint", action="append", default=[], metavar="CLUSTER=URL", help="reach CLUSTER's API at URL"
+    )
     args = parser.parse_args(argv)
+    if args.command == "check":
+        from fleet.check import run as check_run
+
+        return check_run(
+            args.file,
+            args.stack,
+            before_destroy=args.before_destroy,
+            window_minutes=args.window_minutes,
+            api_endpoints=args.api_endpoint,
+        )
 
     try:
         fleet = load_fleet(args.file)

@@ -39,9 +39,21 @@ GENERATION_MAY_CHANGE: dict[str, tuple[str, ...]] = {
 }
 """Safe in place on a live generation: node counts, app and chart versions and values, cluster
 registrations and their pause flag, labels. Nothing here replaces a node or moves a pod's network."""
-GENERATION_MAY_ADD = frozenset({"kubernetes_secret_v1", "helm_release", "kubernetes_namespace_v1", "terraform_data"})
+GENERATION_MAY_ADD = frozenset(
+    {
+        "kubernetes_secret_v1",
+        "helm_release",
+        "kubernetes_namespace_v1",
+        "terraform_data",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_eks_access_entry",
+        "aws_eks_access_policy_association",
+    }
+)
 """A hub registers a new target (a cluster Secret); a target gets a new app; a generation set to
-destroyed gets the stop that makes `cdktf deploy` refuse it."""
+destroyed gets the stop that makes `cdktf deploy` refuse it; a runner or operator is let in
+(`api_access`: a rule on the control-plane SG, a read-only access entry). An added grant opens,
+it never cuts; changing or removing one is refused like every other change."""
 GENERATION_MAY_REMOVE = frozenset({"kubernetes_secret_v1"})
 """A hub deregisters a retired target: only ArgoCD's record of the cluster goes."""
 

@@ -406,6 +406,43 @@ class Traffic(Model):
         return _no_overlap(value, "operator_cidrs")
 
 
+SecurityGroupId = Annotated[
+    StrictStr, _pattern(r"sg-[0-9a-f]{8,17}", "a security group id such as sg-0123456789abcdef0")
+]
+MAX_API_RULES = 50
+"""Rules per SG: 60 inbound by default (VPC quotas,
+https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups);
+the control-plane SG keeps room for ArgoCD's rule and a few more."""
+
+
+class ApiAccess(Model):
+    """Who besides ArgoCD reaches the clusters' private API endpoints, on 443: CI runners and
+    operators inside the VPC (or a network routed to it). `cdktf diff`/`deploy` of a generation
+    stack and `python -m fleet check` talk to its cluster's API, so they run there."""
+
+    cidrs: tuple[Cidr, ...] = ()
+    """CIDRs allowed to every control plane's private endpoint on 443. Default: none."""
+    security_group_ids: tuple[SecurityGroupId, ...] = ()
+    """SGs (e.g. the runners') allowed to every control plane's private endpoint on 443. Default: none."""
+    plan_role_arn: (
+        Annotated[StrictStr, _pattern(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM role ARN")]
+        | None
+    ) = None
+    """The role a PR's `cdktf diff` runs as: a read-only access entry (AmazonEKSAdminViewPolicy) on
+    every cluster, so the helm and kubernetes providers can plan. Default: none."""
+
+    @model_validator(mode="after")
+    def _room_in_the_security_group(self) -> ApiAccess:
+        _no_overlap(self.cidrs, "cidrs")
+        count = len(self.cidrs) + len(set(self.security_group_ids))
+        if count > MAX_API_RULES:
+            raise ValueError(
+                f"{count} CIDRs and SGs: each is a rule on the control-plane SG, and an SG takes 60 inbound "
+                f"rules by default (AWS); list at most {MAX_API_RULES} (use wider ranges or an SG)"
+            )
+        return self
+
+
 class Fleet(Model):
     """The whole fleet file."""
 
@@ -427,6 +464,8 @@ class Fleet(Model):
     """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
     tags: dict[TagKey, TagValue] = {}
     """Extra tags on every AWS resource. Default: none."""
+    api_access: ApiAccess = ApiAccess()
+    """CI runners and operators allowed to the clusters' APIs. Default: ArgoCD only."""
 
     @field_validator("hubs")
     @classmethod

@@ -13,7 +13,15 @@ from constructs.shared_argo_role import SharedArgoRole
 from fleet import names
 from fleet.lifecycle import DESTROYED, PAUSED_HUB_PHASES
 from fleet.model import Fleet
-from stacks.common import cluster_props, configure, find_network, kubernetes_providers, refuse_deploy
+from stacks.common import (
+    cluster_props,
+    configure,
+    find_network,
+    grant_plan_role,
+    kubernetes_providers,
+    operator_access,
+    refuse_deploy,
+)
 
 
 class ArgoCdStack(TerraformStack):
@@ -54,6 +62,8 @@ class ArgoCdStack(TerraformStack):
                 cluster=cluster_props(
                     fleet, "argocd", generation, hub, network, node_security_group_ids=(client_sg.id,)
                 ),
+                vpc_id=network.vpc_id,
+                operators=operator_access(fleet),
                 role_arn=role.role_arn,
                 fleet=prefix,
                 argocd_chart_version=fleet.argocd.chart_version,
@@ -73,4 +83,5 @@ class ArgoCdStack(TerraformStack):
                 namespace=names.ARGOCD_NAMESPACE,
             ),
         )
+        grant_plan_role(self.argocd.eks, fleet)
         kubernetes_providers(self, self.argocd.eks, fleet.region)

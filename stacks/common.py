@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, Kuberne
 
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
+from constructs.private_endpoint_access import OperatorAccess
 from fleet import names
 from fleet.model import Fleet, Generation
 from fleet.versions import BY_VERSION
@@ -110,6 +111,17 @@ def cluster_props(
         ),
         **extra,  # type: ignore[arg-type]
     )
+
+
+def operator_access(fleet: Fleet) -> OperatorAccess:
+    return OperatorAccess(cidrs=fleet.api_access.cidrs, security_group_ids=fleet.api_access.security_group_ids)
+
+
+def grant_plan_role(cluster: EksCluster, fleet: Fleet) -> None:
+    """The role a PR's `cdktf diff` runs as may read the cluster (the helm and kubernetes
+    providers plan against it)."""
+    if fleet.api_access.plan_role_arn:
+        cluster.grant_view(fleet.api_access.plan_role_arn)
 
 
 def kubernetes_providers(stack: TerraformStack, cluster: EksCluster, region: str) -> None:

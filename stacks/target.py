@@ -12,7 +12,15 @@ from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterPro
 from fleet import names
 from fleet.lifecycle import DESTROYED
 from fleet.model import Fleet
-from stacks.common import cluster_props, configure, find_network, kubernetes_providers, refuse_deploy
+from stacks.common import (
+    cluster_props,
+    configure,
+    find_network,
+    grant_plan_role,
+    kubernetes_providers,
+    operator_access,
+    refuse_deploy,
+)
 
 
 class TargetStack(TerraformStack):
@@ -50,6 +58,8 @@ class TargetStack(TerraformStack):
                     name=app_name, namespace=app.namespace, service=app.service_name(app_name), port=app.port
                 ),
                 lbc_chart_version=fleet.load_balancer_controller.chart_version,
+                operators=operator_access(fleet),
             ),
         )
+        grant_plan_role(self.target.eks, fleet)
         kubernetes_providers(self, self.target.eks, fleet.region)

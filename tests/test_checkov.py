@@ -111,3 +111,13 @@ def test_no_skip_outlives_the_failure_it_explains(scanned):
                         if (name, resource, check_id) not in failed:
                             stale.append(f"{name}: {resource} skips {check_id}, which no longer fails")
     assert not stale, "\n".join(stale)
+
+
+def test_the_eks_versions_checkov_knows_are_checkovs_own():
+    """A cluster on a version checkov does not know yet carries a reasoned CKV_AWS_339 skip; the
+    list it is judged by is checkov's, so a checkov upgrade that learns the version drops it."""
+    from checkov.terraform.checks.resource.aws.EKSPlatformVersion import check
+
+    from constructs.checkov import CHECKOV_EKS_VERSIONS
+
+    assert tuple(check.get_expected_values()) == CHECKOV_EKS_VERSIONS

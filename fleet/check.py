@@ -1,0 +1,641 @@
+"""`python -m fleet check [FILE] STACK`: the checks an operator passes before the next step of a swap.
+
+They run against real AWS (boto3) and the clusters' Kubernetes APIs, for one stack of the fleet:
+
+    argocd-<gen>  the EKS cluster and its node group `<cluster>-nodes` are ACTIVE, every node is Ready
+    target-<gen>  the same, and, on the active hub: ArgoCD reaches the cluster (ArgoCD's own view,
+                  below), every Application labelled `ephemeral-eks.io/generation=<gen>` is Synced
+                  and Healthy; and the generation's target group has healthy targets and none unhealthy
+    target-<gen> --before-destroy
+                  no request reached its target group over the last --window-minutes (CloudWatch
+                  AWS/ApplicationELB RequestCount, Sum, by TargetGroup and LoadBalancer)
+    shared        the ALB is active, and each serving target's group has healthy targets
+
+All checks pass: one line per check on stdout, exit 0. Any fails: one line per failed check on
+stderr, exit 1. The fleet file, the arguments, or AWS itself unusable (no credentials, no
+network): one line, exit 2. Never a traceback.
+
+AWS: the standard credential chain, in the fleet's region. `AWS_ENDPOINT_URL` (and the
+per-service `AWS_ENDPOINT_URL_<SERVICE>`) point every call at another endpoint, such as a local
+emulator; boto3 reads them itself. STS is called on its regional endpoint, as `aws eks get-token`
+(CLI v2) does.
+
+Kubernetes: an EKS token made the way `aws eks get-token` makes it (a presigned STS
+GetCallerIdentity URL that signs the `x-k8s-aws-id: <cluster>` header, base64url, prefixed
+`k8s-aws-v1.`), sent to the endpoint and checked against the CA that DescribeCluster returns. The
+caller's IAM identity needs an EKS access entry on each cluster with read access to nodes, to
+`applications.argoproj.io` in the argocd namespace, and `get` on `services/proxy` there (hub).
+
+Private endpoints: `--api-endpoint CLUSTER=URL` (repeatable) talks to CLUSTER's API at URL
+instead, e.g. an SSM port forward to the endpoint on https://127.0.0.1:8443. TLS stays on: the
+cluster's CA is still required and the certificate is checked against the real endpoint's host
+name (sent as the TLS server name), so the tunnel must pass TLS through unchanged. There is no
+switch to skip verification. `http://` is refused except on a loopback address (127.0.0.0/8,
+::1, localhost): for a local proxy that terminates TLS itself, such as `kubectl proxy`.
+
+ArgoCD's view of a target cluster: the application controller's Prometheus metrics
+`argocd_cluster_connection_status{server=...}` (1 when its last sync of the cluster's cache had
+no error) and `argocd_cluster_cache_age_seconds{server=...}` (-1 while the first sync has not
+finished), read through the hub's Kubernetes API service proxy from the service
+`argocd-application-controller-metrics` on port 8082. This needs no ArgoCD login: the API's `GET
+/api/v1/clusters` would say the same (`connectionState`) but wants an ArgoCD session or API
+token, which the operator's IAM identity is not. The argo-cd chart creates that service only with
+`controller.metrics.enabled: true`. A controller reports only the clusters it manages and caches
+(a cluster no Application targets yet has no series); with a sharded controller (several
+replicas) the service reaches one shard at random.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import ipaddress
+import json
+import logging
+import math
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from fleet import names
+from fleet.load import FleetError, load_fleet, printable, shorten
+from fleet.model import Fleet
+
+DEFAULT_WINDOW_MINUTES = 30
+MAX_WINDOW_MINUTES = 7 * 24 * 60
+"""CloudWatch keeps one-minute ALB data for 15 days; a week is plenty before a destroy."""
+
+METRICS_SERVICE = "argocd-application-controller-metrics"
+"""The argo-cd chart's controller metrics Service (release `argocd`, `controller.metrics.enabled`)."""
+METRICS_PORT = 8082
+CONNECTION_METRIC = "argocd_cluster_connection_status"
+CACHE_AGE_METRIC = "argocd_cluster_cache_age_seconds"
+
+TOKEN_PREFIX = "k8s-aws-v1."
+TOKEN_HEADER = "x-k8s-aws-id"
+TOKEN_EXPIRES = 60
+"""Seconds the presigned URL is valid, as `aws eks get-token` signs it (EKS accepts it 15 minutes)."""
+
+KUBE_TIMEOUT = (5.0, 30.0)
+"""Connect and read timeouts, seconds, of every Kubernetes request."""
+AWS_CONFIG = Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=30)
+SHOWN = 3
+"""Names a failure line lists before it says `and N more`."""
+
+
+class CheckFailed(Exception):
+    """A check did not pass; `str()` is the reason, one line."""
+
+
+class Unusable(Exception):
+    """The command cannot run at all (arguments, fleet file, AWS unreachable): exit 2, one line."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    line: str
+
+
+def node_group_name(cluster: str) -> str:
+    """EksCluster names its managed node group `<cluster>-nodes`."""
+    return f"{cluster}-nodes"
+
+
+def one_line(text: object) -> str:
+    return shorten(printable(" ".join(str(text).split())), 300)
+
+
+def _aws_reason(err: Exception) -> str:
+    if isinstance(err, ClientError):
+        error = err.response.get("Error", {})
+        return f"{error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": ")
+    return str(err)
+
+
+def _not_found(err: ClientError, *codes: str) -> bool:
+    return err.response.get("Error", {}).get("Code") in codes
+
+
+# --- arguments ---------------------------------------------------------------------------------
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_api_endpoints(values: list[str], clusters: set[str]) -> dict[str, str]:
+    """`CLUSTER=URL` options into {cluster: url}; https anywhere, http only on loopback."""
+    endpoints: dict[str, str] = {}
+    for value in values:
+        cluster, sep, url = value.partition("=")
+        where = f"--api-endpoint {value!r}"
+        if not sep or not cluster or not url:
+            raise Unusable(f"fleet check: {where}: write CLUSTER=URL, e.g. acme-target-green=https://127.0.0.1:8443")
+        if cluster not in clusters:
+            raise Unusable(
+                f"fleet check: {where}: {cluster} is not a cluster of this fleet; use one of {', '.join(sorted(clusters))}"
+            )
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+            raise Unusable(f"fleet check: {where}: {url} is not an https:// URL such as https://127.0.0.1:8443")
+        if parts.scheme == "http" and not _loopback(parts.hostname):
+            raise Unusable(
+                f"fleet check: {where}: plain http is only for a loopback address (a local proxy); use https"
+            )
+        if cluster in endpoints:
+            raise Unusable(f"fleet check: {where}: {cluster} has two --api-endpoint options; give one")
+        endpoints[cluster] = url.rstrip("/")
+    return endpoints
+
+
+# --- AWS ---------------------------------------------------------------------------------------
+
+
+class Aws:
+    """boto3 clients in the fleet's region, and what several checks read (clusters) read once."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        core = botocore.session.get_session()
+        core.set_config_variable("sts_regional_endpoints", "regional")
+        self.session = boto3.session.Session(botocore_session=core, region_name=region)
+        self._clients: dict[str, Any] = {}
+        self._clusters: dict[str, dict[str, Any]] = {}
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, config=AWS_CONFIG)
+        return self._clients[service]
+
+    def reachable(self) -> None:
+        """STS GetCallerIdentity, or Unusable with the reason: no credentials, no network, ..."""
+        try:
+            self.client("sts").get_caller_identity()
+        except (BotoCoreError, ClientError) as err:
+            raise Unusable(
+                f"fleet check: cannot reach AWS ({self.region}): {one_line(_aws_reason(err))}; "
+                "set AWS credentials/region or run from a runner that can"
+            ) from None
+
+    def cluster(self, name: str) -> dict[str, Any]:
+        """DescribeCluster, once per run."""
+        if name not in self._clusters:
+            try:
+                self._clusters[name] = self.client("eks").describe_cluster(name=name)["cluster"]
+            except ClientError as err:
+                if _not_found(err, "ResourceNotFoundException"):
+                    raise CheckFailed(f"cluster {name} not found in {self.region}") from None
+                raise
+        return self._clusters[name]
+
+    def token(self, cluster: str) -> str:
+        """What `aws eks get-token --cluster-name CLUSTER` prints as status.token."""
+        sts = self.session.client("sts", config=AWS_CONFIG)
+
+        def sign_cluster_header(request: Any, **_: Any) -> None:
+            request.headers[TOKEN_HEADER] = cluster
+
+        sts.meta.events.register("before-sign.sts.GetCallerIdentity", sign_cluster_header)
+        url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=TOKEN_EXPIRES, HttpMethod="GET")
+        return TOKEN_PREFIX + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
+
+    def target_group(self, name: str) -> dict[str, Any]:
+        try:
+            return self.client("elbv2").describe_target_groups(Names=[name])["TargetGroups"][0]
+        except ClientError as err:
+            if _not_found(err, "TargetGroupNotFound"):
+                raise CheckFailed(f"target group {name} not found in {self.region}") from None
+            raise
+
+    def load_balancer(self, name: str) -> dict[str, Any]:
+        try:
+            return self.client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"][0]
+        except ClientError as err:
+            if _not_found(err, "LoadBalancerNotFound"):
+                raise CheckFailed(f"load balancer {name} not found in {self.region}") from None
+            raise
+
+
+# --- Kubernetes --------------------------------------------------------------------------------
+
+
+class Kube:
+    """A Kubernetes API client per cluster: endpoint and CA from DescribeCluster (or the
+    `--api-endpoint` override), an EKS token for the caller's IAM identity."""
+
+    def __init__(self, aws: Aws, endpoints: dict[str, str], stack: contextlib.ExitStack) -> None:
+        self.aws = aws
+        self.endpoints = endpoints
+        self._stack = stack
+        self._clients: dict[str, Any] = {}
+        self._ca_dir: Path | None = None
+
+    def api(self, cluster: str) -> Any:
+        if cluster not in self._clients:
+            from kubernetes import client
+
+            api_client = client.ApiClient(self._configuration(cluster))
+            self._stack.callback(api_client.close)
+            self._clients[cluster] = api_client
+        return self._clients[cluster]
+
+    def url(self, cluster: str) -> str:
+        return self.endpoints.get(cluster) or str(self.aws.cluster(cluster).get("endpoint") or "")
+
+    def _configuration(self, cluster: str) -> Any:
+        from kubernetes import client
+        from urllib3.util.retry import Retry
+
+        url = self.url(cluster)
+        if not url:
+            raise CheckFailed(f"cluster {cluster} has no API endpoint yet")
+        config = client.Configuration()
+        config.host = url
+        # kubernetes 36 reads the token under BearerToken (and the prefix only under that name)
+        config.api_key = {"BearerToken": f"Bearer {self.aws.token(cluster)}"}
+        config.retries = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.5)
+        if urlsplit(url).scheme == "https":
+            config.ssl_ca_cert = str(self._ca_file(cluster))
+            if cluster in self.endpoints:
+                config.tls_server_name = urlsplit(str(self.aws.cluster(cluster)["endpoint"])).hostname
+        return config
+
+    def _ca_file(self, cluster: str) -> Path:
+        data = (self.aws.cluster(cluster).get("certificateAuthority") or {}).get("data") or ""
+        try:
+            pem = base64.b64decode(data, validate=True)
+        except ValueError:
+            pem = b""
+        if b"-----BEGIN CERTIFICATE-----" not in pem:
+            raise CheckFailed(f"cluster {cluster} has no usable certificate authority in DescribeCluster")
+        if self._ca_dir is None:
+            self._ca_dir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="fleet-check-")))
+        path = self._ca_dir / f"{cluster}.crt"
+        path.write_bytes(pem)
+        return path
+
+
+def _kube_reason(err: Exception, cluster: str, url: str) -> str:
+    """One line for a failed Kubernetes request."""
+    from kubernetes.client.exceptions import ApiException
+
+    if isinstance(err, ApiException):
+        message = ""
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            message = json.loads(err.body).get("message", "")
+        hint = "; give your IAM identity an EKS access entry on it" if err.status in (401, 403) else ""
+        return f"the Kubernetes API of {cluster} answered {err.status} {err.reason}: {message}{hint}".rstrip(": ")
+    reason = getattr(err, "reason", None) or err
+    return (
+        f"cannot reach the Kubernetes API of {cluster} at {url}: {reason}; "
+        f"a private endpoint needs a tunnel and --api-endpoint {cluster}=https://127.0.0.1:PORT"
+    )
+
+
+@contextlib.contextmanager
+def kube_errors(kube: Kube, cluster: str, not_found: str = "") -> Iterator[None]:
+    """Turn a Kubernetes client or connection error into CheckFailed; `not_found` is added to
+    the line of a 404."""
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    try:
+        yield
+    except (ApiException, HTTPError, OSError) as err:
+        hint = f"; {not_found}" if not_found and isinstance(err, ApiException) and err.status == 404 else ""
+        raise CheckFailed(_kube_reason(err, cluster, kube.url(cluster)) + hint) from None
+
+
+# --- Prometheus text ---------------------------------------------------------------------------
+
+_SAMPLE = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)")
+_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
+
+
+def samples(text: str, metric: str) -> list[tuple[dict[str, str], float]]:
+    """The samples of one metric in Prometheus text exposition format: (labels, value)."""
+    found = []
+    for line in text.splitlines():
+        match = _SAMPLE.match(line.strip())
+        if not match or match.group(1) != metric:
+            continue
+        labels = {
+            key: re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), value)
+            for key, value in _LABEL.findall(match.group(2) or "")
+        }
+        try:
+            found.append((labels, float(match.group(3))))
+        except ValueError:
+            continue
+    return found
+
+
+def _same_server(a: str, b: str) -> bool:
+    return a.rstrip("/").lower() == b.rstrip("/").lower()
+
+
+# --- the checks: each returns its passing line or raises CheckFailed ----------------------------
+
+
+def cluster_active(aws: Aws, cluster: str) -> str:
+    status = aws.cluster(cluster).get("status")
+    if status != "ACTIVE":
+        raise CheckFailed(f"cluster {cluster} is {status}, not ACTIVE")
+    return f"cluster {cluster} is ACTIVE"
+
+
+def node_group_active(aws: Aws, cluster: str) -> str:
+    name = node_group_name(cluster)
+    try:
+        group = aws.client("eks").describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
+    except ClientError as err:
+        if _not_found(err, "ResourceNotFoundException"):
+            raise CheckFailed(f"node group {name} not found on cluster {cluster}") from None
+        raise
+    status = group.get("status")
+    if status != "ACTIVE":
+        issues = [i.get("message", i.get("code", "")) for i in (group.get("health") or {}).get("issues") or []]
+        detail = f" ({'; '.join(issues[:SHOWN])})" if issues else ""
+        raise CheckFailed(f"node group {name} is {status}, not ACTIVE{detail}")
+    return f"node group {name} is ACTIVE"
+
+
+def _ready(node: Any) -> str:
+    """A node's Ready condition status: True, False, Unknown, or missing."""
+    for condition in (node.status and node.status.conditions) or []:
+        if condition.type == "Ready":
+            return str(condition.status)
+    return "missing"
+
+
+def nodes_ready(kube: Kube, cluster: str) -> str:
+    from kubernetes import client
+
+    with kube_errors(kube, cluster):
+        nodes = client.CoreV1Api(kube.api(cluster)).list_node(_request_timeout=KUBE_TIMEOUT).items
+    if not nodes:
+        raise CheckFailed(f"cluster {cluster} has no nodes")
+    not_ready = [f"{n.metadata.name} (Ready={_ready(n)})" for n in nodes if _ready(n) != "True"]
+    if not_ready:
+        raise CheckFailed(f"{len(not_ready)} of {len(nodes)} nodes of {cluster} not Ready: {_listed(not_ready)}")
+    return f"{len(nodes)} nodes of {cluster} Ready"
+
+
+def _listed(items: list[str]) -> str:
+    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more
+
+
+def controller_metrics(kube: Kube, hub: str) -> str:
+    """The hub's application controller metrics, through the API server's service proxy."""
+    from kubernetes import client
+
+    missing = (
+        f"is service {names.ARGOCD_NAMESPACE}/{METRICS_SERVICE} there? "
+        "The argo-cd chart creates it with controller.metrics.enabled: true"
+    )
+    with kube_errors(kube, hub, not_found=missing):
+        response = client.CoreV1Api(kube.api(hub)).connect_get_namespaced_service_proxy_with_path(
+            f"{METRICS_SERVICE}:{METRICS_PORT}",
+            names.ARGOCD_NAMESPACE,
+            "metrics",
+            _preload_content=False,
+            _request_timeout=KUBE_TIMEOUT,
+        )
+        return str(response.data.decode("utf-8", errors="replace"))
+
+
+def argocd_connected(aws: Aws, kube: Kube, hub: str, target: str) -> str:
+    server = str(aws.cluster(target).get("endpoint") or "")
+    if not server:
+        raise CheckFailed(f"cluster {target} has no API endpoint yet")
+    text = controller_metrics(kube, hub)
+    status = [
+        value for labels, value in samples(text, CONNECTION_METRIC) if _same_server(labels.get("server", ""), server)
+    ]
+    if not status:
+        raise CheckFailed(
+            f"ArgoCD on hub {hub} reports no connection state for {target} ({server}): no Application "
+            "targets it yet, it is not registered, or another controller shard manages it"
+        )
+    if status[0] != 1:
+        raise CheckFailed(f"ArgoCD on hub {hub} cannot reach {target} ({CONNECTION_METRIC} is {status[0]:g})")
+    age = [value for labels, value in samples(text, CACHE_AGE_METRIC) if _same_server(labels.get("server", ""), server)]
+    if age and age[0] < 0:
+        raise CheckFailed(f"ArgoCD on hub {hub} has not finished its first sync of {target} yet")
+    return f"ArgoCD on hub {hub} is connected to {target}"
+
+
+def _app_state(app: dict[str, Any]) -> tuple[str, str]:
+    status = app.get("status") or {}
+    return (status.get("sync") or {}).get("status") or "Unknown", (status.get("health") or {}).get(
+        "status"
+    ) or "Unknown"
+
+
+def apps_synced(kube: Kube, hub: str, generation: str) -> str:
+    from kubernetes import client
+
+    selector = f"{names.LABEL_GENERATION}={generation}"
+    with kube_errors(kube, hub):
+        listing = client.CustomObjectsApi(kube.api(hub)).list_namespaced_custom_object(
+            "argoproj.io",
+            "v1alpha1",
+            names.ARGOCD_NAMESPACE,
+            "applications",
+            label_selector=selector,
+            _request_timeout=KUBE_TIMEOUT,
+        )
+    apps = listing.get("items") or []
+    if not apps:
+        raise CheckFailed(f"no ArgoCD Application on hub {hub} is labelled {selector}")
+    bad = []
+    for app in apps:
+        sync, health = _app_state(app)
+        if (sync, health) != ("Synced", "Healthy"):
+            bad.append(f"{app.get('metadata', {}).get('name')} ({sync}/{health})")
+    if bad:
+        raise CheckFailed(f"{len(bad)} of {len(apps)} ArgoCD apps for {generation} not Synced/Healthy: {_listed(bad)}")
+    return f"{len(apps)} ArgoCD apps for {generation} Synced and Healthy on hub {hub}"
+
+
+def target_group_healthy(aws: Aws, name: str) -> str:
+    group = aws.target_group(name)
+    health = aws.client("elbv2").describe_target_health(TargetGroupArn=group["TargetGroupArn"])
+    states: dict[str, list[str]] = {}
+    for description in health.get("TargetHealthDescriptions", []):
+        target, state = description.get("Target", {}), description.get("TargetHealth", {})
+        where = f"{target.get('Id')}:{target.get('Port')}"
+        reason = state.get("Reason")
+        states.setdefault(state.get("State", "unknown"), []).append(f"{where} ({reason})" if reason else where)
+    if not states:
+        raise CheckFailed(f"target group {name} has no registered targets")
+    if states.get("unhealthy"):
+        raise CheckFailed(f"target group {name} has unhealthy targets: {_listed(states['unhealthy'])}")
+    if not states.get("healthy"):
+        counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(states.items()))
+        raise CheckFailed(f"target group {name} has no healthy target ({counts})")
+    return f"target group {name} has {len(states['healthy'])} healthy targets"
+
+
+def load_balancer_active(aws: Aws, name: str) -> str:
+    state = aws.load_balancer(name).get("State") or {}
+    if state.get("Code") != "active":
+        reason = f" ({state['Reason']})" if state.get("Reason") else ""
+        raise CheckFailed(f"load balancer {name} is {state.get('Code')}, not active{reason}")
+    return f"load balancer {name} is active"
+
+
+def no_requests(aws: Aws, alb: str, group_name: str, window_minutes: int, now: datetime | None = None) -> str:
+    """RequestCount (Sum) of the target group on the ALB over the window is 0."""
+    group = aws.target_group(group_name)
+    balancer = aws.load_balancer(alb)
+    end = now or datetime.now(UTC)
+    answer = aws.client("cloudwatch").get_metric_statistics(
+        Namespace="AWS/ApplicationELB",
+        MetricName="RequestCount",
+        Dimensions=[
+            {"Name": "TargetGroup", "Value": group["TargetGroupArn"].split(":")[-1]},
+            {"Name": "LoadBalancer", "Value": balancer["LoadBalancerArn"].split(":loadbalancer/", 1)[-1]},
+        ],
+        StartTime=end - timedelta(minutes=window_minutes),
+        EndTime=end,
+        Period=window_minutes * 60,
+        Statistics=["Sum"],
+    )
+    total = sum(point.get("Sum", 0.0) for point in answer.get("Datapoints", []))
+    if total:
+        shown = int(total) if math.isfinite(total) and total == int(total) else total
+        raise CheckFailed(
+            f"{shown} requests reached target group {group_name} in the last {window_minutes} minutes; "
+            "move its weight to 0 and wait"
+        )
+    return f"no requests reached target group {group_name} in the last {window_minutes} minutes"
+
+
+# --- which checks a stack gets -----------------------------------------------------------------
+
+
+Check = tuple[str, Callable[[], str]]
+"""(what it checks, for a line when it breaks unexpectedly; the check)."""
+
+
+def cluster_checks(aws: Aws, kube: Kube, cluster: str) -> list[Check]:
+    return [
+        (f"cluster {cluster}", partial(cluster_active, aws, cluster)),
+        (f"node group {node_group_name(cluster)}", partial(node_group_active, aws, cluster)),
+        (f"nodes of {cluster}", partial(nodes_ready, kube, cluster)),
+    ]
+
+
+def checks_for(
+    fleet: Fleet, stack: str, aws: Aws, kube: Kube, *, before_destroy: bool, window_minutes: int
+) -> list[Check]:
+    prefix = fleet.name
+    if stack == names.SHARED_STACK:
+        alb = names.alb_name(prefix)
+        serving = [gen for gen, t in fleet.targets.items() if t.phase == "serving"]
+        groups = [names.target_group_name(prefix, gen) for gen in serving]
+        return [(f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
+            (f"target group {group}", partial(target_group_healthy, aws, group)) for group in groups
+        ]
+    kind, generation = _generation(fleet, stack)
+    cluster = names.cluster_name(prefix, kind, generation)
+    group = names.target_group_name(prefix, generation)
+    if before_destroy:
+        alb = names.alb_name(prefix)
+        return [(f"requests to {group}", partial(no_requests, aws, alb, group, window_minutes))]
+    checks = cluster_checks(aws, kube, cluster)
+    if kind == "target":
+        hub = names.cluster_name(prefix, "argocd", fleet.active_hub)
+        checks += [
+            (f"ArgoCD on {hub} reaching {cluster}", partial(argocd_connected, aws, kube, hub, cluster)),
+            (f"ArgoCD apps for {generation}", partial(apps_synced, kube, hub, generation)),
+            (f"target group {group}", partial(target_group_healthy, aws, group)),
+        ]
+    return checks
+
+
+def _generation(fleet: Fleet, stack: str) -> tuple[names.Kind, str]:
+    parsed = names.parse_stack_id(stack)
+    if parsed is not None and parsed[1] in (fleet.hubs if parsed[0] == "argocd" else fleet.targets):
+        return parsed
+    raise Unusable(f"{stack}: not a stack of fleet {fleet.name}; use shared, argocd-<hub> or target-<target>")
+
+
+def run_check(stack: str, what: str, check: Callable[[], str]) -> Outcome:
+    """One check, one line, whatever happens inside it."""
+    try:
+        return Outcome(True, f"{stack}: {one_line(check())}")
+    except CheckFailed as failed:
+        return Outcome(False, f"{stack}: {one_line(failed)}")
+    except (BotoCoreError, ClientError) as err:
+        return Outcome(False, f"{stack}: {what}: AWS said {one_line(_aws_reason(err))}")
+    except Exception as err:  # noqa: BLE001 - the promise is one line per check, never a traceback
+        return Outcome(False, f"{stack}: {what}: {type(err).__name__}: {one_line(err)}")
+
+
+def _fleet_clusters(fleet: Fleet) -> set[str]:
+    return {names.cluster_name(fleet.name, "argocd", h) for h in fleet.hubs} | {
+        names.cluster_name(fleet.name, "target", t) for t in fleet.targets
+    }
+
+
+def run(
+    file: str,
+    stack: str,
+    *,
+    before_destroy: bool = False,
+    window_minutes: int = DEFAULT_WINDOW_MINUTES,
+    api_endpoints: list[str] | None = None,
+) -> int:
+    """The `check` command: print the lines, return the exit code (0 passed, 1 failed, 2 unusable)."""
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # its retry warnings would add lines
+    try:
+        outcomes = _run(file, stack, before_destroy, window_minutes, api_endpoints or [])
+    except FleetError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except Unusable as err:
+        print(err, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fleet check: interrupted", file=sys.stderr)
+        return 130
+    failed = [o.line for o in outcomes if not o.ok]
+    for line in failed or [o.line for o in outcomes]:
+        print(line, file=sys.stderr if failed else sys.stdout)
+    return 1 if failed else 0
+
+
+def _run(file: str, stack: str, before_destroy: bool, window_minutes: int, api_endpoints: list[str]) -> list[Outcome]:
+    fleet = load_fleet(file)
+    if before_destroy and not stack.startswith("target-"):
+        raise Unusable(f"fleet check: {stack}: --before-destroy is for a target-<gen> stack")
+    if not 1 <= window_minutes <= MAX_WINDOW_MINUTES:
+        raise Unusable(f"fleet check: --window-minutes {window_minutes}: give 1 to {MAX_WINDOW_MINUTES} minutes")
+    endpoints = parse_api_endpoints(api_endpoints, _fleet_clusters(fleet))
+    aws = Aws(fleet.region)
+    with contextlib.ExitStack() as resources:
+        kube = Kube(aws, endpoints, resources)
+        checks = checks_for(fleet, stack, aws, kube, before_destroy=before_destroy, window_minutes=window_minutes)
+        aws.reachable()
+        return [run_check(stack, what, check) for what, check in checks]
