@@ -93,6 +93,8 @@ KUBE_TIMEOUT = (5.0, 30.0)
 AWS_CONFIG = Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=30)
 SHOWN = 3
 """Names a failure line lists before it says `and N more`."""
+LINE_LIMIT = 500
+"""Longest line printed; longer ones are cut short."""
 
 
 class CheckFailed(Exception):
@@ -115,7 +117,7 @@ def node_group_name(cluster: str) -> str:
 
 
 def one_line(text: object) -> str:
-    return shorten(printable(" ".join(str(text).split())), 300)
+    return shorten(printable(" ".join(str(text).split())), LINE_LIMIT)
 
 
 def _aws_reason(err: Exception) -> str:
@@ -271,7 +273,7 @@ class Kube:
         config.host = url
         # kubernetes 36 reads the token under BearerToken (and the prefix only under that name)
         config.api_key = {"BearerToken": f"Bearer {self.aws.token(cluster)}"}
-        config.retries = Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.5)
+        config.retries = Retry(total=1, connect=1, read=0, status=0)
         if urlsplit(url).scheme == "https":
             config.ssl_ca_cert = str(self._ca_file(cluster))
             if cluster in self.endpoints:
@@ -303,7 +305,7 @@ def _kube_reason(err: Exception, cluster: str, url: str) -> str:
             message = json.loads(err.body).get("message", "")
         hint = "; give your IAM identity an EKS access entry on it" if err.status in (401, 403) else ""
         return f"the Kubernetes API of {cluster} answered {err.status} {err.reason}: {message}{hint}".rstrip(": ")
-    reason = getattr(err, "reason", None) or err
+    reason = re.sub(r"^\w+\(host=[^)]*\): ", "", str(getattr(err, "reason", None) or err))
     return (
         f"cannot reach the Kubernetes API of {cluster} at {url}: {reason}; "
         f"a private endpoint needs a tunnel and --api-endpoint {cluster}=https://127.0.0.1:PORT"
@@ -554,9 +556,8 @@ def checks_for(
         alb = names.alb_name(prefix)
         serving = [gen for gen, t in fleet.targets.items() if t.phase == "serving"]
         groups = [names.target_group_name(prefix, gen) for gen in serving]
-        return [(f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
-            (f"target group {group}", partial(target_group_healthy, aws, group)) for group in groups
-        ]
+        checks: list[Check] = [(f"load balancer {alb}", partial(load_balancer_active, aws, alb))]
+        return checks + [(f"target group {g}", partial(target_group_healthy, aws, g)) for g in groups]
     kind, generation = _generation(fleet, stack)
     cluster = names.cluster_name(prefix, kind, generation)
     group = names.target_group_name(prefix, generation)

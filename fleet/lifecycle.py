@@ -3,7 +3,9 @@
 Targets: provisioning -> registered -> serving -> retiring -> destroyed -> (removed from the file)
 Hubs:    standby -> active -> retiring -> destroyed -> (removed)
 
-Each step back is a rollback and allowed too (serving -> registered, retiring -> serving, ...).
+Each step back is a rollback and allowed too (registered -> provisioning, retiring -> serving, ...).
+A serving target leaves traffic (weight 0, back to registered) in one PR and is deregistered
+(retiring) in the next: one phase change per PR, each deployed and checked on its own.
 Skipping forward is not: traffic would reach a cluster no hub has deployed to, or a generation
 would disappear while something still depends on it. `destroyed` is the only way out of the file:
 its stack is still synthesized (so `cdktf destroy <stack>` finds it) and refuses `cdktf deploy`;
@@ -39,7 +41,7 @@ TARGET_MOVES: dict[str, frozenset[str]] = {
     NEW: frozenset({"provisioning"}),
     "provisioning": frozenset({"registered", DESTROYED}),
     "registered": frozenset({"serving", "provisioning", "retiring"}),
-    "serving": frozenset({"retiring", "registered"}),
+    "serving": frozenset({"registered"}),
     "retiring": frozenset({"serving", "registered", DESTROYED}),
     DESTROYED: frozenset({GONE}),
 }

@@ -152,22 +152,24 @@ def _hub_order(fleet: Fleet) -> list[str]:
     return [names.stack_id("argocd", n) for n in [*paused, fleet.active_hub]]
 
 
+CHECK = "python -m fleet check"
+
+
+def _check(stack: str, *options: str) -> str:
+    """The command that runs a stack's checks (fleet/check.py); each failed check is one line."""
+    return " ".join((CHECK, stack, *options))
+
+
 def _checks(fleet: Fleet, targets: list[str], hub: str | None = None) -> tuple[str, ...]:
-    hub = hub or fleet.active_hub
-    controller = f"kubectl --context {names.cluster_name(fleet.name, 'argocd', hub)} -n argocd exec sts/argocd-application-controller --"
-    checks = []
-    for target in targets:
-        cluster = names.cluster_name(fleet.name, "target", target)
-        checks += [
-            f"{cluster} answers SharedArgoRole from hub {hub}: SERVER=$(aws eks describe-cluster --name {cluster} "
-            f"--query cluster.endpoint --output text); {controller} sh -c "
-            f'"argocd admin cluster kubeconfig $SERVER /tmp/{target}.kubeconfig && KUBECONFIG=/tmp/{target}.kubeconfig kubectl get nodes"',
-            f"ArgoCD apps on {cluster} are Synced and Healthy: argocd app list -l {names.LABEL_GENERATION}={target}",
-            f"target group {names.target_group_name(fleet.name, target)} has healthy targets: aws elbv2 describe-target-health "
-            f"--target-group-arn $(aws elbv2 describe-target-groups --names {names.target_group_name(fleet.name, target)} "
-            "--query 'TargetGroups[0].TargetGroupArn' --output text)",
-        ]
-    return tuple(checks)
+    """After the apps are deployed to `targets`: cluster and nodes, ArgoCD's own view of the
+    cluster from the active hub, the apps Synced and Healthy, the target group healthy."""
+    del hub  # the active hub's ArgoCD is the one that syncs and the one whose view counts
+    return tuple(_check(names.stack_id("target", t)) for t in targets)
+
+
+def _cluster_checks(stacks: list[str]) -> tuple[str, ...]:
+    """After a new generation's stack is deployed: cluster and node group ACTIVE, nodes Ready."""
+    return tuple(_check(s, "--only", "cluster") for s in stacks)
 
 
 def _split(total: int, generations: list[str], fleet: Fleet) -> dict[str, int]:
@@ -185,12 +187,18 @@ def _split(total: int, generations: list[str], fleet: Fleet) -> dict[str, int]:
 def plan(fleet: Fleet, weight_steps: tuple[int, ...] = DEFAULT_WEIGHT_STEPS) -> list[Step]:
     """Every step from `fleet` to a steady fleet: one serving target, one active hub, nothing else."""
     if (
-        not weight_steps
+        len(weight_steps) < 2
         or list(weight_steps) != sorted(set(weight_steps))
         or weight_steps[-1] != 100
         or weight_steps[0] <= 0
     ):
-        raise PlanRefused(["weight steps must rise strictly, start above 0 and end at 100 (e.g. 10,50,100)"])
+        raise PlanRefused(
+            [
+                "weight steps must rise strictly, start above 0 and end at 100, with at least one step below 100 "
+                "(e.g. 10,50,100): the first step puts the new generation into serving, the 100% step takes the old "
+                "one out, one phase change per PR"
+            ]
+        )
     steps: list[Step] = []
     current = fleet
     now = _settle(current)
@@ -222,10 +230,9 @@ def _settle(fleet: Fleet) -> Step | None:
     if not commands:
         return None
     registered = [n for n, p in phases.items() if p == "registered"]
-    checks = _checks(fleet, registered) if registered else ()
-    for hub in (n for n, h in fleet.hubs.items() if h.phase == "standby"):
-        reachable = [n for n, t in fleet.targets.items() if t.registered]
-        checks += tuple(c for c in _checks(fleet, reachable, hub=hub) if "answers SharedArgoRole" in c)
+    new_hubs = [names.stack_id("argocd", n) for n, h in fleet.hubs.items() if h.phase == "standby"]
+    checks = _cluster_checks([names.stack_id("target", n) for n, p in phases.items() if p == "provisioning"] + new_hubs)
+    checks += _checks(fleet, registered)
     return Step(
         title="Deploy the fleet file as it stands (shared and new targets first, hubs after, paused hubs before the active one)",
         commands=tuple(commands),
@@ -238,8 +245,12 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
     steps: list[Step] = []
     current = fleet
     order = list(current.targets)
-    incoming = [n for n in order if current.targets[n].phase in ("provisioning", "registered")]
     serving = [n for n in order if current.targets[n].phase == "serving"]
+    # Generations are listed oldest first: a registered one listed before the newest serving one
+    # has been drained (weight 0) on its way out, not on its way in.
+    newest_serving = max((order.index(n) for n in serving), default=-1)
+    drained = [n for n in order[:newest_serving] if current.targets[n].phase == "registered"]
+    incoming = [n for n in order if current.targets[n].phase in ("provisioning", "registered") and n not in drained]
     if not incoming and len(serving) > 1:  # mid-way through the weight steps: the newest is incoming
         incoming, serving = serving[-1:], serving[:-1]
     # The newest incoming generation is the swap's; older candidates are superseded by it.
@@ -279,12 +290,11 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
             new_w = _split(share, incoming, current)
             edit = {"targets": {n: {"phase": "serving", "weight": w} for n, w in new_w.items()}}
             if share == 100:
-                edit["targets"].update({n: {"phase": "retiring", "weight": 0} for n in old})
-                commands = (_deploy(names.SHARED_STACK), *(_deploy(s) for s in _hub_order(current)))
-                title = f"Move all traffic to {', '.join(incoming)}; retire {', '.join(old)} (weight 0, deregistered)"
+                edit["targets"].update({n: {"phase": "registered", "weight": 0} for n in old if n in serving})
+                commands = (_deploy(names.SHARED_STACK),)
+                title = f"Move all traffic to {', '.join(incoming)} ({', '.join(old)} stays registered at weight 0)"
                 rollback = (
-                    f"PR setting {', '.join(old)} back to serving with the previous weights; deploy the hubs "
-                    "first (re-register), then shared"
+                    f"PR setting {', '.join(old)} back to serving with the previous weights, then `cdktf deploy shared`"
                 )
             else:
                 edit["targets"].update({n: {"weight": w} for n, w in _split(100 - share, old, current).items()})
@@ -303,6 +313,22 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
             )
             current = apply_edit(current, edit)
 
+    leaving = [n for n in [*old, *drained] if n in current.targets and current.targets[n].phase == "registered"]
+    if leaving:
+        edit = {"targets": {n: {"phase": "retiring"} for n in leaving}}
+        steps.append(
+            Step(
+                title=f"Retire {', '.join(leaving)}: deregister it from every hub and close its operator rule",
+                edit=edit,
+                changes=describe_edit(current, edit),
+                commands=(_deploy(names.SHARED_STACK), *(_deploy(s) for s in _hub_order(current))),
+                checks=tuple(_check(names.stack_id("target", n), "--before-destroy") for n in leaving),
+                rollback=f"PR setting {', '.join(leaving)} back to registered; deploy the hubs (re-register), "
+                "then shared",
+            )
+        )
+        current = apply_edit(current, edit)
+
     for name in [n for n in current.targets if current.targets[n].phase == DESTROYED]:
         steps.append(_remove_destroyed(current, "targets", name))
         current = apply_edit(current, {"targets": {name: None}})
@@ -310,9 +336,8 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
         steps += _destroy_target(
             current,
             name,
-            why="weight 0 and deregistered since the step before",
-            rollback=f"none once destroyed; until then, a PR setting {name} back to serving",
-            checks=(f"nothing routes to {names.target_group_name(current.name, name)}: its weight is 0 in `shared`",),
+            why="weight 0, deregistered and drained since the step before",
+            rollback=f"none once destroyed; until then, a PR setting {name} back to registered",
         )
         current = apply_edit(current, {"targets": {name: None}})
     return steps
@@ -335,11 +360,11 @@ def _destroy_target(fleet: Fleet, name: str, why: str, rollback: str, checks: tu
             rollback=rollback,
         ),
         Step(
-            title=f"Remove target {name} from the fleet file (shared drops its target group)",
+            title=f"Remove target {name} from the fleet file (shared drops its target group; the PR gate's "
+            "`fleet plan --base` confirms its state is empty where it can read it)",
             edit=gone,
             changes=describe_edit(apply_edit(fleet, end), gone),
             commands=(_deploy(names.SHARED_STACK),),
-            checks=(f"the state of {stack} is empty: `python -m fleet plan --base` confirms it where it can read it",),
             rollback=f"add {name} back as a new generation (phase: provisioning)",
         ),
     ]
@@ -383,11 +408,11 @@ def _remove_destroyed(fleet: Fleet, section: str, name: str) -> Step:
     stack = names.stack_id(kind, name)  # type: ignore[arg-type]
     gone: Edit = {section: {name: None}}
     return Step(
-        title=f"Remove {stack} from the fleet file (destroyed)",
+        title=f"Remove {stack} from the fleet file (destroyed; the PR gate's `fleet plan --base` confirms its "
+        "state is empty where it can read it)",
         edit=gone,
         changes=describe_edit(fleet, gone),
         commands=(_deploy(names.SHARED_STACK),) if section == "targets" else (),
-        checks=(f"the state of {stack} is empty: `python -m fleet plan --base` confirms it where it can read it",),
         rollback=f"add {name} back as a new generation",
     )
 
@@ -403,14 +428,17 @@ def _retire_hub(fleet: Fleet, name: str, superseded_by: str | None = None) -> li
             edit=end,
             changes=describe_edit(fleet, end),
             commands=(_destroy(stack),),
-            checks=(f"hub {fleet.active_hub} is active and its apps are Synced and Healthy",),
+            checks=(
+                _check(names.stack_id("argocd", fleet.active_hub)),
+                *_checks(fleet, [n for n, t in fleet.targets.items() if t.registered]),
+            ),
             rollback=f"none once destroyed; until the PR merges, keep {name} {fleet.hubs[name].phase}",
         ),
         Step(
-            title=f"Remove hub {name} from the fleet file (no other stack changes)",
+            title=f"Remove hub {name} from the fleet file (no other stack changes; the PR gate's `fleet plan "
+            "--base` confirms its state is empty where it can read it)",
             edit=gone,
             changes=describe_edit(apply_edit(fleet, end), gone),
-            checks=(f"the state of {stack} is empty: `python -m fleet plan --base` confirms it where it can read it",),
             rollback=f"add {name} back as a new generation (phase: standby)",
         ),
     ]
@@ -432,10 +460,41 @@ def upgrade_note(fleet: Fleet) -> str:
     return note + (f"; move {', '.join(behind)} to it with new generations" if behind else "")
 
 
+def reach(fleet: Fleet) -> list[str]:
+    """How an operator reaches what the checks look at: a kubeconfig alias per generation (the
+    alias is the stack id), and ArgoCD's UI and API on the active hub through a port-forward.
+    The private endpoints answer only from networks `api_access` lets in."""
+    hub = names.stack_id("argocd", fleet.active_hub)
+    lines = ["reach (from a network api_access lets in; the alias is the stack id):"]
+    for section, kind in (("hubs", "argocd"), ("targets", "target")):
+        for name, spec in getattr(fleet, section).items():
+            if spec.phase != DESTROYED:
+                cluster = names.cluster_name(fleet.name, kind, name)  # type: ignore[arg-type]
+                alias = names.stack_id(kind, name)  # type: ignore[arg-type]
+                lines.append(f"  aws eks update-kubeconfig --region {fleet.region} --name {cluster} --alias {alias}")
+    ns = names.ARGOCD_NAMESPACE
+    password = (
+        f"kubectl --context {hub} -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' "
+        "| base64 -d"
+    )
+    lines += [
+        f"  ArgoCD (active hub {fleet.active_hub}): kubectl --context {hub} -n {ns} port-forward svc/argocd-server "
+        "8080:443, then the UI at https://localhost:8080,",
+        f'  the API and CLI with argocd login localhost:8080 --insecure --username admin --password "$({password})"',
+    ]
+    return lines
+
+
 def render_text(source: str, fleet: Fleet, steps: list[Step]) -> str:
     if not steps:
-        return f"{source}: steady - one serving target, one active hub, nothing to do.\n{upgrade_note(fleet)}"
-    lines = [f"{source}: {len(steps)} steps to a steady fleet", upgrade_note(fleet)]
+        return "\n".join(
+            [
+                f"{source}: steady - one serving target, one active hub, nothing to do.",
+                upgrade_note(fleet),
+                *reach(fleet),
+            ]
+        )
+    lines = [f"{source}: {len(steps)} steps to a steady fleet", upgrade_note(fleet), *reach(fleet)]
     for number, step in enumerate(steps, 1):
         lines.append("")
         lines.append(f"{number}. {step.title}")

@@ -34,6 +34,8 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str) -
     per fleet and stack, so `cdktf deploy <stack>` and `cdktf destroy <stack>` touch that stack
     alone and two fleets never share one. `outdir` is the App's output directory: cdktf runs
     terraform in `<outdir>/stacks/<stack>/`, and a local state path is relative to that."""
+    from stacks.endpoints import aws_provider_settings
+
     AwsProvider(
         stack,
         "aws",
@@ -41,6 +43,7 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str) -
         default_tags=[
             AwsProviderDefaultTags(tags={**fleet.tags, names.TAG_FLEET: fleet.name, "ephemeral-eks/stack": stack_id})
         ],
+        **aws_provider_settings(),  # EPHEMERAL_EKS_AWS_ENDPOINT: a local emulator (stacks/endpoints.py)
     )
     state = fleet.state
     if state.backend == "s3":

@@ -212,10 +212,10 @@ def test_a_state_migration_passes_once_its_state_was_migrated(synth, derived_fle
 def test_a_generation_leaves_only_from_phase_destroyed(synth):
     retiring, destroyed, done = (
         synth(f"examples/{name}.yaml")
-        for name in ("target-swap-4-retiring", "target-swap-5-destroyed", "target-swap-6-done")
+        for name in ("target-swap-5-retiring", "target-swap-6-destroyed", "target-swap-7-done")
     )
-    retiring_fleet = load_fleet(ROOT / "examples/target-swap-4-retiring.yaml")
-    destroyed_fleet = load_fleet(ROOT / "examples/target-swap-5-destroyed.yaml")
+    retiring_fleet = load_fleet(ROOT / "examples/target-swap-5-retiring.yaml")
+    destroyed_fleet = load_fleet(ROOT / "examples/target-swap-6-destroyed.yaml")
     skipped = check(diff_stacks(retiring, done), retiring, done, retiring_fleet)
     assert [r.subject for r in skipped if r.stack == "target-blue"] == ["stack removed"]
     assert check(diff_stacks(retiring, destroyed), retiring, destroyed, retiring_fleet) == []

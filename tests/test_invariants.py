@@ -154,12 +154,12 @@ def test_a_provisioning_target_gets_its_stack_and_target_group_but_no_hub_knows_
 
 
 def test_target_blue_stays_byte_identical_through_every_step_of_its_replacement(synth, steady):
-    for step in ("target-swap-1-provisioning", "target-swap", "target-swap-3-serving", "target-swap-4-retiring"):
+    for step in ("target-swap-1-provisioning", "target-swap", "target-swap-3-serving", "target-swap-5-retiring"):
         assert synth(f"examples/{step}.yaml")["target-blue"] == steady["target-blue"], step
 
 
 def test_a_retiring_target_is_deregistered_from_every_hub_yet_still_synthesizes(synth):
-    retiring = synth("examples/target-swap-4-retiring.yaml")
+    retiring = synth("examples/target-swap-5-retiring.yaml")
     registered = {
         s["metadata"]["labels"]["ephemeral-eks.io/generation"]
         for s in resources(retiring["argocd-blue"], "kubernetes_secret_v1").values()

@@ -25,9 +25,10 @@ TARGET_SWAP = [
     "target-swap-1-provisioning",
     "target-swap",
     "target-swap-3-serving",
-    "target-swap-4-retiring",
-    "target-swap-5-destroyed",
-    "target-swap-6-done",
+    "target-swap-4-drained",
+    "target-swap-5-retiring",
+    "target-swap-6-destroyed",
+    "target-swap-7-done",
 ]
 HUB_SWAP = ["steady", "hub-swap", "hub-swap-2-promoted", "hub-swap-3-destroyed", "hub-swap-4-done"]
 
@@ -63,8 +64,12 @@ def test_target_swap_destroys_blue_only_after_weight_zero_and_deregistration():
     steps = plan(example("target-swap"))
     cmds = commands(steps)
     assert cmds.index("cdktf deploy target-green") < cmds.index("cdktf destroy target-blue")
-    retire = first(steps, lambda s: s.edit and s.edit["targets"].get("blue") == {"phase": "retiring", "weight": 0})
-    assert steps[retire].commands == ("cdktf deploy shared", "cdktf deploy argocd-blue")  # weight 0, then deregister
+    drain = first(steps, lambda s: s.edit and s.edit["targets"].get("blue") == {"phase": "registered", "weight": 0})
+    assert steps[drain].commands == ("cdktf deploy shared",), "the 100% shift moves weights alone"
+    retire = first(steps, lambda s: s.edit and s.edit["targets"].get("blue") == {"phase": "retiring"})
+    assert drain < retire, "the retirement is a PR of its own"
+    assert steps[retire].commands == ("cdktf deploy shared", "cdktf deploy argocd-blue")  # rule, then deregister
+    assert steps[retire].checks == ("python -m fleet check target-blue --before-destroy",), "drained before destroy"
     destroy = first(steps, lambda s: "cdktf destroy target-blue" in s.commands)
     assert steps[destroy].edit == {"targets": {"blue": {"phase": "destroyed"}}}, "destroyed: its own PR"
     remove = first(steps, lambda s: s.edit == {"targets": {"blue": None}})
@@ -103,13 +108,13 @@ def test_every_step_has_a_rollback_and_checks_come_before_traffic_moves():
         "target-swap-1-provisioning",
         "target-swap",
         "hub-swap",
-        "target-swap-4-retiring",
+        "target-swap-5-retiring",
         "hub-swap-2-promoted",
     ]:
         for step in plan(example(name)):
             assert step.rollback, f"{name}: {step.title}"
             if step.edit and any("weight" in (c or {}) for c in step.edit.get("targets", {}).values()):
-                assert any("kubectl get nodes" in c for c in step.checks)
+                assert step.checks and all(c.startswith("python -m fleet check target-") for c in step.checks)
 
 
 @pytest.mark.parametrize("chain", [TARGET_SWAP, HUB_SWAP], ids=["target swap", "hub swap"])
@@ -320,7 +325,7 @@ def _named(example_name: str, name: str, tmp_path: Path) -> Path:
 def test_a_destroyed_generation_leaves_the_file_only_once_its_state_is_empty(tmp_path):
     """Local state is read where `cdktf destroy` left it: state/<fleet>/<stack>.tfstate."""
     fleet = "zplanstate"
-    base, head = _named("target-swap-5-destroyed", fleet, tmp_path), _named("target-swap-6-done", fleet, tmp_path)
+    base, head = _named("target-swap-6-destroyed", fleet, tmp_path), _named("target-swap-7-done", fleet, tmp_path)
     state = ROOT / "state" / fleet / "target-blue.tfstate"
     state.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -341,9 +346,35 @@ def test_a_destroyed_generation_leaves_the_file_only_once_its_state_is_empty(tmp
 
 def test_the_deploy_workflow_is_told_to_destroy_a_destroyed_generation():
     said = {
-        stack: _cli("action", stack, "examples/target-swap-5-destroyed.yaml").stdout.strip()
+        stack: _cli("action", stack, "examples/target-swap-6-destroyed.yaml").stdout.strip()
         for stack in ("shared", "argocd-blue", "target-blue", "target-green")
     }
     assert said == {"shared": "deploy", "argocd-blue": "deploy", "target-blue": "destroy", "target-green": "deploy"}
-    unknown = _cli("action", "target-red", "examples/target-swap-5-destroyed.yaml")
+    unknown = _cli("action", "target-red", "examples/target-swap-6-destroyed.yaml")
     assert unknown.returncode == 2 and "not a stack of fleet acme" in unknown.stderr
+
+
+@pytest.mark.parametrize("name", [p.stem for p in sorted(EXAMPLES.glob("*.yaml"))])
+def test_every_pr_the_planner_asks_for_changes_one_phase_and_every_deploy_is_one_stack(name):
+    """One phase move per PR (the hub promotion moves two hubs at once, so that exactly one is
+    active), and `shared` is never deployed together with another stack."""
+    current = example(name)
+    for step in plan(current):
+        for command in step.commands:
+            assert len(command.split()) == 3, command
+        if not step.edit:
+            continue
+        after = apply_edit(current, step.edit)
+        moved = [
+            (section, gen)
+            for section in ("hubs", "targets")
+            for gen in set(getattr(current, section)) | set(getattr(after, section))
+            if (getattr(current, section).get(gen) or getattr(after, section).get(gen)) is not None
+            and getattr(getattr(current, section).get(gen), "phase", None)
+            != getattr(getattr(after, section).get(gen), "phase", None)
+        ]
+        if after.active_hub != current.active_hub:
+            assert sorted(moved) == sorted([("hubs", after.active_hub), ("hubs", current.active_hub)]), step.title
+        else:
+            assert len(moved) <= 1, f"{step.title}: {moved}"
+        current = after
