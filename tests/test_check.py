@@ -13,9 +13,11 @@ reached through `--api-endpoint CLUSTER=http://127.0.0.1:PORT`, one server per c
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import json
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -90,6 +92,8 @@ class FakeKube:
     """None: the metrics service is missing (404)."""
     seen: list[tuple[str, str]] = field(default_factory=list)
     """(path with query, Authorization header) of every request."""
+    tls: ssl.SSLContext | None = None
+    """Serve https with this server context; None: plain http."""
 
     def __post_init__(self) -> None:
         fake = self
@@ -123,12 +127,15 @@ class FakeKube:
 
         self.server = ThreadingHTTPServer((HOST, 0), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{HOST}:{self.server.server_address[1]}"
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -519,3 +526,96 @@ def test_an_unexpected_error_is_still_one_line():
     assert check.run_check("shared", "load balancer acme-alb", broken) == check.Outcome(
         False, "shared: load balancer acme-alb: RuntimeError: boom with a second line"
     )
+
+
+# --- in-process: TLS through a tunnel ------------------------------------------------------------
+
+EKS_HOST = "0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com"
+CRYPTOGRAPHY_MISSING = "" if importlib.util.find_spec("cryptography") else "cryptography is not installed"
+
+
+def certificate_authority(hostname: str) -> tuple[bytes, bytes, bytes]:
+    """A CA's PEM, and a server certificate and key (PEM) it signed for `hostname`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+
+    def build(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> Any:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = build("kubernetes", ca_key, "kubernetes", ca_key, ca=True)
+    server = build(hostname, server_key, "kubernetes", ca_key, ca=False)
+    key_pem = server_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return ca.public_bytes(serialization.Encoding.PEM), server.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+class _ClusterAws:
+    """What Kube asks of Aws: DescribeCluster's endpoint and CA, and a token."""
+
+    def __init__(self, endpoint: str, ca_pem: bytes) -> None:
+        self.described = {"endpoint": endpoint, "certificateAuthority": {"data": base64.b64encode(ca_pem).decode()}}
+
+    def cluster(self, name: str) -> dict[str, Any]:
+        return self.described
+
+    def token(self, cluster: str) -> str:
+        return "k8s-aws-v1.test"
+
+
+@pytest.fixture
+def tls_kube(tmp_path: Path) -> Iterator[tuple[FakeKube, bytes]]:
+    """A TLS Kubernetes API on 127.0.0.1 whose certificate names EKS_HOST, and its CA."""
+    if CRYPTOGRAPHY_MISSING:
+        pytest.skip(CRYPTOGRAPHY_MISSING)
+    ca_pem, cert_pem, key_pem = certificate_authority(EKS_HOST)
+    (tmp_path / "server.crt").write_bytes(cert_pem)
+    (tmp_path / "server.key").write_bytes(key_pem)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.crt", tmp_path / "server.key")
+    server = FakeKube(nodes=[node("green-1")], tls=context)
+    try:
+        yield server, ca_pem
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "trusted", "says"),
+    [
+        (f"https://{EKS_HOST}", True, None),
+        (f"https://{EKS_HOST}", False, "CERTIFICATE_VERIFY_FAILED"),
+        ("https://FEDCBA9876543210.gr7.eu-west-1.eks.amazonaws.com", True, "CERTIFICATE_VERIFY_FAILED"),
+    ],
+    ids=["the cluster's CA and host name", "another CA", "another host name"],
+)
+def test_a_tunnel_keeps_tls_verified_against_the_real_endpoint(tls_kube, endpoint, trusted, says):
+    server, ca_pem = tls_kube
+    other_ca, _, _ = certificate_authority(EKS_HOST)
+    aws = _ClusterAws(endpoint, ca_pem if trusted else other_ca)
+    with contextlib.ExitStack() as stack:
+        kube = check.Kube(aws, {GREEN: server.url}, stack)  # type: ignore[arg-type]
+        if says is None:
+            assert check.nodes_ready(kube, GREEN) == f"1 nodes of {GREEN} Ready"
+            assert server.seen == [("/api/v1/nodes", "Bearer k8s-aws-v1.test")]
+        else:
+            with pytest.raises(check.CheckFailed, match=says):
+                check.nodes_ready(kube, GREEN)
+            assert server.seen == []

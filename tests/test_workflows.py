@@ -257,7 +257,7 @@ def test_deploy_is_manual_only_with_a_stack_and_the_fleet_file_decides_the_actio
     assert inputs["stack"]["type"] == "string" and inputs["stack"]["required"] is True
     for word in ("shared", "argocd-<gen>", "target-<gen>", "destroyed"):
         assert word in inputs["stack"]["description"]
-    assert set(inputs) == {"stack"}, "deploy or destroy is the fleet file's word (phase destroyed)"
+    assert set(inputs) == {"stack", "runner"}, "deploy or destroy is the fleet file's word (phase destroyed)"
 
 
 def _deploy_job(deploy: dict[str, Any]) -> dict[str, Any]:
@@ -524,3 +524,17 @@ def test_a_failed_plan_is_appended_with_its_outcome(tmp_path, pr):
     env = {"STACK": "argocd-blue", "STACK_COUNT": "1", "PLAN_OUTCOME": "failure"}
     body = run_github_script(tmp_path, script, comments, env)["comments"][0]["body"]
     assert "cdktf diff failure" in body and "no such cluster" in body
+
+
+def test_jobs_that_reach_clusters_run_where_the_fleet_file_lets_them_in(pr, deploy):
+    """Generation stacks talk to private API endpoints: the plan and deploy jobs take the runner's
+    labels (a runner inside the VPC, listed in `api_access`) and say so."""
+    plan, cdktf = pr["jobs"]["plan"], _deploy_job(deploy)
+    assert plan["runs-on"] == "${{ fromJSON(vars.EPHEMERAL_EKS_RUNNER || '\"ubuntu-latest\"') }}"
+    assert cdktf["runs-on"] == (
+        "${{ fromJSON(inputs.runner || vars.EPHEMERAL_EKS_RUNNER || '\"ubuntu-latest\"') }}"
+    )
+    runner = triggers(deploy)["workflow_dispatch"]["inputs"]["runner"]
+    assert runner["type"] == "string" and "inside the VPC" in runner["description"]
+    for path in (PR, DEPLOY):
+        assert "api_access" in path.read_text() and "PRIVATE API endpoint" in DEPLOY.read_text()
