@@ -54,6 +54,7 @@ import json
 import logging
 import math
 import re
+import ssl
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -295,35 +296,44 @@ class Kube:
         return path
 
 
-def _kube_reason(err: Exception, cluster: str, url: str) -> str:
-    """One line for a failed Kubernetes request."""
+def _kube_reason(err: Exception, cluster: str, url: str, tunnelled: bool, not_found: str) -> str:
+    """One line for a failed Kubernetes request, with what to do about it."""
     from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import SSLError
 
     if isinstance(err, ApiException):
         message = ""
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             message = json.loads(err.body).get("message", "")
-        hint = "; give your IAM identity an EKS access entry on it" if err.status in (401, 403) else ""
-        return f"the Kubernetes API of {cluster} answered {err.status} {err.reason}: {message}{hint}".rstrip(": ")
-    reason = re.sub(r"^\w+\(host=[^)]*\): ", "", str(getattr(err, "reason", None) or err))
-    return (
-        f"cannot reach the Kubernetes API of {cluster} at {url}: {reason}; "
-        f"a private endpoint needs a tunnel and --api-endpoint {cluster}=https://127.0.0.1:PORT"
-    )
+        line = f"the Kubernetes API of {cluster} answered {err.status} {err.reason}" + (
+            f": {message}" if message else ""
+        )
+        if err.status in (401, 403):
+            return f"{line}; give your IAM identity an EKS access entry on {cluster}"
+        return f"{line}; {not_found}" if err.status == 404 and not_found else line
+    cause = getattr(err, "reason", None) or err
+    reason = re.sub(r"^\w+\(host=[^)]*\): ", "", str(cause))
+    if isinstance(cause, SSLError | ssl.SSLError):
+        line = f"TLS to the Kubernetes API of {cluster} at {url} failed: {reason}"
+        return f"{line}; the tunnel must pass TLS through to the cluster's endpoint unchanged" if tunnelled else line
+    line = f"cannot reach the Kubernetes API of {cluster} at {url}: {reason}"
+    if tunnelled:
+        return f"{line}; is the tunnel up?"
+    return f"{line}; a private endpoint needs a tunnel and --api-endpoint {cluster}=https://127.0.0.1:PORT"
 
 
 @contextlib.contextmanager
 def kube_errors(kube: Kube, cluster: str, not_found: str = "") -> Iterator[None]:
-    """Turn a Kubernetes client or connection error into CheckFailed; `not_found` is added to
-    the line of a 404."""
+    """Turn a Kubernetes client or connection error into CheckFailed; `not_found` is what a 404
+    line adds."""
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
 
     try:
         yield
     except (ApiException, HTTPError, OSError) as err:
-        hint = f"; {not_found}" if not_found and isinstance(err, ApiException) and err.status == 404 else ""
-        raise CheckFailed(_kube_reason(err, cluster, kube.url(cluster)) + hint) from None
+        tunnelled = cluster in kube.endpoints
+        raise CheckFailed(_kube_reason(err, cluster, kube.url(cluster), tunnelled, not_found)) from None
 
 
 # --- Prometheus text ---------------------------------------------------------------------------

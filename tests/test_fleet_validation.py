@@ -212,3 +212,58 @@ def test_cdktf_synth_shows_the_message_not_a_traceback(tmp_path):
     assert done.returncode != 0
     assert "exactly one hub must have phase: active" in output
     assert "Traceback" not in output
+
+
+# --- Kubernetes versions --------------------------------------------------------------------
+
+
+def _with_version(version: str, phase: str = "provisioning") -> str:
+    def edit(d):
+        d["targets"]["green"] = {"kubernetes_version": version, "phase": phase, "weight": 0}
+
+    return edited(edit)
+
+
+def test_a_fleet_on_the_newest_versions_validates_and_a_new_generation_past_extended_support_does_not(tmp_path):
+    path = tmp_path / "fleet.yaml"
+    path.write_text(_with_version("1.36"))
+    assert load_fleet(path).targets["green"].kubernetes_version == "1.36"
+    path.write_text(_with_version("1.31"))  # extended support ended on 2026-11-26, the day before TODAY
+    with pytest.raises(FleetError) as caught:
+        load_fleet(path)
+    assert str(caught.value).endswith(
+        "targets.green.kubernetes_version: 1.31 left EKS extended support on 2026-11-26; a new generation starts "
+        "on a supported version, such as 1.36 (standard support until 2027-08-02)"
+    )
+
+
+def test_a_live_generation_on_extended_support_validates_with_a_warning(tmp_path):
+    path = tmp_path / "fleet.yaml"
+    path.write_text(_with_version("1.33", phase="registered"))
+    done = subprocess.run(
+        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        "warning: targets.green.kubernetes_version: 1.33 is in extended support (extra cost) until 2027-07-29; "
+        "swap it for a new generation on 1.36"
+    ) in done.stderr
+
+
+def test_the_readme_version_table_is_the_modules():
+    from fleet.versions import VERSIONS
+
+    readme = (ROOT / "README.md").read_text()
+    for v in VERSIONS:
+        row = f"| {v.version} | {v.released} | {v.end_of_standard} | {v.end_of_extended} | `{v.ami_type}` |"
+        assert row in readme, row
+
+
+def test_every_node_group_runs_the_ami_type_of_its_version(steady):
+    from fleet.versions import BY_VERSION
+
+    for stack_id in ("argocd-blue", "target-blue"):
+        stack = steady[stack_id]
+        (cluster,) = stack["resource"]["aws_eks_cluster"].values()
+        (nodes,) = stack["resource"]["aws_eks_node_group"].values()
+        assert nodes["ami_type"] == BY_VERSION[cluster["version"]].ami_type == "AL2023_x86_64_STANDARD"

@@ -531,9 +531,7 @@ def test_jobs_that_reach_clusters_run_where_the_fleet_file_lets_them_in(pr, depl
     labels (a runner inside the VPC, listed in `api_access`) and say so."""
     plan, cdktf = pr["jobs"]["plan"], _deploy_job(deploy)
     assert plan["runs-on"] == "${{ fromJSON(vars.EPHEMERAL_EKS_RUNNER || '\"ubuntu-latest\"') }}"
-    assert cdktf["runs-on"] == (
-        "${{ fromJSON(inputs.runner || vars.EPHEMERAL_EKS_RUNNER || '\"ubuntu-latest\"') }}"
-    )
+    assert cdktf["runs-on"] == ("${{ fromJSON(inputs.runner || vars.EPHEMERAL_EKS_RUNNER || '\"ubuntu-latest\"') }}")
     runner = triggers(deploy)["workflow_dispatch"]["inputs"]["runner"]
     assert runner["type"] == "string" and "inside the VPC" in runner["description"]
     for path in (PR, DEPLOY):
