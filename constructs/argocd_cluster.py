@@ -237,6 +237,9 @@ class ArgoCdCluster(Construct):
             # Pod Identity associations above.
             "applicationSet": {"replicas": 1},
             "server": {"service": {"type": "ClusterIP"}},
+            # `python -m fleet check` reads ArgoCD's own view of each cluster from the application
+            # controller's metrics (argocd_cluster_connection_status), through the API's service proxy.
+            "controller": {"metrics": {"enabled": True}},
         }
 
     def _cluster_secret(self, props: ArgoCdClusterProps, registration: ClusterRegistration) -> SecretV1:

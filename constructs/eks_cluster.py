@@ -91,6 +91,8 @@ class EksClusterProps:
     """EKS minor version, e.g. "1.33". Never changed on a live generation."""
     subnet_ids: tuple[str, ...] | str
     """Private subnets of the control plane ENIs and the nodes (a list, or a token for one)."""
+    node_group_name: str
+    """Name of the cluster's one managed node group."""
     ami_type: str
     """The node group's AMI type for this Kubernetes version (`fleet/versions.py`), e.g.
     AL2023_x86_64_STANDARD."""
@@ -256,7 +258,7 @@ class EksCluster(Construct):
             self,
             "nodes",
             cluster_name=self.name,
-            node_group_name=f"{name}-nodes",
+            node_group_name=props.node_group_name,
             node_role_arn=node_role_ref.attr("arn"),
             subnet_ids=subnet_ids,  # type: ignore[arg-type]
             instance_types=list(sizing.instance_types),

@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     live.add_argument(
         "--api-endpoint", action="append", default=[], metavar="CLUSTER=URL", help="reach CLUSTER's API at URL"
     )
+    live.add_argument("--only", action="append", default=[], metavar="GROUP", help="cluster, argocd or traffic")
     args = parser.parse_args(argv)
     if args.command == "check":
         from fleet.check import run as check_run
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             before_destroy=args.before_destroy,
             window_minutes=args.window_minutes,
             api_endpoints=args.api_endpoint,
+            groups=args.only,
         )
 
     try:

@@ -11,6 +11,10 @@ They run against real AWS (boto3) and the clusters' Kubernetes APIs, for one sta
                   AWS/ApplicationELB RequestCount, Sum, by TargetGroup and LoadBalancer)
     shared        the ALB is active, and each serving target's group has healthy targets
 
+`--only GROUP` (repeatable) runs only the checks of a group: `cluster` (EKS cluster, node group,
+nodes: what a new generation passes before any hub registers it), `argocd` (ArgoCD's connection
+to a target and its apps), `traffic` (load balancer and target groups).
+
 All checks pass: one line per check on stdout, exit 0. Any fails: one line per failed check on
 stderr, exit 1. The fleet file, the arguments, or AWS itself unusable (no credentials, no
 network): one line, exit 2. Never a traceback.
@@ -62,7 +66,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import boto3
@@ -112,11 +116,6 @@ class Outcome:
     line: str
 
 
-def node_group_name(cluster: str) -> str:
-    """EksCluster names its managed node group `<cluster>-nodes`."""
-    return f"{cluster}-nodes"
-
-
 def one_line(text: object) -> str:
     return shorten(printable(" ".join(str(text).split())), LINE_LIMIT)
 
@@ -153,9 +152,8 @@ def parse_api_endpoints(values: list[str], clusters: set[str]) -> dict[str, str]
         if not sep or not cluster or not url:
             raise Unusable(f"fleet check: {where}: write CLUSTER=URL, e.g. acme-target-green=https://127.0.0.1:8443")
         if cluster not in clusters:
-            raise Unusable(
-                f"fleet check: {where}: {cluster} is not a cluster of this fleet; use one of {', '.join(sorted(clusters))}"
-            )
+            known = ", ".join(sorted(clusters))
+            raise Unusable(f"fleet check: {where}: {cluster} is not a cluster of this fleet; use one of {known}")
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
             raise Unusable(f"fleet check: {where}: {url} is not an https:// URL such as https://127.0.0.1:8443")
@@ -179,7 +177,10 @@ class Aws:
         self.region = region
         core = botocore.session.get_session()
         core.set_config_variable("sts_regional_endpoints", "regional")
-        self.session = boto3.session.Session(botocore_session=core, region_name=region)
+        try:
+            self.session = boto3.session.Session(botocore_session=core, region_name=region)
+        except BotoCoreError as err:  # AWS_PROFILE names no profile, a config file is broken
+            raise self._unusable(err) from None
         self._clients: dict[str, Any] = {}
         self._clusters: dict[str, dict[str, Any]] = {}
 
@@ -193,10 +194,13 @@ class Aws:
         try:
             self.client("sts").get_caller_identity()
         except (BotoCoreError, ClientError) as err:
-            raise Unusable(
-                f"fleet check: cannot reach AWS ({self.region}): {one_line(_aws_reason(err))}; "
-                "set AWS credentials/region or run from a runner that can"
-            ) from None
+            raise self._unusable(err) from None
+
+    def _unusable(self, err: Exception) -> Unusable:
+        return Unusable(
+            f"fleet check: cannot reach AWS ({self.region}): {one_line(_aws_reason(err))}; "
+            "set AWS credentials/region or run from a runner that can"
+        )
 
     def cluster(self, name: str) -> dict[str, Any]:
         """DescribeCluster, once per run."""
@@ -375,7 +379,7 @@ def cluster_active(aws: Aws, cluster: str) -> str:
 
 
 def node_group_active(aws: Aws, cluster: str) -> str:
-    name = node_group_name(cluster)
+    name = names.node_group_name(cluster)
     try:
         group = aws.client("eks").describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
     except ClientError as err:
@@ -407,8 +411,14 @@ def nodes_ready(kube: Kube, cluster: str) -> str:
         raise CheckFailed(f"cluster {cluster} has no nodes")
     not_ready = [f"{n.metadata.name} (Ready={_ready(n)})" for n in nodes if _ready(n) != "True"]
     if not_ready:
-        raise CheckFailed(f"{len(not_ready)} of {len(nodes)} nodes of {cluster} not Ready: {_listed(not_ready)}")
-    return f"{len(nodes)} nodes of {cluster} Ready"
+        raise CheckFailed(
+            f"{len(not_ready)} of {_count(len(nodes), 'node')} of {cluster} not Ready: {_listed(not_ready)}"
+        )
+    return f"{_count(len(nodes), 'node')} of {cluster} Ready"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _listed(items: list[str]) -> str:
@@ -435,22 +445,27 @@ def controller_metrics(kube: Kube, hub: str) -> str:
         return str(response.data.decode("utf-8", errors="replace"))
 
 
+def _for_server(text: str, metric: str, server: str) -> list[float]:
+    return [value for labels, value in samples(text, metric) if _same_server(labels.get("server", ""), server)]
+
+
 def argocd_connected(aws: Aws, kube: Kube, hub: str, target: str) -> str:
     server = str(aws.cluster(target).get("endpoint") or "")
     if not server:
         raise CheckFailed(f"cluster {target} has no API endpoint yet")
     text = controller_metrics(kube, hub)
-    status = [
-        value for labels, value in samples(text, CONNECTION_METRIC) if _same_server(labels.get("server", ""), server)
-    ]
+    status = _for_server(text, CONNECTION_METRIC, server)
     if not status:
         raise CheckFailed(
             f"ArgoCD on hub {hub} reports no connection state for {target} ({server}): no Application "
             "targets it yet, it is not registered, or another controller shard manages it"
         )
     if status[0] != 1:
-        raise CheckFailed(f"ArgoCD on hub {hub} cannot reach {target} ({CONNECTION_METRIC} is {status[0]:g})")
-    age = [value for labels, value in samples(text, CACHE_AGE_METRIC) if _same_server(labels.get("server", ""), server)]
+        raise CheckFailed(
+            f"ArgoCD on hub {hub} cannot reach {target} ({CONNECTION_METRIC} is {status[0]:g}); "
+            "the application controller's log says why"
+        )
+    age = _for_server(text, CACHE_AGE_METRIC, server)
     if age and age[0] < 0:
         raise CheckFailed(f"ArgoCD on hub {hub} has not finished its first sync of {target} yet")
     return f"ArgoCD on hub {hub} is connected to {target}"
@@ -458,9 +473,9 @@ def argocd_connected(aws: Aws, kube: Kube, hub: str, target: str) -> str:
 
 def _app_state(app: dict[str, Any]) -> tuple[str, str]:
     status = app.get("status") or {}
-    return (status.get("sync") or {}).get("status") or "Unknown", (status.get("health") or {}).get(
-        "status"
-    ) or "Unknown"
+    sync = (status.get("sync") or {}).get("status")
+    health = (status.get("health") or {}).get("status")
+    return sync or "Unknown", health or "Unknown"
 
 
 def apps_synced(kube: Kube, hub: str, generation: str) -> str:
@@ -485,8 +500,10 @@ def apps_synced(kube: Kube, hub: str, generation: str) -> str:
         if (sync, health) != ("Synced", "Healthy"):
             bad.append(f"{app.get('metadata', {}).get('name')} ({sync}/{health})")
     if bad:
-        raise CheckFailed(f"{len(bad)} of {len(apps)} ArgoCD apps for {generation} not Synced/Healthy: {_listed(bad)}")
-    return f"{len(apps)} ArgoCD apps for {generation} Synced and Healthy on hub {hub}"
+        raise CheckFailed(
+            f"{len(bad)} of {_count(len(apps), 'ArgoCD app')} for {generation} not Synced/Healthy: {_listed(bad)}"
+        )
+    return f"{_count(len(apps), 'ArgoCD app')} for {generation} Synced and Healthy on hub {hub}"
 
 
 def target_group_healthy(aws: Aws, name: str) -> str:
@@ -505,7 +522,7 @@ def target_group_healthy(aws: Aws, name: str) -> str:
     if not states.get("healthy"):
         counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(states.items()))
         raise CheckFailed(f"target group {name} has no healthy target ({counts})")
-    return f"target group {name} has {len(states['healthy'])} healthy targets"
+    return f"target group {name} has {_count(len(states['healthy']), 'healthy target')}"
 
 
 def load_balancer_active(aws: Aws, name: str) -> str:
@@ -546,15 +563,23 @@ def no_requests(aws: Aws, alb: str, group_name: str, window_minutes: int, now: d
 # --- which checks a stack gets -----------------------------------------------------------------
 
 
-Check = tuple[str, Callable[[], str]]
-"""(what it checks, for a line when it breaks unexpectedly; the check)."""
+GROUPS = ("cluster", "argocd", "traffic")
+"""What `--only` selects: the cluster (EKS cluster, node group, nodes), ArgoCD (its connection to
+a target, the target's apps), traffic (load balancer, target groups, requests)."""
+
+
+class Check(NamedTuple):
+    group: str
+    what: str
+    """What it checks, for the line when it breaks unexpectedly."""
+    run: Callable[[], str]
 
 
 def cluster_checks(aws: Aws, kube: Kube, cluster: str) -> list[Check]:
     return [
-        (f"cluster {cluster}", partial(cluster_active, aws, cluster)),
-        (f"node group {node_group_name(cluster)}", partial(node_group_active, aws, cluster)),
-        (f"nodes of {cluster}", partial(nodes_ready, kube, cluster)),
+        Check("cluster", f"cluster {cluster}", partial(cluster_active, aws, cluster)),
+        Check("cluster", f"node group {names.node_group_name(cluster)}", partial(node_group_active, aws, cluster)),
+        Check("cluster", f"nodes of {cluster}", partial(nodes_ready, kube, cluster)),
     ]
 
 
@@ -562,27 +587,38 @@ def checks_for(
     fleet: Fleet, stack: str, aws: Aws, kube: Kube, *, before_destroy: bool, window_minutes: int
 ) -> list[Check]:
     prefix = fleet.name
+    alb = names.alb_name(prefix)
     if stack == names.SHARED_STACK:
-        alb = names.alb_name(prefix)
-        serving = [gen for gen, t in fleet.targets.items() if t.phase == "serving"]
-        groups = [names.target_group_name(prefix, gen) for gen in serving]
-        checks: list[Check] = [(f"load balancer {alb}", partial(load_balancer_active, aws, alb))]
-        return checks + [(f"target group {g}", partial(target_group_healthy, aws, g)) for g in groups]
+        serving = [names.target_group_name(prefix, gen) for gen, t in fleet.targets.items() if t.phase == "serving"]
+        return [Check("traffic", f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
+            Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group)) for group in serving
+        ]
     kind, generation = _generation(fleet, stack)
     cluster = names.cluster_name(prefix, kind, generation)
     group = names.target_group_name(prefix, generation)
     if before_destroy:
-        alb = names.alb_name(prefix)
-        return [(f"requests to {group}", partial(no_requests, aws, alb, group, window_minutes))]
+        return [Check("traffic", f"requests to {group}", partial(no_requests, aws, alb, group, window_minutes))]
     checks = cluster_checks(aws, kube, cluster)
     if kind == "target":
         hub = names.cluster_name(prefix, "argocd", fleet.active_hub)
         checks += [
-            (f"ArgoCD on {hub} reaching {cluster}", partial(argocd_connected, aws, kube, hub, cluster)),
-            (f"ArgoCD apps for {generation}", partial(apps_synced, kube, hub, generation)),
-            (f"target group {group}", partial(target_group_healthy, aws, group)),
+            Check("argocd", f"ArgoCD on {hub} reaching {cluster}", partial(argocd_connected, aws, kube, hub, cluster)),
+            Check("argocd", f"ArgoCD apps for {generation}", partial(apps_synced, kube, hub, generation)),
+            Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group)),
         ]
     return checks
+
+
+def only(checks: list[Check], stack: str, groups: list[str]) -> list[Check]:
+    """The checks of `groups` (all when empty); Unusable when that leaves none."""
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        raise Unusable(f"fleet check: --only {unknown[0]}: use one of {', '.join(GROUPS)}")
+    chosen = [c for c in checks if not groups or c.group in groups]
+    if not chosen:
+        offered = ", ".join(dict.fromkeys(c.group for c in checks))
+        raise Unusable(f"fleet check: {stack} has no {' or '.join(groups)} checks; it has {offered}")
+    return chosen
 
 
 def _generation(fleet: Fleet, stack: str) -> tuple[names.Kind, str]:
@@ -617,15 +653,13 @@ def run(
     before_destroy: bool = False,
     window_minutes: int = DEFAULT_WINDOW_MINUTES,
     api_endpoints: list[str] | None = None,
+    groups: list[str] | None = None,
 ) -> int:
     """The `check` command: print the lines, return the exit code (0 passed, 1 failed, 2 unusable)."""
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # its retry warnings would add lines
     try:
-        outcomes = _run(file, stack, before_destroy, window_minutes, api_endpoints or [])
-    except FleetError as err:
-        print(err, file=sys.stderr)
-        return 2
-    except Unusable as err:
+        outcomes = _run(file, stack, before_destroy, window_minutes, api_endpoints or [], groups or [])
+    except (FleetError, Unusable) as err:
         print(err, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -637,7 +671,9 @@ def run(
     return 1 if failed else 0
 
 
-def _run(file: str, stack: str, before_destroy: bool, window_minutes: int, api_endpoints: list[str]) -> list[Outcome]:
+def _run(
+    file: str, stack: str, before_destroy: bool, window_minutes: int, api_endpoints: list[str], groups: list[str]
+) -> list[Outcome]:
     fleet = load_fleet(file)
     if before_destroy and not stack.startswith("target-"):
         raise Unusable(f"fleet check: {stack}: --before-destroy is for a target-<gen> stack")
@@ -647,6 +683,7 @@ def _run(file: str, stack: str, before_destroy: bool, window_minutes: int, api_e
     aws = Aws(fleet.region)
     with contextlib.ExitStack() as resources:
         kube = Kube(aws, endpoints, resources)
-        checks = checks_for(fleet, stack, aws, kube, before_destroy=before_destroy, window_minutes=window_minutes)
+        every = checks_for(fleet, stack, aws, kube, before_destroy=before_destroy, window_minutes=window_minutes)
+        checks = only(every, stack, groups)
         aws.reachable()
-        return [run_check(stack, what, check) for what, check in checks]
+        return [run_check(stack, check.what, check.run) for check in checks]

@@ -71,6 +71,11 @@ def cluster_name(prefix: str, kind: Kind, generation: str) -> str:
     return f"{prefix}-{kind}-{generation}"
 
 
+def node_group_name(cluster: str) -> str:
+    """A generation's one managed node group."""
+    return f"{cluster}-nodes"
+
+
 def hub_cluster_pattern(prefix: str) -> str:
     """Matches every hub generation's cluster name, and only those of this fleet's hubs."""
     return f"{prefix}-argocd-*"

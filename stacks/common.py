@@ -99,6 +99,7 @@ def cluster_props(
     return EksClusterProps(
         cluster_name=names.cluster_name(fleet.name, kind, generation),
         kubernetes_version=spec.kubernetes_version,
+        node_group_name=names.node_group_name(names.cluster_name(fleet.name, kind, generation)),
         ami_type=BY_VERSION[spec.kubernetes_version].ami_type,
         subnet_ids=network.private_subnet_ids,
         public_access_cidrs=spec.public_access_cidrs,

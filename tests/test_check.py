@@ -7,7 +7,9 @@ command runs as a subprocess with AWS_ENDPOINT_URL pointing at moto.
 
 Kubernetes: `FakeKube` answers exactly what the checks ask for (the node list, the labelled
 Applications, the controller metrics through the service proxy) over plain http on 127.0.0.1,
-reached through `--api-endpoint CLUSTER=http://127.0.0.1:PORT`, one server per cluster.
+reached through `--api-endpoint CLUSTER=http://127.0.0.1:PORT`, one server per cluster. In-process
+tests serve it over TLS with a certificate for an EKS host name, to show a tunnelled endpoint is
+still verified against the cluster's CA and real host name.
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ def seed(emulator: MotoServer) -> Aws:
         endpoints[cluster] = found["cluster"]["endpoint"]
     for cluster in (HUB, GREEN):  # target blue has no node group
         eks.create_nodegroup(
-            clusterName=cluster, nodegroupName=check.node_group_name(cluster), subnets=subnets, nodeRole=role
+            clusterName=cluster, nodegroupName=names.node_group_name(cluster), subnets=subnets, nodeRole=role
         )
     alb = elbv2.create_load_balancer(Name=names.alb_name(PREFIX), Subnets=subnets)["LoadBalancers"][0]
     groups = {}
@@ -287,8 +289,8 @@ def test_target_passes_every_check(aws, kube, tmp_path):
         f"target-green: node group {GREEN}-nodes is ACTIVE",
         f"target-green: 2 nodes of {GREEN} Ready",
         f"target-green: ArgoCD on hub {HUB} is connected to {GREEN}",
-        f"target-green: 1 ArgoCD apps for green Synced and Healthy on hub {HUB}",
-        "target-green: target group acme-green has 1 healthy targets",
+        f"target-green: 1 ArgoCD app for green Synced and Healthy on hub {HUB}",
+        "target-green: target group acme-green has 1 healthy target",
     ]
     # every Kubernetes request carries an EKS token; the apps are selected by the generation label
     for server in (kube[HUB], kube[GREEN]):
@@ -318,7 +320,7 @@ def test_an_app_out_of_sync_is_one_line(aws, kube, tmp_path):
     run = check_green(aws, kube, tmp_path)
     assert (run.code, run.out) == (1, [])
     assert run.err == [
-        f"target-green: 1 of 1 ArgoCD apps for green not Synced/Healthy: {GREEN}-podinfo (OutOfSync/Healthy)"
+        f"target-green: 1 of 1 ArgoCD app for green not Synced/Healthy: {GREEN}-podinfo (OutOfSync/Healthy)"
     ]
 
 
@@ -381,6 +383,21 @@ def test_a_target_group_without_targets_fails(aws, kube, tmp_path):
     assert (run.code, run.err) == (1, ["target-green: target group acme-green has no registered targets"])
 
 
+@needs_moto
+def test_only_cluster_needs_no_hub(aws, kube, tmp_path):
+    """What the planner asks of a new generation before any hub registers it."""
+    run = fleet_check(
+        "target-green", "--only", "cluster", *endpoints(kube, GREEN), env=environment(aws.emulator.url, tmp_path)
+    )
+    assert run.code == 0, run.lines
+    assert run.out == [
+        f"target-green: cluster {GREEN} is ACTIVE",
+        f"target-green: node group {GREEN}-nodes is ACTIVE",
+        f"target-green: 2 nodes of {GREEN} Ready",
+    ]
+    assert kube[HUB].seen == []
+
+
 # --- argocd-<gen> and shared --------------------------------------------------------------------
 
 
@@ -392,7 +409,7 @@ def test_hub_checks_with_the_default_fleet_file(aws, kube, tmp_path):
     assert run.out == [
         f"argocd-blue: cluster {HUB} is ACTIVE",
         f"argocd-blue: node group {HUB}-nodes is ACTIVE",
-        f"argocd-blue: 1 nodes of {HUB} Ready",
+        f"argocd-blue: 1 node of {HUB} Ready",
     ]
 
 
@@ -402,7 +419,7 @@ def test_shared_checks_the_alb_and_the_serving_target_group(aws, tmp_path):
     assert run.code == 0, run.lines
     assert run.out == [
         "shared: load balancer acme-alb is active",
-        "shared: target group acme-blue has 1 healthy targets",
+        "shared: target group acme-blue has 1 healthy target",
     ]
 
 
@@ -454,6 +471,16 @@ def test_no_credentials_is_exit_2_and_one_line(tmp_path):
     ]
 
 
+def test_an_unknown_aws_profile_is_exit_2_and_one_line(tmp_path):
+    env = environment(f"http://{HOST}:{free_port()}", tmp_path, AWS_PROFILE="no-such-profile")
+    run = fleet_check("shared", env=env)
+    assert (run.code, run.out) == (2, [])
+    assert run.err == [
+        f"fleet check: cannot reach AWS ({REGION}): The config profile (no-such-profile) could not be found; "
+        "set AWS credentials/region or run from a runner that can"
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -461,6 +488,9 @@ def test_no_credentials_is_exit_2_and_one_line(tmp_path):
         (["shared", "--before-destroy"], "fleet check: shared: --before-destroy is for a target-<gen> stack"),
         (["target-blue", "--before-destroy", "--window-minutes", "0"], "--window-minutes 0: give 1 to"),
         (["target-green", "--api-endpoint", GREEN], "write CLUSTER=URL"),
+        (["target-green", "--only", "nodes"], "fleet check: --only nodes: use one of cluster, argocd, traffic"),
+        (["shared", "--only", "cluster"], "fleet check: shared has no cluster checks; it has traffic"),
+        (["argocd-blue", "--only", "argocd"], "fleet check: argocd-blue has no argocd checks; it has cluster"),
         (["target-green", "--api-endpoint", "acme-target-x=https://127.0.0.1:8443"], "not a cluster of this fleet"),
         (["target-green", "--api-endpoint", f"{GREEN}=http://10.0.0.1:8080"], "plain http is only for a loopback"),
         (["target-green", "--api-endpoint", f"{GREEN}=ftp://127.0.0.1"], "is not an https:// URL"),
@@ -613,7 +643,7 @@ def test_a_tunnel_keeps_tls_verified_against_the_real_endpoint(tls_kube, endpoin
     with contextlib.ExitStack() as stack:
         kube = check.Kube(aws, {GREEN: server.url}, stack)  # type: ignore[arg-type]
         if says is None:
-            assert check.nodes_ready(kube, GREEN) == f"1 nodes of {GREEN} Ready"
+            assert check.nodes_ready(kube, GREEN) == f"1 node of {GREEN} Ready"
             assert server.seen == [("/api/v1/nodes", "Bearer k8s-aws-v1.test")]
         else:
             with pytest.raises(check.CheckFailed, match=says):
