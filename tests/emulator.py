@@ -283,6 +283,47 @@ def run_bounded(args: list[str], cwd: Path, env: dict[str, str], timeout: float)
         return None, f"{out}\n[killed after {timeout:.0f} s: {' '.join(args)}]"
 
 
+def spawn_group(args: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start `args` as `run_bounded` does (its own process group, gone with the test process), its
+    stdout and stderr together into `log`, which can be read while it runs."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+
+
+def group_members(pgid: int) -> list[int]:
+    """The processes of group `pgid` still alive (zombies left out), from /proc; [] without /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            if int(group) == pgid and state != "Z":
+                members.append(int(stat.parent.name))
+    return members
+
+
+def kill_group(proc: subprocess.Popen[Any], timeout: float = KILL_GRACE) -> int:
+    """SIGKILL the whole group of `proc` (a terraform run: terraform and its provider plugins), as a
+    lost runner ends it: no signal terraform can catch, nothing cleaned up. Waits until no process
+    of the group is left; returns `proc`'s return code (-9 when the kill ended it)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while (left := group_members(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"processes {left} of group {proc.pid} outlived SIGKILL"
+    return proc.returncode
+
+
 def _references(value: Any, kinds: tuple[str, ...]) -> list[str]:
     """Interpolations (`${...kind.name...}`) in `value` that point at one of `kinds`."""
     pattern = re.compile(r"\$\{[^}]*?\b(?:" + "|".join(re.escape(k) for k in kinds) + r")\.[\w-]+[^}]*\}")
