@@ -67,7 +67,7 @@ SHARED_MAY_CHANGE: dict[str, tuple[str, ...]] = {
 }
 """Safe in `shared` while generations are live: traffic weights, who may reach the ALB and its
 rules, logging. None of it is what a generation finds or runs on."""
-SHARED_MAY_REMOVE = frozenset(
+SHARED_MAY_REMOVE = frozenset(  # and so may be replaced: a new WAF ACL, logs bucket or client range
     {"aws_lb_listener_rule", "aws_vpc_security_group_ingress_rule", "aws_wafv2_web_acl_association", "aws_flow_log"}
 )
 
@@ -217,7 +217,7 @@ def _generation_event(change: Change) -> str:
     if change.kind == "removed":
         return "" if change.type in GENERATION_MAY_REMOVE else "destroys it"
     if change.kind == "replaced":
-        return _replaced(change)
+        return "" if change.type in GENERATION_MAY_REMOVE else _replaced(change)
     bad = _not_allowed(change, GENERATION_MAY_CHANGE)
     return f"{', '.join(bad)} would change in place" if bad else ""
 
@@ -333,7 +333,7 @@ def _shared_event(change: Change) -> str:
     if change.kind == "removed":
         return "" if change.type in SHARED_MAY_REMOVE else "destroys"
     if change.kind == "replaced":
-        return _replaced(change)
+        return "" if change.type in SHARED_MAY_REMOVE else _replaced(change)
     bad = _not_allowed(change, SHARED_MAY_CHANGE)
     return f"{', '.join(bad)} would change in place" if bad else ""
 
@@ -344,9 +344,13 @@ def _owner(body: Any) -> str | None:
 
 
 def _backend(diffs: list[StackDiff], base: Stacks, head: Stacks) -> list[Refusal]:
-    moved = [d.stack for d in diffs if any(c.address == "terraform.backend" for c in d.changes)]
+    moved = [
+        d.stack
+        for d in diffs
+        if d.verdict == "changed" and _state_location(base[d.stack]) != _state_location(head[d.stack])
+    ]
     if not moved:
-        return []
+        return []  # a changed lock (DynamoDB table or S3 lock file) moves no state
     old, new = (_backend_kind(side[moved[0]]) for side in (base, head))
     steps = (
         "1. from a checkout of the base branch: `npx cdktf synth`, then for each stack below "
@@ -365,6 +369,16 @@ def _backend(diffs: list[StackDiff], base: Stacks, head: Stacks) -> list[Refusal
             steps=steps,
         )
     ]
+
+
+def _state_location(stack: dict[str, Any]) -> tuple[str, ...]:
+    """Where a stack's state lives: the backend kind and its bucket/key or local file."""
+    backend = stack.get("terraform", {}).get("backend", {})
+    kind = next(iter(backend), "none")
+    config = backend.get(kind, {}) if isinstance(backend, dict) else {}
+    if kind == "s3":
+        return kind, str(config.get("bucket")), str(config.get("key")), str(config.get("region"))
+    return kind, names.local_state_identity(str(config.get("path", "")))
 
 
 def _backend_kind(stack: dict[str, Any]) -> str:

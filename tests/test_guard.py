@@ -153,6 +153,11 @@ PASSES: dict[str, Edit] = {
     "new hub as standby": _set("hubs.green", {"kubernetes_version": "1.36", "phase": "standby"}),
     "who may reach the ALB": _set("traffic.allowed_cidrs", ["198.51.100.0/24"]),
     "operators who may try a generation": _set("traffic.operator_cidrs", ["198.51.100.0/28"]),
+    "a new WAF web ACL": _set(
+        "traffic.waf_acl_arn",
+        "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/acme-edge2/2a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
+    ),
+    "a new logs bucket": _set("logs_bucket", "acme-fleet-logs-2"),
     "certificate rotation": _set(
         "traffic.certificate_arn", "arn:aws:acm:eu-west-1:111122223333:certificate/1e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b"
     ),
@@ -226,3 +231,13 @@ def test_removing_a_stack_with_no_base_fleet_is_refused(synth):
     base, head = synth("examples/target-swap.yaml"), synth(STEADY)
     refusals = check(diff_stacks(base, head), base, head, None)
     assert [r.stack for r in refusals if r.subject == "stack removed"] == ["target-green"]
+
+
+def test_a_new_lock_moves_no_state_and_passes(synth, derived_fleet):
+    s3 = {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}
+    base_file = derived_fleet(STEADY, "s3-lockfile", _set("state", s3))
+    head_file = derived_fleet(STEADY, "s3-lock-table", _set("state", {**s3, "dynamodb_table": "tf-locks"}))
+    base, head = synth(base_file), synth(head_file)
+    diffs = diff_stacks(base, head)
+    assert {d.stack for d in diffs if d.verdict == "changed"} == {"shared", "argocd-blue", "target-blue"}
+    assert check(diffs, base, head, load_fleet(base_file), load_fleet(head_file)) == []
