@@ -2,7 +2,8 @@
 
 A bad fleet file ends in one message per mistake and exit code 2, before anything is written.
 The synthesized tree is built beside the output directory and swapped in only when complete,
-so a failed synth never leaves a half-written cdktf.out/.
+so a failed synth never leaves a half-written cdktf.out/. Under the cdktf CLI the directory of a
+stack that left the fleet is handed over in the new tree for the CLI to delete (`_swap_in`).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 TODAY = "2026-11-27"
 os.environ["EPHEMERAL_EKS_TODAY"] = TODAY
 """EKS support dates move with the calendar: every test (and every command it runs) sees this day."""
+os.environ.pop("EPHEMERAL_EKS_AWS_ENDPOINT", None)  # the emulator option would change every synthesized stack
 
 Stacks = dict[str, dict[str, Any]]
 
