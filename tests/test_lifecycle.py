@@ -15,6 +15,10 @@ certificate and web ACL created in the emulator first.
 
 Fail fast: once a terraform command fails, its output is the failure and every later step is
 skipped with the reason.
+
+The target swap's first step is first run with the apply of `target-green` killed midway (SIGKILL
+to terraform and its provider, as a lost runner ends it) and then run again as the runbook says;
+see `test_an_apply_killed_midway_converges_when_the_step_is_rerun`.
 """
 
 from __future__ import annotations
@@ -22,10 +26,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +44,10 @@ from emulator import (
     EmulatorUnavailable,
     MotoServer,
     emulated_config,
+    group_members,
+    kill_group,
     run_bounded,
+    spawn_group,
 )
 
 from conftest import ROOT, Synth
@@ -55,6 +65,11 @@ APPLY_TIMEOUT = 420
 the ALB to be active), of a generation ~20 s, a destroy of a generation 20-45 s (the provider
 pauses before DeleteCluster); any other command ~8 s (three provider start-ups)."""
 OUTPUT_SHOWN = 6000
+MIDWAY_DEADLINE = 180
+"""How long an apply that is to be killed midway may take to get there (measured: ~25 s)."""
+POLL = 0.05
+STACK_TAG = "ephemeral-eks/stack"
+"""The default tag `stacks/common.py` puts on everything a stack creates."""
 
 EXAMPLES = {
     "steady": "examples/steady.yaml",
@@ -252,13 +267,67 @@ class Lifecycle:
         self.terraform(stack, "destroy", "-auto-approve", timeout=APPLY_TIMEOUT)
         self.applied.pop(stack, None)
 
-    def run(self, commands: tuple[str, ...], fleet: str) -> None:
-        """`cdktf deploy a b` / `cdktf destroy a`, as terraform commands, one stack at a time."""
+    @staticmethod
+    def expand(commands: tuple[str, ...]) -> list[tuple[str, str]]:
+        """`cdktf deploy a b` / `cdktf destroy a` as (verb, stack), one stack at a time."""
+        actions = []
         for command in commands:
             tool, verb, *stacks = command.split()
             assert tool == "cdktf" and verb in ("deploy", "destroy") and stacks, command
-            for stack in stacks:
-                (self.deploy if verb == "deploy" else self.destroy)(stack, fleet)
+            actions += [(verb, stack) for stack in stacks]
+        return actions
+
+    def act(self, verb: str, stack: str, fleet: str) -> None:
+        (self.deploy if verb == "deploy" else self.destroy)(stack, fleet)
+
+    def run(self, commands: tuple[str, ...], fleet: str) -> None:
+        """`cdktf deploy a b` / `cdktf destroy a`, as terraform commands, one stack at a time."""
+        for verb, stack in self.expand(commands):
+            self.act(verb, stack, fleet)
+
+    def apply_killed_midway(self, stack: str, fleet: str, midway: Callable[[dict[str, Any]], bool]) -> Killed:
+        """`terraform apply` of `stack`, SIGKILLed (terraform and its provider, the whole process
+        group) as soon as the state it keeps writing satisfies `midway`, and what the kill left.
+        Fails when the apply ends, or `MIDWAY_DEADLINE` passes, before that."""
+        self.prepare(stack, fleet)
+        cwd = self.workdir(stack)
+        log = self.base / f"{stack}-killed-apply.log"
+        started = time.monotonic()
+        proc = spawn_group(["terraform", "apply", "-auto-approve", "-input=false", "-no-color"], cwd, self.env, log)
+        try:
+            while proc.poll() is None and time.monotonic() < started + MIDWAY_DEADLINE:
+                seen = read_state(cwd / "terraform.tfstate")
+                if seen is not None and midway(seen):
+                    break
+                time.sleep(POLL)
+            else:
+                how = f"exited {proc.returncode}" if proc.poll() is not None else f"ran {MIDWAY_DEADLINE} s"
+                self.fail(f"terraform apply of {stack} {how} and was never seen midway", log.read_text())
+            pgid = proc.pid
+            code = kill_group(proc)
+        finally:
+            if proc.poll() is None:
+                kill_group(proc)
+        seconds = time.monotonic() - started
+        output = log.read_text()
+        state = read_state(cwd / "terraform.tfstate")
+        assert state is not None, f"{stack}: the killed apply left no readable state"
+        lock = cwd / ".terraform.tfstate.lock.info"
+        started_lines = set(re.findall(r"^(\S+): Creating\.\.\.$", output, re.M))
+        done_lines = set(re.findall(r"^(\S+): Creation complete after", output, re.M))
+        self.log.append(
+            f"{seconds:6.1f} s  terraform apply {stack} -> {code} (SIGKILL midway, state serial {state['serial']})"
+        )
+        return Killed(
+            code=code,
+            seconds=seconds,
+            state=state,
+            in_flight=started_lines - done_lines,
+            lock_info=json.loads(lock.read_text()) if lock.exists() else None,
+            left=sorted(p.name for p in cwd.iterdir()),
+            survivors=group_members(pgid),
+            output=output,
+        )
 
     def plans_clean(self, stacks: list[str], fleet: str) -> None:
         """`terraform plan -detailed-exitcode` of `stacks` (in parallel): exit 0, no changes."""
@@ -276,10 +345,55 @@ class Lifecycle:
     def state_serial(self, stack: str) -> int:
         return int(json.loads((self.workdir(stack) / "terraform.tfstate").read_text())["serial"])
 
+    def state_ids(self, stack: str) -> dict[str, str]:
+        state = read_state(self.workdir(stack) / "terraform.tfstate")
+        assert state is not None, f"{stack} has no state"
+        return managed_ids(state)
+
     # the emulator through boto3
 
     def client(self, service: str) -> Any:
         return self.emulator.client(service)
+
+
+@dataclass(frozen=True)
+class Killed:
+    """What a killed `terraform apply` left behind."""
+
+    code: int
+    seconds: float
+    state: dict[str, Any]
+    """The state file as the killed terraform last wrote it."""
+    in_flight: set[str]
+    """Addresses terraform said it was creating and never said it had created."""
+    lock_info: dict[str, Any] | None
+    """`.terraform.tfstate.lock.info`, if the kill left it."""
+    left: list[str]
+    """The working directory's entries."""
+    survivors: list[int]
+    output: str
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    """A state file terraform may be writing right now: None while it is missing or half-written."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def managed_ids(state: dict[str, Any]) -> dict[str, str]:
+    """Address -> id of every managed resource instance the state records (a planned resource
+    not created yet has an entry without instances)."""
+    ids = {}
+    for resource in state["resources"]:
+        if resource["mode"] != "managed":
+            continue
+        for instance in resource["instances"]:
+            key = instance.get("index_key")
+            index = "" if key is None else f"[{json.dumps(key)}]"
+            ids[f"{resource['type']}.{resource['name']}{index}"] = instance["attributes"]["id"]
+    return ids
 
 
 def seed(emulator: MotoServer) -> dict[str, str]:
@@ -368,6 +482,120 @@ def test_steady_fleet_deploys_stack_by_stack(lifecycle):
         assert alb["State"]["Code"] == "active"
         acl = wafv2.get_web_acl_for_resource(ResourceArn=alb["LoadBalancerArn"])["WebACL"]
         assert acl["ARN"] == fleet.traffic.waf_acl_arn
+
+
+def killed_midway(state: dict[str, Any]) -> bool:
+    """Where the interrupted apply of a generation is killed: its state records the launch
+    template but not the KMS key. Against moto the cluster and node group are ACTIVE at once
+    (~0.3 s each); the slowest create is the KMS key (~12 s: the provider waits for its policy and
+    description to propagate), which starts with the first resources and which everything of the
+    cluster waits on. Once the launch template (~5 s, the last named resource before the cluster)
+    is recorded, the key is the only create in flight, the cluster and node group are not begun,
+    and no named resource can be left created but unrecorded; the window is ~6 s."""
+    kinds = {address.split(".")[0] for address in managed_ids(state)}
+    return "aws_launch_template" in kinds and "aws_kms_key" not in kinds
+
+
+def test_an_apply_killed_midway_converges_when_the_step_is_rerun(lifecycle):
+    """The target swap's step that first deploys target-green, with that apply killed midway as a
+    lost runner (or a CI job cancelled past its grace) ends it: SIGKILL to terraform and its
+    provider. Then the step runs again as the runbook says: the same `cdktf deploy target-green`.
+
+    What the kill leaves, asserted: a partial state (what was created so far, nothing of what was
+    not begun), a stale `.terraform.tfstate.lock.info` and no terraform process. The local lock is
+    an fcntl lock the kernel drops with the process, so the re-run takes it without
+    `terraform force-unlock` and removes the stale file. What was in flight, the KMS key, exists in
+    the emulator but not in the state: the re-run creates another one, and the orphan, found by the
+    stack tag, is scheduled for deletion. After the re-run every resource of the partial state
+    keeps its id, target-green and shared plan clean, shared's state is not written after the
+    shared deploy that precedes the killed apply, and there is one of every named thing. This test
+    leaves target-green deployed as the target swap's first step does; that step then finds
+    nothing to apply."""
+    lc = lifecycle
+    stack = "target-green"
+    fleet, commands, _source = next(step for step in TARGET_SWAP if ("deploy", stack) in lc.expand(step[1]))
+    actions = lc.expand(commands)
+    at = actions.index(("deploy", stack))
+    spec = load_fleet(lc.fleets[fleet])
+    cluster = names.cluster_name(spec.name, "target", "green")
+    eks, ec2, iam, kms, logs = (lc.client(s) for s in ("eks", "ec2", "iam", "kms", "logs"))
+
+    with lc.step(f"{fleet}, {stack} killed midway"):
+        for verb, other in actions[:at]:
+            lc.act(verb, other, fleet)
+        shared_serial = lc.state_serial(names.SHARED_STACK)
+        killed = lc.apply_killed_midway(stack, fleet, killed_midway)
+
+        assert killed.code == -signal.SIGKILL, f"the apply was not killed: exited {killed.code}"
+        assert killed.survivors == [], f"terraform or its provider outlived the kill: {killed.survivors}"
+        partial = managed_ids(killed.state)
+        assert killed_midway(killed.state), f"the kill landed outside the window: {sorted(partial)}"
+        assert {a.split(".")[0] for a in killed.in_flight} == {"aws_kms_key"}, killed.in_flight
+        (key_address,) = killed.in_flight
+        assert killed.lock_info is not None, f"no lock info left: {killed.left}"
+        assert killed.lock_info["Operation"] == "OperationTypeApply", killed.lock_info
+        assert "terraform.tfstate.backup" not in killed.left, killed.left
+
+        # In the emulator: what the state records exists, the cluster was never begun, and the key
+        # in flight exists but is recorded nowhere.
+        assert cluster not in eks.list_clusters()["clusters"]
+        recorded_templates = [v for a, v in partial.items() if a.startswith("aws_launch_template.")]
+        assert list(launch_templates(ec2, cluster).values()) == recorded_templates
+        orphans = set(tagged_keys(kms, stack))
+        assert len(orphans) == 1, f"expected the one key in flight, found {orphans}"
+
+    with lc.step(f"{fleet}, {stack} re-run after the kill"):
+        lc.act("deploy", stack, fleet)  # the same `terraform apply`, lock on, no force-unlock
+        assert not (lc.workdir(stack) / ".terraform.tfstate.lock.info").exists(), "the stale lock info stayed"
+        final = lc.state_ids(stack)
+        assert {a: final.get(a) for a in partial} == partial, "the re-run replaced or lost a created resource"
+        added = set(final) - set(partial)
+        assert key_address in added and any(a.startswith("aws_eks_node_group.") for a in added), sorted(added)
+        for verb, other in actions[at + 1 :]:
+            lc.act(verb, other, fleet)
+        lc.plans_clean([stack, names.SHARED_STACK], fleet)
+        assert lc.state_serial(names.SHARED_STACK) == shared_serial, "the interrupted step wrote shared's state"
+
+        def recorded(kind: str) -> list[str]:
+            return sorted(v for a, v in final.items() if a.startswith(f"{kind}."))
+
+        # One of every named thing, each the one the state records.
+        assert [c for c in eks.list_clusters()["clusters"] if c.startswith(cluster)] == [cluster]
+        assert eks.describe_cluster(name=cluster)["cluster"]["status"] == "ACTIVE"
+        assert eks.list_nodegroups(clusterName=cluster)["nodegroups"] == [names.node_group_name(cluster)]
+        assert sorted(launch_templates(ec2, cluster).values()) == recorded("aws_launch_template")
+        assert sorted(r for r in role_names(iam) if r.startswith(cluster)) == recorded("aws_iam_role")
+        groups = ec2.describe_security_groups(Filters=[{"Name": f"tag:{STACK_TAG}", "Values": [stack]}])
+        assert sorted(g["GroupId"] for g in groups["SecurityGroups"]) == recorded("aws_security_group")
+        log_groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/eks/{cluster}")["logGroups"]
+        assert sorted(g["logGroupName"] for g in log_groups) == recorded("aws_cloudwatch_log_group")
+        (key,) = recorded("aws_kms_key")
+        assert kms.describe_key(KeyId=f"alias/{cluster}")["KeyMetadata"]["KeyId"] == key
+
+        # The key the kill left behind is the one thing not in the state. Recovery: schedule its
+        # deletion; it has no name to collide with, and the stack tag finds it.
+        keys = tagged_keys(kms, stack)
+        assert set(keys) == {key, *orphans} and key not in orphans, keys
+        for orphan in orphans:
+            kms.schedule_key_deletion(KeyId=orphan, PendingWindowInDays=7)
+        assert [k for k, state in tagged_keys(kms, stack).items() if state == "Enabled"] == [key]
+
+
+def launch_templates(ec2: Any, prefix: str) -> dict[str, str]:
+    """Name -> id of the launch templates whose name starts with `prefix`."""
+    found = ec2.describe_launch_templates()["LaunchTemplates"]
+    return {t["LaunchTemplateName"]: t["LaunchTemplateId"] for t in found if t["LaunchTemplateName"].startswith(prefix)}
+
+
+def tagged_keys(kms: Any, stack: str) -> dict[str, str]:
+    """Key id -> key state of the KMS keys tagged as created by `stack`."""
+    found = {}
+    for page in kms.get_paginator("list_keys").paginate():
+        for key in page["Keys"]:
+            tags = kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])
+            if {"TagKey": STACK_TAG, "TagValue": stack} in tags:
+                found[key["KeyId"]] = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]
+    return found
 
 
 def test_target_swap_adds_green_and_moves_traffic(lifecycle):
