@@ -69,26 +69,20 @@ class PrivateEndpointAccess(Construct):
                 to_port=API_PORT,
                 description="Kubernetes API from ArgoCD (every hub generation)",
             )
-        for cidr in props.operators.cidrs:
+        sources: list[tuple[str, str | None, str | None, str]] = [
+            *((cidr.replace("/", "-"), cidr, None, "api_access.cidrs") for cidr in props.operators.cidrs),
+            *((group, None, group, "api_access.security_group_ids") for group in props.operators.security_group_ids),
+        ]
+        for suffix, cidr, group, field in sources:
             VpcSecurityGroupIngressRule(
                 self,
-                f"api-from-{cidr.replace('/', '-')}",
+                f"api-from-{suffix}",
                 security_group_id=self.security_group_id,
                 cidr_ipv4=cidr,
-                ip_protocol="tcp",
-                from_port=API_PORT,
-                to_port=API_PORT,
-                description="Kubernetes API from CI runners and operators (api_access.cidrs)",
-            )
-        for group in props.operators.security_group_ids:
-            VpcSecurityGroupIngressRule(
-                self,
-                f"api-from-{group}",
-                security_group_id=self.security_group_id,
                 referenced_security_group_id=group,
                 ip_protocol="tcp",
                 from_port=API_PORT,
                 to_port=API_PORT,
-                description="Kubernetes API from CI runners and operators (api_access.security_group_ids)",
+                description=f"Kubernetes API from CI runners and operators ({field})",
             )
         self.public_access_cidrs = props.public_access_cidrs

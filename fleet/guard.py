@@ -202,23 +202,46 @@ def _generation(
     return [
         Refusal(diff.stack, change.address, happens, way, phase)
         for change in diff.changes
-        if (happens := _generation_event(change))
+        if (happens := _event(change, GENERATION))
     ]
 
 
-def _generation_event(change: Change) -> str:
+@dataclass(frozen=True)
+class Rules:
+    """What may happen to the resources of one kind of stack while something is live."""
+
+    may_change: dict[str, tuple[str, ...]]
+    may_add: frozenset[str] | None
+    """None: any resource may be added."""
+    may_remove: frozenset[str]
+    """These may also be replaced."""
+    lookups: dict[str, str]
+    """What a changed lookup of a type means, beside "the lookup changes"."""
+
+
+GENERATION = Rules(GENERATION_MAY_CHANGE, GENERATION_MAY_ADD, GENERATION_MAY_REMOVE, LOOKUP_FINDS)
+SHARED = Rules(SHARED_MAY_CHANGE, None, SHARED_MAY_REMOVE, {})
+
+
+def _event(change: Change, rules: Rules) -> str:
+    """What a refused change does, or "" when the rules allow it."""
     if change.category == "other":
         return _provider_event(change)
     if change.category == "data":
-        found = LOOKUP_FINDS.get(change.type, "the generation would find something else")
-        return f"the lookup changes ({', '.join(change.paths)}): {found}" * (change.kind == "changed")
+        if change.kind != "changed":
+            return ""
+        found = rules.lookups.get(change.type, "the generation would find something else" if rules.lookups else "")
+        return f"the lookup changes ({', '.join(change.paths)})" + (f": {found}" if found else "")
     if change.kind == "added":
-        return "" if change.type in GENERATION_MAY_ADD else f"adds {change.type} to a live generation"
+        allowed = rules.may_add is None or change.type in rules.may_add
+        return "" if allowed else f"adds {change.type} to a live generation"
+    if change.kind in ("removed", "replaced") and change.type in rules.may_remove:
+        return ""
     if change.kind == "removed":
-        return "" if change.type in GENERATION_MAY_REMOVE else "destroys it"
+        return "destroys it"
     if change.kind == "replaced":
-        return "" if change.type in GENERATION_MAY_REMOVE else _replaced(change)
-    bad = _not_allowed(change, GENERATION_MAY_CHANGE)
+        return _replaced(change)
+    bad = _not_allowed(change, rules.may_change)
     return f"{', '.join(bad)} would change in place" if bad else ""
 
 
@@ -305,7 +328,7 @@ def _shared(diff: StackDiff, base_stack: dict[str, Any], live: dict[str, str | N
         owner = _owner(before[change.address].body) if change.address in before else None
         if owner is not None and names.stack_id("target", owner) not in live:
             continue  # a candidate's or a destroyed generation's own target group
-        happens = _shared_event(change)
+        happens = _event(change, SHARED)
         if not happens:
             continue
         what, way = SHARED_STANDS_ON.get(change.type, _ROUTING if change.category == "resource" else ("", ""))
@@ -321,21 +344,6 @@ def _shared(diff: StackDiff, base_stack: dict[str, Any], live: dict[str, str | N
             )
         )
     return refusals
-
-
-def _shared_event(change: Change) -> str:
-    if change.category == "other":
-        return _provider_event(change)
-    if change.category == "data":
-        return f"the lookup changes ({', '.join(change.paths)})" * (change.kind == "changed")
-    if change.kind == "added":
-        return ""
-    if change.kind == "removed":
-        return "" if change.type in SHARED_MAY_REMOVE else "destroys"
-    if change.kind == "replaced":
-        return "" if change.type in SHARED_MAY_REMOVE else _replaced(change)
-    bad = _not_allowed(change, SHARED_MAY_CHANGE)
-    return f"{', '.join(bad)} would change in place" if bad else ""
 
 
 def _owner(body: Any) -> str | None:

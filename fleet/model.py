@@ -578,30 +578,39 @@ class Fleet(Model):
         return lines
 
     def _generation_subnets(self) -> None:
+        """A generation pins a subset of the fleet's zones (created VPC) or subnets (reused VPC)."""
+        pins = (
+            (
+                "zones",
+                "network.zones",
+                self.network.zones,
+                bool(self.network.cidr),
+                "a created VPC",
+                "private_subnet_ids",
+            ),
+            (
+                "private_subnet_ids",
+                "network.private_subnet_ids",
+                self.network.private_subnet_ids,
+                bool(self.network.vpc_id),
+                "a reused VPC",
+                "zones",
+            ),
+        )
         for section, generations in (("hubs", self.hubs), ("targets", self.targets)):
             for name, gen in generations.items():
-                where = f"{section}.{name}"
-                if gen.zones is not None:
-                    if not self.network.cidr:
-                        raise ValueError(
-                            f"{where}.zones: zones belong to a created VPC; pin private_subnet_ids instead"
-                        )
-                    extra = [z for z in gen.zones if z not in self.network.zones]
+                for field, fleet_field, fleet_values, applies, network, instead in pins:
+                    pinned = getattr(gen, field)
+                    if pinned is None:
+                        continue
+                    where = f"{section}.{name}.{field}"
+                    if not applies:
+                        raise ValueError(f"{where}: {field} belong to {network}; pin {instead} instead")
+                    extra = [v for v in pinned if v not in fleet_values]
                     if extra:
                         raise ValueError(
-                            f"{where}.zones: {extra[0]} is not in network.zones; a generation uses the fleet's zones "
-                            f"(keep {extra[0]} in network.zones while {name} uses it)"
-                        )
-                if gen.private_subnet_ids is not None:
-                    if not self.network.vpc_id:
-                        raise ValueError(
-                            f"{where}.private_subnet_ids: subnet ids belong to a reused VPC; pin zones instead"
-                        )
-                    extra = [s for s in gen.private_subnet_ids if s not in self.network.private_subnet_ids]
-                    if extra:
-                        raise ValueError(
-                            f"{where}.private_subnet_ids: {extra[0]} is not in network.private_subnet_ids; keep it "
-                            f"there while {name} uses it"
+                            f"{where}: {extra[0]} is not in {fleet_field}; a generation uses the fleet's "
+                            f"(keep {extra[0]} in {fleet_field} while {name} uses it)"
                         )
 
     # --- what the stacks read ---------------------------------------------------------------

@@ -62,7 +62,7 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
     "a zone is dropped": (
         _set("network.zones", ["eu-west-1a", "eu-west-1b"]),
         "shared",
-        "destroys: subnets live generations run in",
+        "destroys it: subnets live generations run in",
         "only append a zone",
     ),
     "network cidr changes": (
