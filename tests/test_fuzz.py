@@ -428,8 +428,9 @@ def _synth_picks() -> list[dict[str, Any]]:
     picks: list[dict[str, Any]] = []
 
     def add(candidates: list[dict[str, Any]]) -> None:
-        if candidates and candidates[0] not in picks:
-            picks.append(candidates[0])
+        fresh = [c for c in candidates if c not in picks]  # the best one not picked for another reason
+        if fresh:
+            picks.append(fresh[0])
 
     add([d for d in pool if "vpc_id" in d["network"]])
     add([d for d in pool if d.get("state", {}).get("backend") == "s3"])
