@@ -18,6 +18,7 @@ allow-lists: a change not listed here is refused, with the way out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +172,7 @@ def check(
             refusals += _shared(diff, base[diff.stack], live)
         elif diff.stack in live:
             refusals += _generation(diff, live[diff.stack], base_fleet, head_fleet)
+            refusals += _rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
     if live and not state_migrated:
         refusals += _backend(diffs, base, head)
     return refusals
@@ -204,6 +206,49 @@ def _generation(
         for change in diff.changes
         if (happens := _event(change, GENERATION))
     ]
+
+
+TRAFFIC_BINDING = ("targetGroupARN", "serviceName", "servicePort")
+"""Values of the TargetGroupBinding release (charts/target-group-binding) that say which pods take
+the target group's traffic: Helm values may change in place on a live generation, these may not."""
+
+
+def _rebinding(diff: StackDiff, base: dict[str, Any], head: dict[str, Any], phase: str | None) -> list[Refusal]:
+    before, after = entries(base), entries(head)
+    refusals = []
+    for change in diff.changes:
+        if (
+            change.type != "helm_release"
+            or change.kind != "changed"
+            or not any(under(p, "values") for p in change.paths)
+        ):
+            continue
+        old, new = _values(before[change.address].body), _values(after[change.address].body)
+        moved = [key for key in TRAFFIC_BINDING if key in old and old.get(key) != new.get(key)]
+        if moved:
+            refusals.append(
+                Refusal(
+                    diff.stack,
+                    change.address,
+                    f"rebinds the serving target group ({', '.join(f'{k}: {old[k]} -> {new.get(k)}' for k in moved)})",
+                    "serve the app another way in a new generation, and move the traffic to it",
+                    phase,
+                )
+            )
+    return refusals
+
+
+def _values(body: Any) -> dict[str, Any]:
+    """A Helm release's values as one mapping (the stacks write each as JSON)."""
+    merged: dict[str, Any] = {}
+    for text in body.get("values", []) if isinstance(body, dict) else []:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(value, dict):
+            merged.update(value)
+    return merged
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,12 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
         "vpc_config",
         "add a new generation",
     ),
+    "the served app's Service is renamed": (
+        _set("apps.podinfo.service", "podinfo-v2"),
+        "target-blue",
+        "rebinds the serving target group (serviceName: podinfo -> podinfo-v2)",
+        "in a new generation",
+    ),
     "app port changes": (
         _set("apps.podinfo.port", 8080),
         "shared",
