@@ -435,9 +435,6 @@ def _state_location(stack: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _backend_kind(stack: dict[str, Any]) -> str:
-    backend = stack.get("terraform", {}).get("backend", {})
-    kind = next(iter(backend), "none")
-    config = backend.get(kind, {}) if isinstance(backend, dict) else {}
-    if kind == "s3":
-        return f"s3 s3://{config.get('bucket')}/{config.get('key')}"
-    return f"{kind} {names.local_state_identity(config.get('path', ''))}".strip()
+    """`local state/acme/shared.tfstate`, `s3 s3://bucket/key`: a state location, for a message."""
+    kind, *where = _state_location(stack)
+    return f"s3 s3://{where[0]}/{where[1]}" if kind == "s3" else f"{kind} {where[0]}"

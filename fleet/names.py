@@ -8,6 +8,7 @@ references. Changing a function here renames (replaces) real infrastructure.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Literal
 
 Kind = Literal["argocd", "target"]
@@ -45,6 +46,8 @@ def parse_stack_id(stack: str) -> tuple[Kind, str] | None:
     return None
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The repository: local state lives under it, and `python -m fleet diff` synthesizes it."""
 STATE_DIR = "state"
 """Local state lives under `<project root>/state/`, never inside the synth output."""
 

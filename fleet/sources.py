@@ -18,11 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fleet import names
 from fleet.diff import Stacks
 from fleet.load import FleetError, default_fleet, load_fleet, parse_yaml, validate
 from fleet.model import Fleet
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = names.PROJECT_ROOT
 """The repository synthesized for the head and read for a base revision (`--repo`)."""
 
 

@@ -15,8 +15,6 @@ from pathlib import Path
 from fleet import names
 from fleet.model import Fleet
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @dataclass(frozen=True)
 class StateReading:
@@ -31,7 +29,7 @@ def _count(text: str) -> int:
     return sum(len(r.get("instances", [])) for r in state.get("resources", []) if r.get("mode") == "managed")
 
 
-def read_state(fleet: Fleet, stack: str, root: Path = ROOT) -> StateReading:
+def read_state(fleet: Fleet, stack: str, root: Path = names.PROJECT_ROOT) -> StateReading:
     state = fleet.state
     if state.backend == "local":
         path = root / names.local_state_file(fleet.name, stack)

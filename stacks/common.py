@@ -25,8 +25,6 @@ from fleet.model import Fleet, Generation
 from fleet.versions import BY_VERSION
 
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""Where local state lives (`state/<fleet>/<stack>.tfstate`), whatever the output directory."""
 
 
 def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str) -> None:
@@ -61,7 +59,7 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str) -
     else:
         # Under the project root, outside the output directory, so a re-synth never touches it;
         # written relative to the stack directory, so the JSON names no machine's paths.
-        state_file = PROJECT_ROOT / names.local_state_file(fleet.name, stack_id)
+        state_file = names.PROJECT_ROOT / names.local_state_file(fleet.name, stack_id)
         LocalBackend(stack, path=os.path.relpath(state_file, Path(outdir).resolve() / "stacks" / stack_id))
 
 

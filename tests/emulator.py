@@ -22,10 +22,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tf_tools import strip_kubernetes
+from tf_tools import strip_kubernetes, terraform_unavailable
 
 HOST = "127.0.0.1"
 FAKE_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -431,3 +432,27 @@ def emulated_config(stack: dict[str, Any], endpoint: str) -> dict[str, Any]:
             if "referenced_security_group_id" in body:
                 ignore(body, GROUP_RULE_IGNORE_CHANGES)
     return out
+
+
+@contextlib.contextmanager
+def running_emulator(region: str, log_dir: Path) -> Iterator[MotoServer]:
+    """A started moto server for tests that apply with terraform, stopped on the way out; skips
+    (with the reason) where terraform, its mirror or moto[server] is missing, or moto cannot start."""
+    import pytest
+
+    reason = terraform_unavailable()
+    if reason:
+        pytest.skip(reason)
+    try:
+        import moto.server  # noqa: F401
+    except ImportError as err:
+        pytest.skip(f"moto[server] is not installed: {err}")
+    emulator = MotoServer(region, log_dir=log_dir)
+    try:
+        try:
+            emulator.start()
+        except EmulatorUnavailable as err:
+            pytest.skip(f"moto_server cannot start here: {err}")
+        yield emulator
+    finally:
+        emulator.stop()

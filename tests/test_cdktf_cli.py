@@ -30,16 +30,16 @@ from emulator import (
     ENDPOINT_SERVICES,
     FAKE_ACCESS_KEY,
     FAKE_SECRET_KEY,
-    EmulatorUnavailable,
     MotoServer,
     run_bounded,
+    running_emulator,
 )
 
 from conftest import ROOT
 from main import KEPT, SynthError, _refuse_error_annotations, _run_by_cdktf_cli, _swap_in
 from stacks.endpoints import ENV as ENDPOINT_ENV
 from stacks.endpoints import SERVICES, EndpointError, aws_endpoint, aws_provider_settings
-from tf_tools import cli_config, find_mirror, terraform_unavailable
+from tf_tools import cli_config, find_mirror
 
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 SYNTH_TIMEOUT = 300
@@ -377,20 +377,7 @@ def test_cdktf_deploy_and_destroy_shared_against_the_emulator(project: Project, 
     offline mirror, `npx cdktf deploy shared --auto-approve` (the ALB exists), the ALB's
     deletion protection turned off outside the repo as the README says, `npx cdktf destroy shared
     --auto-approve` (the ALB is gone)."""
-    reason = terraform_unavailable()
-    if reason:
-        pytest.skip(reason)
-    try:
-        import moto.server  # noqa: F401
-    except ImportError as err:
-        pytest.skip(f"moto[server] is not installed: {err}")
-
-    emulator = MotoServer(REGION, log_dir=tmp_path)
-    try:
-        try:
-            emulator.start()
-        except EmulatorUnavailable as err:
-            pytest.skip(f"moto_server cannot start here: {err}")
+    with running_emulator(REGION, tmp_path) as emulator:
         fleet = _fleet_file(tmp_path / f"{FLEET_NAME}.yaml", _seed(emulator))
         env = {
             "FLEET": str(fleet),
@@ -442,6 +429,4 @@ def test_cdktf_deploy_and_destroy_shared_against_the_emulator(project: Project, 
         groups = [g["TargetGroupName"] for g in elbv2.describe_target_groups()["TargetGroups"]]
         assert not [g for g in groups if g.startswith(f"{FLEET_NAME}-")]
         assert json.loads(state.read_text())["resources"] == []
-    finally:
-        emulator.stop()
         shutil.rmtree(project.root / "state" / FLEET_NAME, ignore_errors=True)

@@ -41,12 +41,12 @@ import yaml
 from emulator import (
     EMULATOR_EXCLUSIONS,
     IGNORE_CHANGES,
-    EmulatorUnavailable,
     MotoServer,
     emulated_config,
     group_members,
     kill_group,
     run_bounded,
+    running_emulator,
     spawn_group,
 )
 
@@ -54,7 +54,7 @@ from conftest import ROOT, Synth
 from fleet import names
 from fleet.load import load_fleet
 from fleet.planner import plan
-from tf_tools import cli_config, terraform_unavailable
+from tf_tools import cli_config
 
 pytestmark = pytest.mark.lifecycle
 
@@ -424,25 +424,13 @@ def seed(emulator: MotoServer) -> dict[str, str]:
 def lifecycle(
     synth: Synth, derived_fleet: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory, request
 ) -> Iterator[Lifecycle]:
-    reason = terraform_unavailable()
-    if reason:
-        pytest.skip(reason)
-    try:
-        import moto.server  # noqa: F401
-    except ImportError as err:
-        pytest.skip(f"moto[server] is not installed: {err}")
     base = tmp_path_factory.mktemp("lifecycle")
-    emulator = MotoServer(load_fleet(ROOT / EXAMPLES["steady"]).region, log_dir=base)
     try:
-        try:
-            emulator.start()
-        except EmulatorUnavailable as err:
-            pytest.skip(f"moto_server cannot start here: {err}")
-        fleets = derive(derived_fleet, "lifecycle", seed(emulator))
-        state = Lifecycle(emulator, synth, fleets, base)
-        yield state
+        with running_emulator(load_fleet(ROOT / EXAMPLES["steady"]).region, base) as emulator:
+            fleets = derive(derived_fleet, "lifecycle", seed(emulator))
+            state = Lifecycle(emulator, synth, fleets, base)
+            yield state
     finally:
-        emulator.stop()
         shutil.rmtree(base, ignore_errors=True)
     report(request.config, state.log)
 
