@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,7 +22,11 @@ SECRET_TYPE = "argocd.argoproj.io/secret-type"
 LABEL_FLEET = "ephemeral-eks.io/fleet"
 LABEL_ROLE = "ephemeral-eks.io/role"
 LABEL_GENERATION = "ephemeral-eks.io/generation"
+LABEL_SERVICE = "ephemeral-eks.io/service"
 ANNOTATION_CLUSTER = "ephemeral-eks.io/cluster-name"
+ANNOTATION_VALUES = "ephemeral-eks.io/values."
+"""`ephemeral-eks.io/values.<app>` on a cluster Secret: that generation's Helm values for the app."""
+CREATE_NAMESPACE = "CreateNamespace=true"
 
 
 @dataclass(frozen=True)
@@ -29,22 +34,47 @@ class ClusterRegistration:
     """A target generation as ArgoCD sees it. Nothing here moves when traffic weights move."""
 
     generation: str
+    service: str
+    """The service the generation belongs to: only that service's ApplicationSets select it."""
     cluster_name: str
     server: str
     """The target's API endpoint (private when its public endpoint is off)."""
     ca_data: str
     """Base64 PEM of the target's cluster CA, as EKS returns it."""
+    helm_values: tuple[tuple[str, str], ...] = ()
+    """(app, values YAML) for each Helm app with values on this generation; its ApplicationSet
+    reads them from the cluster Secret's annotation. Default: none (the charts' own values)."""
 
 
 @dataclass(frozen=True)
 class AppSpec:
-    """A Helm chart every registered target gets, through one ApplicationSet."""
+    """What every registered target of one service gets, through one ApplicationSet: a chart
+    (`chart` + `revision`, its version) or a Git path (`path` + `revision`)."""
 
     name: str
+    service: str
+    project: str
     repo_url: str
-    chart: str
-    version: str
+    revision: str
     namespace: str
+    chart: str | None = None
+    path: str | None = None
+    create_namespace: bool = True
+    """Whether ArgoCD creates the namespace (False where the target stack owns it)."""
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """A service's AppProject: its apps reach only its own clusters and namespaces, from only
+    the repositories its apps use."""
+
+    name: str
+    description: str
+    source_repos: tuple[str, ...]
+    destinations: tuple[tuple[str, str], ...]
+    """(cluster name, namespace) pairs: the registered clusters of the service x its namespaces."""
+    cluster_resources: tuple[tuple[str, str], ...] = ()
+    """(group, kind) of the cluster-scoped resources its apps may create. Default: none."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +91,7 @@ class ArgoCdClusterProps:
     apps_chart_version: str
     registrations: tuple[ClusterRegistration, ...] = ()
     apps: tuple[AppSpec, ...] = ()
+    projects: tuple[ProjectSpec, ...] = ()
     paused: bool = False
     """A standby hub: every cluster Secret (and so every generated Application) carries
     `argocd.argoproj.io/skip-reconcile: "true"`. Default: False (the active hub)."""
@@ -73,29 +104,53 @@ def cluster_secret_metadata(fleet: str, registration: ClusterRegistration, pause
     annotations = {ANNOTATION_CLUSTER: registration.cluster_name}
     if paused:
         annotations[SKIP_RECONCILE] = "true"
+    annotations |= {f"{ANNOTATION_VALUES}{app}": values for app, values in registration.helm_values}
     return {
         "name": registration.cluster_name,
         "labels": {
             SECRET_TYPE: "cluster",
             LABEL_FLEET: fleet,
             LABEL_ROLE: "target",
+            LABEL_SERVICE: registration.service,
             LABEL_GENERATION: registration.generation,
         },
         "annotations": annotations,
     }
 
 
-def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict[str, Any]:
-    """The ApplicationSet that deploys `app` to every target cluster of `fleet` this hub knows.
+def _annotation(key: str, default: str) -> str:
+    """A goTemplate reading one annotation of the cluster Secret, `default` when it is absent."""
+    return f'{{{{ index .metadata.annotations "{key}" | default "{default}" }}}}'
 
-    One Application per cluster Secret, named `<cluster>-<app>`. A paused Secret's annotation is
-    copied onto the Application, so a standby hub's Applications never sync. Deleting a cluster
-    Secret (deregistering a generation) leaves the app's resources running on that cluster.
+
+def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict[str, Any]:
+    """The ApplicationSet that deploys `app` to every target cluster of its service this hub knows.
+
+    One Application per cluster Secret, named `<cluster>-<app>`, in the service's project. A
+    paused Secret's annotation is copied onto the Application, so a standby hub's Applications
+    never sync. A chart's Helm values come from the Secret's `values.<app>` annotation, so each
+    generation can take its own. Deleting a cluster Secret (deregistering a generation) leaves
+    the app's resources running on that cluster.
     """
+    if app.chart is not None:
+        source: dict[str, Any] = {
+            "repoURL": app.repo_url,
+            "chart": app.chart,
+            "targetRevision": app.revision,
+            "helm": {"releaseName": app.name, "values": _annotation(ANNOTATION_VALUES + app.name, "")},
+        }
+    else:
+        source = {"repoURL": app.repo_url, "path": app.path, "targetRevision": app.revision}
+    sync_policy: dict[str, Any] = {
+        "automated": {"prune": True, "selfHeal": True},
+        "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
+    }
+    if app.create_namespace:
+        sync_policy["syncOptions"] = [CREATE_NAMESPACE]
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ApplicationSet",
-        "metadata": {"name": app.name, "namespace": namespace},
+        "metadata": {"name": f"{app.service}-{app.name}", "namespace": namespace},
         "spec": {
             "goTemplate": True,
             "generators": [
@@ -106,6 +161,7 @@ def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict
                                 SECRET_TYPE: "cluster",
                                 LABEL_FLEET: fleet,
                                 LABEL_ROLE: "target",
+                                LABEL_SERVICE: app.service,
                             }
                         }
                     }
@@ -117,39 +173,55 @@ def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict
                     "name": f"{{{{ .name }}}}-{app.name}",
                     "labels": {
                         LABEL_FLEET: fleet,
+                        LABEL_SERVICE: app.service,
                         LABEL_GENERATION: f'{{{{ index .metadata.labels "{LABEL_GENERATION}" }}}}',
                     },
-                    "annotations": {
-                        SKIP_RECONCILE: (f'{{{{ index .metadata.annotations "{SKIP_RECONCILE}" | default "false" }}}}')
-                    },
+                    "annotations": {SKIP_RECONCILE: _annotation(SKIP_RECONCILE, "false")},
                 },
                 "spec": {
-                    "project": "default",
-                    "source": {
-                        "repoURL": app.repo_url,
-                        "chart": app.chart,
-                        "targetRevision": app.version,
-                        "helm": {"releaseName": app.name},
-                    },
-                    "destination": {"server": "{{ .server }}", "namespace": app.namespace},
-                    "syncPolicy": {
-                        "automated": {"prune": True, "selfHeal": True},
-                        "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
-                    },
+                    "project": app.project,
+                    "source": source,
+                    "destination": {"name": "{{ .name }}", "namespace": app.namespace},
+                    "syncPolicy": sync_policy,
                 },
             },
         },
     }
 
 
-def argocd_apps_values(application_sets: list[dict[str, Any]]) -> dict[str, Any]:
-    """argo-helm's argocd-apps chart (2.x) takes ApplicationSets as a map of name to spec."""
+def app_project(project: ProjectSpec, namespace: str = "argocd") -> dict[str, Any]:
+    """A service's AppProject: only its clusters and namespaces, only its apps' repositories,
+    no cluster-scoped resource it did not list, and no project roles."""
     return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": project.name, "namespace": namespace},
+        "spec": {
+            "description": project.description,
+            "sourceRepos": list(project.source_repos),
+            "destinations": [{"name": cluster, "namespace": ns} for cluster, ns in project.destinations],
+            "clusterResourceWhitelist": [{"group": group, "kind": kind} for group, kind in project.cluster_resources],
+        },
+    }
+
+
+def argocd_apps_values(
+    application_sets: Sequence[dict[str, Any]], projects: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """argo-helm's argocd-apps chart (2.x) takes ApplicationSets and AppProjects as maps of name
+    to spec (plus the namespace)."""
+    values: dict[str, Any] = {
         "applicationsets": {
             appset["metadata"]["name"]: {"namespace": appset["metadata"]["namespace"], **appset["spec"]}
             for appset in application_sets
         }
     }
+    if projects:
+        values["projects"] = {
+            project["metadata"]["name"]: {"namespace": project["metadata"]["namespace"], **project["spec"]}
+            for project in projects
+        }
+    return values
 
 
 class ArgoCdCluster(Construct):
@@ -217,6 +289,7 @@ class ArgoCdCluster(Construct):
         self.cluster_secrets = [self._cluster_secret(props, registration) for registration in props.registrations]
 
         self.application_sets = [application_set(app, props.fleet, props.namespace) for app in props.apps]
+        self.projects = [app_project(project, props.namespace) for project in props.projects]
         self.apps = Release(
             self,
             "applicationsets",
@@ -225,7 +298,7 @@ class ArgoCdCluster(Construct):
             chart="argocd-apps",
             version=props.apps_chart_version,
             namespace=props.namespace,
-            values=[json.dumps(argocd_apps_values(self.application_sets))],
+            values=[json.dumps(argocd_apps_values(self.application_sets, self.projects))],
             depends_on=[self.argocd],
         )
 

@@ -1,5 +1,5 @@
-"""The fleet's front door: one ALB in `shared`, one target group per target generation, and a
-weighted forward over the serving ones. Terraform owns all of it; the controllers on the targets
+"""A service's front door: its own ALB in `shared`, one target group per target generation of the
+service, and a weighted forward over the serving ones. Terraform owns all of it; the controllers on the targets
 only register pods.
 
 Every target group of a generation on its way in is attached to the HTTPS listener by a rule that
@@ -66,12 +66,17 @@ class FleetTrafficProps:
     public_subnet_ids: list[str] | tuple[str, ...]
     certificate_arn: str
     app_port: int
+    """The served app's Service port: the target groups' default port."""
+    target_port: int
+    """The port the pods listen on: the ALB reaches pod IPs there (traffic and health checks)."""
     targets: tuple[WeightedTarget, ...]
     access_logs_bucket: str
     operator_cidrs: tuple[str, ...]
     """Sources the per-generation header rules admit (at most three: an ALB condition's limit)."""
     generation_tag: str
     """Tag key naming the generation a target group or rule belongs to."""
+    service_tag: tuple[str, str]
+    """(key, value) of the tag naming the service the ALB and its groups serve."""
     allowed_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     """Default: everyone, on 443 (and 80, which only redirects)."""
     health_check_path: str = "/"
@@ -82,14 +87,15 @@ class FleetTrafficProps:
 class FleetTraffic(Construct):
     def __init__(self, scope: Construct, id: str, props: FleetTrafficProps) -> None:
         super().__init__(scope, id)
+        service_tags = dict([props.service_tag])
         self.security_group = SecurityGroup(
             self,
             "alb-sg",
             name=props.security_group_name,
-            description="Fleet ALB: HTTPS in, the app port out to the VPC",
+            description="Service ALB: HTTPS in, the pods' port out to the VPC",
             vpc_id=props.vpc_id,
             revoke_rules_on_delete=True,
-            tags={"Name": props.security_group_name},
+            tags={"Name": props.security_group_name, **service_tags},
         )
         for i, cidr in enumerate(props.allowed_cidrs):
             for port in (443, 80):
@@ -102,6 +108,7 @@ class FleetTraffic(Construct):
                     from_port=port,
                     to_port=port,
                     description="HTTPS from clients" if port == 443 else "HTTP from clients (redirected to HTTPS)",
+                    tags=service_tags,
                 )
                 if port == 80:
                     skip_check(rule, "CKV_AWS_260", "port 80 only answers with a redirect to HTTPS")
@@ -111,9 +118,10 @@ class FleetTraffic(Construct):
             security_group_id=self.security_group.id,
             cidr_ipv4=props.vpc_cidr,
             ip_protocol="tcp",
-            from_port=props.app_port,
-            to_port=props.app_port,
+            from_port=props.target_port,
+            to_port=props.target_port,
             description="The app's pods, in the VPC",
+            tags=service_tags,
         )
         self.alb = Lb(
             self,
@@ -128,6 +136,7 @@ class FleetTraffic(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=True,
             access_logs=LbAccessLogs(bucket=props.access_logs_bucket, prefix=props.alb_name, enabled=True),
+            tags=service_tags,
         )
         if props.waf_acl_arn:
             Wafv2WebAclAssociation(self, "waf", resource_arn=self.alb.arn, web_acl_arn=props.waf_acl_arn)
@@ -153,7 +162,7 @@ class FleetTraffic(Construct):
                 health_check=LbTargetGroupHealthCheck(
                     path=props.health_check_path, matcher="200-399", interval=15, healthy_threshold=2
                 ),
-                tags={props.generation_tag: target.generation},
+                tags={props.generation_tag: target.generation, **service_tags},
             )
             if target.weight == 0:
                 # checkov accepts HTTP target groups only behind an HTTPS listener's default action.
@@ -175,6 +184,7 @@ class FleetTraffic(Construct):
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,
             certificate_arn=props.certificate_arn,
+            tags=service_tags,
             default_action=[
                 LbListenerDefaultAction(
                     type="forward",
@@ -209,7 +219,7 @@ class FleetTraffic(Construct):
                         source_ip=LbListenerRuleConditionSourceIp(values=list(props.operator_cidrs))
                     ),
                 ],
-                tags={props.generation_tag: target.generation},
+                tags={props.generation_tag: target.generation, **service_tags},
                 action=[
                     LbListenerRuleAction(type="forward", target_group_arn=self.target_groups[target.generation].arn)
                 ],
@@ -220,6 +230,7 @@ class FleetTraffic(Construct):
             load_balancer_arn=self.alb.arn,
             port=80,
             protocol="HTTP",
+            tags=service_tags,
             default_action=[
                 LbListenerDefaultAction(
                     type="redirect",

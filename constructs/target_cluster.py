@@ -60,6 +60,9 @@ class ServedApp:
     namespace: str
     service: str
     port: int
+    """The Service port the TargetGroupBinding names."""
+    target_port: int
+    """The port the pods listen on, which the ALB reaches directly (IP targets): the SG opens it."""
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,9 @@ class TargetCluster(Construct):
             security_group_id=self.eks.cluster_security_group_id,
             referenced_security_group_id=props.alb_security_group_id,
             ip_protocol="tcp",
-            from_port=app.port,
-            to_port=app.port,
-            description=f"{app.name} pods from the fleet ALB",
+            from_port=app.target_port,
+            to_port=app.target_port,
+            description=f"{app.name} pods from the service's ALB",
         )
 
         lbc_role = IamRole(

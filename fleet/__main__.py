@@ -27,18 +27,26 @@ def summary(fleet: Fleet) -> str:
     stacks += [names.stack_id("argocd", n) for n in fleet.hubs]
     stacks += [names.stack_id("target", n) for n in fleet.targets]
     hubs = ", ".join(f"{n} ({h.phase}, {h.kubernetes_version})" for n, h in fleet.hubs.items())
-    targets = ", ".join(f"{n} ({t.phase}, {t.kubernetes_version}, weight {t.weight})" for n, t in fleet.targets.items())
     network = f"reuse {fleet.network.vpc_id}" if fleet.network.vpc_id else f"create {fleet.network.cidr}"
-    return "\n".join(
-        [
-            f"fleet {fleet.name} in {fleet.region}, network: {network}, state: {fleet.state.backend}",
-            f"stacks:  {' '.join(stacks)}",
-            f"hubs:    {hubs}",
-            f"targets: {targets}",
-            f"apps:    {', '.join(f'{n} {a.chart}@{a.version}' for n, a in fleet.apps.items())}"
-            f" (ALB serves {fleet.traffic.app})",
+    lines = [
+        f"fleet {fleet.name} in {fleet.region}, network: {network}, state: {fleet.state.backend}",
+        f"stacks:  {' '.join(stacks)}",
+        f"hubs:    {hubs} (every hub serves every service)",
+    ]
+    for name, service in fleet.services.items():
+        targets = ", ".join(
+            f"{n} ({t.phase}, {t.kubernetes_version}, weight {t.weight})" for n, t in service.targets.items()
+        )
+        apps = ", ".join(
+            f"{n} {a.chart}@{a.version}" if a.helm else f"{n} {a.path}@{a.revision}" for n, a in service.apps.items()
+        )
+        lines += [
+            f"service {name}: ALB {names.alb_name(fleet.name, name)} serves {service.traffic.app}, "
+            f"ArgoCD project {names.project_name(name)}",
+            f"  targets: {targets}",
+            f"  apps:    {apps}",
         ]
-    )
+    return "\n".join(lines)
 
 
 def _weight_steps(text: str) -> tuple[int, ...]:

@@ -9,7 +9,7 @@ They run against real AWS (boto3) and the clusters' Kubernetes APIs, for one sta
     target-<gen> --before-destroy
                   no request reached its target group over the last --window-minutes (CloudWatch
                   AWS/ApplicationELB RequestCount, Sum, by TargetGroup and LoadBalancer)
-    shared        the ALB is active, and each serving target's group has healthy targets
+    shared        every service's ALB is active, and each serving target's group has healthy targets
 
 `--only GROUP` (repeatable) runs only the checks of a group: `cluster` (EKS cluster, node group,
 nodes: what a new generation passes before any hub registers it), `argocd` (ArgoCD's connection
@@ -587,16 +587,20 @@ def checks_for(
     fleet: Fleet, stack: str, aws: Aws, kube: Kube, *, before_destroy: bool, window_minutes: int
 ) -> list[Check]:
     prefix = fleet.name
-    alb = names.alb_name(prefix)
     if stack == names.SHARED_STACK:
-        serving = [names.target_group_name(prefix, gen) for gen, t in fleet.targets.items() if t.phase == "serving"]
-        return [Check("traffic", f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
-            Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group)) for group in serving
-        ]
+        checks = []
+        for service_name, service in fleet.services.items():
+            alb = names.alb_name(prefix, service_name)
+            serving = [names.target_group_name(prefix, gen) for gen, t in service.targets.items() if t.phase == "serving"]
+            checks += [Check("traffic", f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
+                Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group)) for group in serving
+            ]
+        return checks
     kind, generation = _generation(fleet, stack)
     cluster = names.cluster_name(prefix, kind, generation)
     group = names.target_group_name(prefix, generation)
     if before_destroy:
+        alb = names.alb_name(prefix, fleet.service_of(generation))
         return [Check("traffic", f"requests to {group}", partial(no_requests, aws, alb, group, window_minutes))]
     checks = cluster_checks(aws, kube, cluster)
     if kind == "target":

@@ -77,7 +77,7 @@ SHARED_STANDS_ON: dict[str, tuple[str, str]] = {
     "aws_subnet": (
         "subnets live generations run in",
         "keep network.zones in their order and only append a zone; pin each live generation's zones "
-        "(targets.<gen>.zones, hubs.<gen>.zones) so only new generations use it",
+        "(services.<service>.targets.<gen>.zones, hubs.<gen>.zones) so only new generations use it",
     ),
     "aws_security_group": (
         "a security group live generations trust (ArgoCD-client or ALB)",
@@ -88,7 +88,7 @@ SHARED_STANDS_ON: dict[str, tuple[str, str]] = {
         "SharedArgoRole, which every hub acts as and every target trusts",
         "keep the fleet name and ArgoCD's namespace and service accounts",
     ),
-    "aws_lb": ("the ALB that serves traffic", "keep it; a new ALB means a new fleet"),
+    "aws_lb": ("the ALB that serves traffic", "keep it; a new ALB means a new service"),
     "aws_lb_listener": ("a listener of the ALB that serves traffic", "keep traffic.certificate_arn and the listener"),
     "aws_lb_target_group": (
         "the target group of a live generation",
@@ -169,7 +169,7 @@ def check(
         elif diff.verdict != "changed" or not live:
             continue
         elif diff.stack == names.SHARED_STACK:
-            refusals += _shared(diff, base[diff.stack], live)
+            refusals += _shared(diff, base[diff.stack], live, _live_services(live, base_fleet))
         elif diff.stack in live:
             refusals += _generation(diff, live[diff.stack], base_fleet, head_fleet)
             refusals += _rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
@@ -319,14 +319,17 @@ PINNABLE = {
 
 
 def fleet_wide_changes(base: Any, head: Any, path: str = "") -> list[str]:
-    """The fleet-wide settings (not under hubs or targets) that differ: `apps.podinfo.namespace`."""
+    """The settings shared by generations (anything but a generation's own entry) that differ:
+    `service_cidr`, `services.web.apps.podinfo.namespace`."""
     if base == head:
         return []
     if isinstance(base, dict) and isinstance(head, dict):
         found: list[str] = []
         for key in [*base, *(k for k in head if k not in base)]:
-            if path or key not in ("hubs", "targets"):
-                found += fleet_wide_changes(base.get(key), head.get(key), f"{path}.{key}" if path else key)
+            at = f"{path}.{key}" if path else key
+            if at == "hubs" or (key == "targets" and path.startswith("services.") and path.count(".") == 1):
+                continue
+            found += fleet_wide_changes(base.get(key), head.get(key), at)
         return found
     return [path]
 
@@ -338,18 +341,27 @@ def _way_out(stack: str, base_fleet: Fleet | None, head_fleet: Fleet | None) -> 
     parsed = names.parse_stack_id(stack)
     if base_fleet is None or head_fleet is None or parsed is None:
         return new_generation
-    section = "hubs" if parsed[0] == "argocd" else "targets"
-    before, after = getattr(base_fleet, section).get(parsed[1]), getattr(head_fleet, section).get(parsed[1])
+    kind, name = parsed
+    before = (base_fleet.hubs if kind == "argocd" else base_fleet.targets).get(name)
+    after = (head_fleet.hubs if kind == "argocd" else head_fleet.targets).get(name)
     if before is None or after is None:
         return new_generation
-    wide = fleet_wide_changes(base_fleet.model_dump(mode="json"), head_fleet.model_dump(mode="json"))
+    service = base_fleet.service_of(name) if kind == "target" else None
+    if service is not None and service != head_fleet.service_of(name):
+        return new_generation
+    section = "hubs" if service is None else f"services.{service}.targets"
+    wide = [
+        setting
+        for setting in fleet_wide_changes(base_fleet.model_dump(mode="json"), head_fleet.model_dump(mode="json"))
+        if not setting.startswith("services.") or service is None or setting.startswith(f"services.{service}.")
+    ]
     if {"name", "region"} & set(wide):
         return "a fleet's name and region are in every AWS name and ARN: that is a new fleet (a second fleet file)"
     own = before.model_dump(mode="json") != after.model_dump(mode="json")
     if not wide or (own and not set(wide) & set(PINNABLE)):
         return new_generation
     pins = [
-        f"{section}.{parsed[1]}.{field}: {_shown(value(base_fleet, before))}"
+        f"{section}.{name}.{field}: {_shown(value(base_fleet, before))}"
         for setting, (field, value) in PINNABLE.items()
         if setting in wide
     ]
@@ -365,14 +377,32 @@ def _shown(value: Any) -> str:
     return f"[{', '.join(value)}]" if isinstance(value, tuple | list) else str(value)
 
 
-def _shared(diff: StackDiff, base_stack: dict[str, Any], live: dict[str, str | None]) -> list[Refusal]:
+def _live_services(live: dict[str, str | None], base_fleet: Fleet | None) -> set[str] | None:
+    """The services with a live target generation; None when the base fleet is unknown (all are)."""
+    if base_fleet is None:
+        return None
+    found = set()
+    for stack in live:
+        parsed = names.parse_stack_id(stack)
+        if parsed is not None and parsed[0] == "target" and parsed[1] in base_fleet.targets:
+            found.add(base_fleet.service_of(parsed[1]))
+    return found
+
+
+def _shared(
+    diff: StackDiff, base_stack: dict[str, Any], live: dict[str, str | None], live_services: set[str] | None
+) -> list[Refusal]:
     before = entries(base_stack)
     live_names = ", ".join(sorted(live))
     refusals = []
     for change in diff.changes:
-        owner = _owner(before[change.address].body) if change.address in before else None
+        body = before[change.address].body if change.address in before else None
+        owner = _tag(body, names.TAG_GENERATION)
         if owner is not None and names.stack_id("target", owner) not in live:
             continue  # a candidate's or a destroyed generation's own target group
+        service = _tag(body, names.TAG_SERVICE)
+        if service is not None and live_services is not None and service not in live_services:
+            continue  # the ALB of a service none of whose generations is live (a new or a removed one)
         happens = _event(change, SHARED)
         if not happens:
             continue
@@ -391,9 +421,10 @@ def _shared(diff: StackDiff, base_stack: dict[str, Any], live: dict[str, str | N
     return refusals
 
 
-def _owner(body: Any) -> str | None:
+def _tag(body: Any, key: str) -> str | None:
+    """A resource's own tag `key` (whose generation or service it is), if it has one."""
     tags = body.get("tags") if isinstance(body, dict) else None
-    return tags.get(names.TAG_GENERATION) if isinstance(tags, dict) else None
+    return tags.get(key) if isinstance(tags, dict) else None
 
 
 def _backend(diffs: list[StackDiff], base: Stacks, head: Stacks) -> list[Refusal]:

@@ -30,6 +30,9 @@ def default_fleet() -> str:
     return os.environ.get("FLEET") or DEFAULT_FLEET
 
 
+LEGACY_SERVICE_KEYS = ("targets", "apps", "traffic")
+"""Top-level keys of the one-service fleet file, which now live under `services.<name>`."""
+
 MAX_SHOWN = 80
 """Longest excerpt of a value a message quotes."""
 
@@ -212,6 +215,18 @@ def validate(data: Any, source: str) -> Fleet:
     if not isinstance(data, dict):
         raise FleetError(
             source, [f"the file must be a mapping of fleet keys (name, region, ...), not {type(data).__name__}"]
+        )
+    moved = [key for key in LEGACY_SERVICE_KEYS if key in data]
+    if moved and "services" not in data:
+        app = data.get("traffic", {}).get("app") if isinstance(data.get("traffic"), dict) else None
+        name = app if isinstance(app, str) and re.fullmatch(r"[a-z][a-z0-9]{0,11}", app) else "web"
+        raise FleetError(
+            source,
+            [
+                f"{', '.join(moved)}: a fleet now holds services; move targets, apps and traffic under "
+                f"services.<name> (e.g. `services: {{{name}: {{targets: ..., apps: ..., traffic: ...}}}}`); "
+                "stack ids stay target-<generation> (README, \"The fleet file\")"
+            ],
         )
     try:
         return Fleet.model_validate(data)

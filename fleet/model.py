@@ -10,13 +10,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     StrictInt,
     StrictStr,
     field_validator,
@@ -32,6 +34,12 @@ MAX_SERVING_TARGETS = 5
 """An ALB forward action takes at most five target groups."""
 
 GENERATION_MAX = 12
+SERVICE_MAX = 12
+MAX_SERVICES = 20
+"""Each service has its own ALB, and a region allows 50 Application Load Balancers by default
+("Quotas for your Application Load Balancers",
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html):
+a fleet takes at most 20, leaving room for other fleets and for anything else in the account."""
 MAX_OPERATOR_CIDRS = 3
 """A listener rule condition takes at most three values (a source-ip condition: three CIDRs), a
 rule at most five in all (the generation header takes one). Source: "Condition types for listener
@@ -105,6 +113,15 @@ GenerationName = Annotated[
         "letter, such as blue, green or v133",
     ),
 ]
+ServiceName = Annotated[
+    StrictStr,
+    AfterValidator(lambda v: _not_reserved_service(v)),
+    _pattern(
+        rf"[a-z][a-z0-9]{{0,{SERVICE_MAX - 1}}}",
+        f"a service name: 1-{SERVICE_MAX} lowercase letters or digits, starting with a letter (it names "
+        "the service's load balancer and its ArgoCD project)",
+    ),
+]
 DnsLabel = Annotated[
     StrictStr,
     _pattern(
@@ -145,6 +162,29 @@ TagKey = Annotated[
         "a tag key: 1-128 letters, digits, spaces and _ . : / = + @ -, not starting with aws:",
     ),
 ]
+
+
+HelmValues = dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], JsonValue]
+"""A mapping of Helm values, as the chart's values.yaml would hold them."""
+GitPath = Annotated[
+    StrictStr,
+    _pattern(
+        r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._/-]{1,255}",
+        "a path inside the Git repository such as deploy/podinfo (relative, no ..)",
+    ),
+]
+GitRevision = Annotated[
+    StrictStr,
+    _pattern(r"[A-Za-z0-9._/-]{1,255}", "a Git revision: a branch, a tag or a commit SHA such as v1.2.0"),
+]
+
+
+def _not_reserved_service(value: str) -> str:
+    if value == "default":
+        raise ValueError(
+            "'default' is ArgoCD's built-in project, which every Application could use; name the service otherwise"
+        )
+    return value
 
 
 def _no_overlap(cidrs: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -242,7 +282,12 @@ class Target(Generation):
     deploys the apps to it) -> `serving` (takes traffic) -> `retiring` (deregistered, apps left
     running, until `cdktf destroy`)."""
     weight: Annotated[StrictInt, Field(ge=0, le=100)]
-    """Share of the ALB's traffic, 0-100: above 0 exactly when serving; all weights sum to 100."""
+    """Share of its service's traffic, 0-100: above 0 exactly when serving; a service's weights
+    sum to 100."""
+    values: dict[AppName, HelmValues] = {}
+    """Per app, Helm values for this generation only, merged over `apps.<app>.values` (mappings
+    merge key by key, anything else replaces). A new generation takes new values here while the
+    live ones keep theirs. Default: none."""
 
     @model_validator(mode="after")
     def _weight_matches_phase(self) -> Target:
@@ -263,23 +308,70 @@ class Target(Generation):
 
 
 class App(Model):
-    """A Helm chart every ApplicationSet deploys to every registered target."""
+    """What ArgoCD deploys to every registered target of the service: a Helm chart from a chart
+    repository (`chart` + `version`), or a path in a Git repository (`path` + `revision`), which
+    ArgoCD renders as it finds it (Helm chart, Kustomize or plain manifests)."""
 
     repo_url: Annotated[
-        StrictStr, _pattern(r"(?:https|oci)://[^\s'\"{}]+", "an https:// or oci:// chart repository URL")
+        StrictStr,
+        _pattern(r"(?:https|oci)://[^\s'\"{}]+", "an https:// (or, for charts, oci://) repository URL"),
     ]
-    chart: DnsLabel
-    version: ChartVersion
+    chart: DnsLabel | None = None
+    """Chart name in a Helm repository. Give `chart` and `version`, or `path` and `revision`."""
+    version: ChartVersion | None = None
+    """Chart version (with `chart`)."""
+    path: GitPath | None = None
+    """Directory in the Git repository `repo_url` (with `revision`)."""
+    revision: GitRevision | None = None
+    """Branch, tag or commit of `repo_url` (with `path`)."""
     namespace: DnsLabel
-    port: Port
-    """The Service port the ALB's target group sends traffic to."""
+    values: HelmValues = {}
+    """Helm values for every generation (chart sources only); a generation's `values.<app>` is
+    merged over them. Default: the chart's own."""
+    port: Port | None = None
+    """The Service port (the served app: required). The ALB's target group is created with it."""
+    container_port: Port | None = None
+    """The port the pods listen on (the Service's targetPort). The ALB sends traffic and health
+    checks straight to pod IPs, so the SG rules open this port. Default: `port`."""
     service: DnsLabel | None = None
     """Name of the Service the chart creates. Default: the app's name (the release name)."""
     health_check_path: Annotated[StrictStr, _pattern(r"/[A-Za-z0-9/._~-]*", "a URL path such as /healthz")] = "/"
     """Path the target group's health check requests. Default: /."""
 
+    @model_validator(mode="after")
+    def _one_source(self) -> App:
+        pairs = {"chart": "version", "version": "chart", "path": "revision", "revision": "path"}
+        given = {f for f in pairs if getattr(self, f) is not None}
+        if given & {"chart", "version"} and given & {"path", "revision"}:
+            raise ValueError(
+                "give chart and version (a Helm repository) or path and revision (a Git repository), not both"
+            )
+        if not given:
+            raise ValueError("chart: give chart and version (a Helm repository) or path and revision (a Git repository)")
+        for field in sorted(given):
+            if pairs[field] not in given:
+                raise ValueError(f"{pairs[field]}: is required with {field}")
+        if self.path is not None:
+            if self.repo_url.startswith("oci://"):
+                raise ValueError("repo_url: a Git repository is https://; oci:// holds Helm charts (chart + version)")
+            if self.values:
+                raise ValueError(
+                    "values: Helm values apply to chart sources; a Git path carries its own (commit them there)"
+                )
+        return self
+
+    @property
+    def helm(self) -> bool:
+        """A chart from a Helm repository (else a Git path)."""
+        return self.chart is not None
+
     def service_name(self, name: str) -> str:
         return self.service or name
+
+    def target_port(self) -> int:
+        """The port the ALB reaches the pods on."""
+        assert self.port is not None
+        return self.container_port or self.port
 
 
 class Network(Model):
@@ -443,47 +535,35 @@ class ApiAccess(Model):
         return self
 
 
-class Fleet(Model):
-    """The whole fleet file."""
+class ClusterResource(Model):
+    """A cluster-scoped kind a service's apps may create (an AppProject's clusterResourceWhitelist)."""
 
-    name: Prefix
-    """Prefix of every AWS name, and the fleet label ApplicationSets select on."""
-    region: Region
-    network: Network
-    service_cidr: Cidr = "172.20.0.0/16"
-    """Kubernetes service range of every cluster; must not overlap the VPC. Default: 172.20.0.0/16."""
-    state: Annotated[LocalState | S3State, Field(discriminator="backend")] = LocalState()
-    """Default: local state files (no AWS)."""
-    argocd: ArgoCd
-    load_balancer_controller: LoadBalancerController
-    hubs: dict[GenerationName, Hub]
+    group: Annotated[StrictStr, _pattern(r"|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", "an API group such as rbac.authorization.k8s.io (empty for core)")]
+    """API group; "" for the core group."""
+    kind: Annotated[StrictStr, _pattern(r"[A-Z][A-Za-z0-9]{0,62}", "a Kubernetes kind such as ClusterRole")]
+
+
+class Service(Model):
+    """One service: its own target generations (two while it swaps), the apps ArgoCD deploys to
+    them under the service's own ArgoCD project, and its own ALB. Every hub serves every service."""
+
     targets: dict[GenerationName, Target]
+    """Target generations, oldest first: stack `target-<name>` each. Generation names are unique
+    in the fleet (they name stacks, clusters and target groups)."""
     apps: dict[AppName, App]
     traffic: Traffic
-    logs_bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
-    """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
-    tags: dict[TagKey, TagValue] = {}
-    """Extra tags on every AWS resource. Default: none."""
-    api_access: ApiAccess = ApiAccess()
-    """CI runners and operators allowed to the clusters' APIs. Default: ArgoCD only."""
-
-    @field_validator("hubs")
-    @classmethod
-    def _one_active_hub(cls, hubs: dict[str, Hub]) -> dict[str, Hub]:
-        active = sorted(name for name, hub in hubs.items() if hub.phase == "active")
-        if len(active) != 1:
-            found = f"found {len(active)}" + (f" ({', '.join(active)})" if active else "")
-            raise ValueError(f"exactly one hub must have phase: active, {found}; set the others to standby")
-        return hubs
+    cluster_resources: tuple[ClusterResource, ...] = ()
+    """Cluster-scoped kinds the apps may create (CRDs, ClusterRoles, ...). Default: none, except
+    Namespace when an app's namespace is not the served app's (ArgoCD creates it)."""
 
     @field_validator("targets")
     @classmethod
     def _weights_sum_to_100(cls, targets: dict[str, Target]) -> dict[str, Target]:
         if not targets:
-            raise ValueError("the fleet needs at least one target generation")
-        if not any(t.phase == "serving" for t in targets.values()):
-            raise ValueError("no target is serving, so the apps would have no traffic target; keep one phase: serving")
+            raise ValueError("a service needs at least one target generation")
         serving = [n for n, t in targets.items() if t.phase == "serving"]
+        if not serving:
+            raise ValueError("no target is serving, so the apps would have no traffic target; keep one phase: serving")
         if len(serving) > MAX_SERVING_TARGETS:
             raise ValueError(
                 f"{len(serving)} targets are serving ({', '.join(serving)}); an ALB forwards to at most "
@@ -508,11 +588,111 @@ class Fleet(Model):
         return apps
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> Fleet:
+    def _served_app(self) -> Service:
         if self.traffic.app not in self.apps:
             raise ValueError(
-                f"traffic.app: {self.traffic.app!r} is not an app; use one of {', '.join(sorted(self.apps))}"
+                f"traffic.app: {self.traffic.app!r} is not an app of this service; use one of {', '.join(sorted(self.apps))}"
             )
+        served = self.apps[self.traffic.app]
+        if served.port is None:
+            raise ValueError(f"apps.{self.traffic.app}.port: the served app needs its Service port; add it")
+        if not served.helm and served.service is None:
+            raise ValueError(
+                f"apps.{self.traffic.app}.service: a served app from a Git path names its Service; add it"
+            )
+        for gen, target in self.targets.items():
+            for app in target.values:
+                if app not in self.apps:
+                    raise ValueError(
+                        f"targets.{gen}.values.{app}: not an app of this service; use one of {', '.join(sorted(self.apps))}"
+                    )
+                if not self.apps[app].helm:
+                    raise ValueError(
+                        f"targets.{gen}.values.{app}: {app} is a Git path; Helm values apply to chart sources"
+                    )
+        return self
+
+    @property
+    def served_app(self) -> App:
+        return self.apps[self.traffic.app]
+
+    def owns_namespace(self, app: str) -> bool:
+        """The target stack creates the served app's namespace (its TargetGroupBinding lives
+        there); ArgoCD creates every other app's (CreateNamespace)."""
+        return self.apps[app].namespace == self.served_app.namespace
+
+    def helm_values(self, app: str, generation: str) -> dict[str, Any]:
+        """`apps.<app>.values` with `targets.<generation>.values.<app>` merged over them."""
+        return _merged(self.apps[app].values, self.targets[generation].values.get(app, {}))
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class Fleet(Model):
+    """The whole fleet file."""
+
+    name: Prefix
+    """Prefix of every AWS name, and the fleet label ApplicationSets select on."""
+    region: Region
+    network: Network
+    service_cidr: Cidr = "172.20.0.0/16"
+    """Kubernetes service range of every cluster; must not overlap the VPC. Default: 172.20.0.0/16."""
+    state: Annotated[LocalState | S3State, Field(discriminator="backend")] = LocalState()
+    """Default: local state files (no AWS)."""
+    argocd: ArgoCd
+    load_balancer_controller: LoadBalancerController
+    hubs: dict[GenerationName, Hub]
+    """Hub generations: stack `argocd-<name>` each. Every hub serves every service."""
+    services: dict[ServiceName, Service]
+    """The services, each with its target generations, apps and ALB."""
+    logs_bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
+    """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
+    tags: dict[TagKey, TagValue] = {}
+    """Extra tags on every AWS resource. Default: none."""
+    api_access: ApiAccess = ApiAccess()
+    """CI runners and operators allowed to the clusters' APIs. Default: ArgoCD only."""
+
+    @field_validator("hubs")
+    @classmethod
+    def _one_active_hub(cls, hubs: dict[str, Hub]) -> dict[str, Hub]:
+        active = sorted(name for name, hub in hubs.items() if hub.phase == "active")
+        if len(active) != 1:
+            found = f"found {len(active)}" + (f" ({', '.join(active)})" if active else "")
+            raise ValueError(f"exactly one hub must have phase: active, {found}; set the others to standby")
+        return hubs
+
+    @field_validator("services")
+    @classmethod
+    def _some_services(cls, services: dict[str, Service]) -> dict[str, Service]:
+        if not services:
+            raise ValueError("list at least one service (its targets, apps and traffic)")
+        if len(services) > MAX_SERVICES:
+            raise ValueError(
+                f"{len(services)} services; each has its own ALB and a region allows 50 by default (AWS): "
+                f"at most {MAX_SERVICES} per fleet, split the rest into another fleet"
+            )
+        seen: dict[str, str] = {}
+        for service, spec in services.items():
+            for gen in spec.targets:
+                other = seen.setdefault(gen, service)
+                if other != service:
+                    raise ValueError(
+                        f"{service}.targets.{gen}: {other} has a target generation {gen} too; generation names are "
+                        f"unique in the fleet (they name stacks target-<name>, clusters and target groups): rename it, "
+                        f"e.g. {service[:4]}{gen}"[:200]
+                    )
+        return services
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Fleet:
         self._generation_subnets()
         self._new_generations_on_offered_versions()
         wrong = [z for z in self.network.zones if not z.startswith(self.region)]
@@ -521,8 +701,7 @@ class Fleet(Model):
                 f"network.zones: {wrong[0]} is not in region {self.region}; use zones such as {self.region}a"
             )
         ranges = {"service_cidr": self.service_cidr}
-        for section, generations in (("hubs", self.hubs), ("targets", self.targets)):
-            ranges |= {f"{section}.{n}.service_cidr": g.service_cidr for n, g in generations.items() if g.service_cidr}
+        ranges |= {f"{where}.service_cidr": g.service_cidr for where, _, g in self.generations() if g.service_cidr}
         for where, cidr in ranges.items():
             service = ipaddress.IPv4Network(cidr)
             if self.network.cidr and service.overlaps(ipaddress.IPv4Network(self.network.cidr)):
@@ -536,45 +715,41 @@ class Fleet(Model):
 
     def _new_generations_on_offered_versions(self) -> None:
         on = today()
-        for section, kind, generations in (("hubs", "argocd", self.hubs), ("targets", "target", self.targets)):
-            for name, gen in generations.items():
-                eks = BY_VERSION[gen.kubernetes_version]
-                if gen.phase not in CANDIDATE_PHASES[kind]:
-                    continue  # a live generation keeps its version until it is swapped away
-                if eks.support(on) == "ended":
-                    best = newest(on)
-                    raise ValueError(
-                        f"{section}.{name}.kubernetes_version: {eks.version} left EKS extended support on "
-                        f"{eks.end_of_extended}; a new generation starts on a supported version, such as "
-                        f"{best.version} (standard support until {best.end_of_standard})"
-                    )
-                if eks.released > on:
-                    raise ValueError(
-                        f"{section}.{name}.kubernetes_version: EKS releases {eks.version} on {eks.released}"
-                    )
+        for where, kind, gen in self.generations():
+            eks = BY_VERSION[gen.kubernetes_version]
+            if gen.phase not in CANDIDATE_PHASES[kind]:
+                continue  # a live generation keeps its version until it is swapped away
+            if eks.support(on) == "ended":
+                best = newest(on)
+                raise ValueError(
+                    f"{where}.kubernetes_version: {eks.version} left EKS extended support on "
+                    f"{eks.end_of_extended}; a new generation starts on a supported version, such as "
+                    f"{best.version} (standard support until {best.end_of_standard})"
+                )
+            if eks.released > on:
+                raise ValueError(f"{where}.kubernetes_version: EKS releases {eks.version} on {eks.released}")
 
     def support_warnings(self, on: date | None = None) -> list[str]:
         """One line per live generation on a version out of standard support, with the way out."""
         on = on or today()
         best = newest(on)
         lines = []
-        for section, generations in (("hubs", self.hubs), ("targets", self.targets)):
-            for name, gen in generations.items():
-                if gen.phase == DESTROYED:
-                    continue
-                eks = BY_VERSION[gen.kubernetes_version]
-                support = eks.support(on)
-                where = f"{section}.{name}.kubernetes_version"
-                swap = f"swap it for a new generation on {best.version} (standard support until {best.end_of_standard})"
-                if support == "extended":
-                    lines.append(
-                        f"{where}: {eks.version} is in extended support (extra cost) until {eks.end_of_extended}; {swap}"
-                    )
-                elif support == "ended":
-                    lines.append(
-                        f"{where}: {eks.version} left extended support on {eks.end_of_extended} and AWS may upgrade "
-                        f"its control plane at any time; {swap}"
-                    )
+        for at, _, gen in self.generations():
+            if gen.phase == DESTROYED:
+                continue
+            eks = BY_VERSION[gen.kubernetes_version]
+            support = eks.support(on)
+            where = f"{at}.kubernetes_version"
+            swap = f"swap it for a new generation on {best.version} (standard support until {best.end_of_standard})"
+            if support == "extended":
+                lines.append(
+                    f"{where}: {eks.version} is in extended support (extra cost) until {eks.end_of_extended}; {swap}"
+                )
+            elif support == "ended":
+                lines.append(
+                    f"{where}: {eks.version} left extended support on {eks.end_of_extended} and AWS may upgrade "
+                    f"its control plane at any time; {swap}"
+                )
         return lines
 
     def _generation_subnets(self) -> None:
@@ -597,21 +772,21 @@ class Fleet(Model):
                 "zones",
             ),
         )
-        for section, generations in (("hubs", self.hubs), ("targets", self.targets)):
-            for name, gen in generations.items():
-                for field, fleet_field, fleet_values, applies, network, instead in pins:
-                    pinned = getattr(gen, field)
-                    if pinned is None:
-                        continue
-                    where = f"{section}.{name}.{field}"
-                    if not applies:
-                        raise ValueError(f"{where}: {field} belong to {network}; pin {instead} instead")
-                    extra = [v for v in pinned if v not in fleet_values]
-                    if extra:
-                        raise ValueError(
-                            f"{where}: {extra[0]} is not in {fleet_field}; a generation uses the fleet's "
-                            f"(keep {extra[0]} in {fleet_field} while {name} uses it)"
-                        )
+        for at, _, gen in self.generations():
+            name = at.rsplit(".", 1)[1]
+            for field, fleet_field, fleet_values, applies, network, instead in pins:
+                pinned = getattr(gen, field)
+                if pinned is None:
+                    continue
+                where = f"{at}.{field}"
+                if not applies:
+                    raise ValueError(f"{where}: {field} belong to {network}; pin {instead} instead")
+                extra = [v for v in pinned if v not in fleet_values]
+                if extra:
+                    raise ValueError(
+                        f"{where}: {extra[0]} is not in {fleet_field}; a generation uses the fleet's "
+                        f"(keep {extra[0]} in {fleet_field} while {name} uses it)"
+                    )
 
     # --- what the stacks read ---------------------------------------------------------------
 
@@ -633,5 +808,18 @@ class Fleet(Model):
         return next(name for name, hub in self.hubs.items() if hub.phase == "active")
 
     @property
-    def served_app(self) -> App:
-        return self.apps[self.traffic.app]
+    def targets(self) -> dict[str, Target]:
+        """Every service's target generations, service by service (names are fleet-wide)."""
+        return {name: target for service in self.services.values() for name, target in service.targets.items()}
+
+    def service_of(self, generation: str) -> str:
+        """The service a target generation belongs to."""
+        return next(s for s, spec in self.services.items() if generation in spec.targets)
+
+    def generations(self) -> Iterator[tuple[str, Literal["argocd", "target"], Hub | Target]]:
+        """(`hubs.blue` or `services.web.targets.blue`, kind, spec) for every generation."""
+        for name, hub in self.hubs.items():
+            yield f"hubs.{name}", "argocd", hub
+        for service, spec in self.services.items():
+            for name, target in spec.targets.items():
+                yield f"services.{service}.targets.{name}", "target", target

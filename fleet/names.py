@@ -25,6 +25,13 @@ TAG_FLEET = "ephemeral-eks/fleet"
 TAG_TIER = "ephemeral-eks/tier"
 LABEL_GENERATION = "ephemeral-eks.io/generation"
 """The cluster-Secret label ArgoCdCluster sets; the planner's checks select apps by it."""
+LABEL_SERVICE = "ephemeral-eks.io/service"
+"""The cluster-Secret label a service's ApplicationSets select its clusters by."""
+ANNOTATION_VALUES = "ephemeral-eks.io/values."
+"""A cluster Secret's `ephemeral-eks.io/values.<app>` annotation: that generation's Helm values
+for the app (YAML), which the app's ApplicationSet passes to Helm."""
+TAG_SERVICE = "ephemeral-eks/service"
+"""On a service's ALB, its target groups and its target stacks' resources."""
 
 
 KINDS: tuple[Kind, ...] = ("argocd", "target")
@@ -92,12 +99,22 @@ def client_security_group_name(prefix: str) -> str:
     return f"{prefix}-argocd-client"
 
 
-def alb_name(prefix: str) -> str:
-    return f"{prefix}-alb"
+def alb_name(prefix: str, service: str) -> str:
+    """A service's own ALB: at most 12 + 1 + 12 + 4 = 29 characters (AWS allows 32)."""
+    return f"{prefix}-{service}-alb"
 
 
-def alb_security_group_name(prefix: str) -> str:
-    return f"{prefix}-alb"
+def alb_security_group_name(prefix: str, service: str) -> str:
+    return f"{prefix}-{service}-alb"
+
+
+def project_name(service: str) -> str:
+    """A service's ArgoCD AppProject (one hub per fleet, so the service name is unique there)."""
+    return service
+
+
+def application_set_name(service: str, app: str) -> str:
+    return f"{service}-{app}"
 
 
 def target_group_name(prefix: str, generation: str) -> str:

@@ -23,7 +23,8 @@ from fleet.versions import newest, today
 DEFAULT_WEIGHT_STEPS: tuple[int, ...] = (10, 50, 100)
 
 Edit = dict[str, dict[str, dict[str, Any] | None]]
-"""{"targets": {"green": {"phase": "serving", "weight": 10}, "blue": None}}: None removes."""
+"""{"services.web.targets": {"green": {"phase": "serving", "weight": 10}, "blue": None}}: a
+section's path in the file, then per generation its changed fields; None removes it."""
 
 
 class PlanRefused(Exception):
@@ -53,14 +54,27 @@ def fleet_data(fleet: Fleet) -> dict[str, Any]:
     return fleet.model_dump(mode="json")
 
 
+def targets_section(service: str) -> str:
+    """The path of a service's target generations in the fleet file."""
+    return f"services.{service}.targets"
+
+
+def _at(data: Any, section: str) -> Any:
+    """The mapping at a dotted path (`hubs`, `services.web.targets`) of a fleet or its data."""
+    for key in section.split("."):
+        data = data[key] if isinstance(data, dict) else getattr(data, key)
+    return data
+
+
 def apply_edit(fleet: Fleet, edit: Edit) -> Fleet:
     data = copy.deepcopy(fleet_data(fleet))
     for section, generations in edit.items():
+        at = _at(data, section)
         for name, change in generations.items():
             if change is None:
-                data[section].pop(name, None)
+                at.pop(name, None)
             else:
-                data[section][name] = {**data[section].get(name, {}), **change}
+                at[name] = {**at.get(name, {}), **change}
     try:
         return Fleet.model_validate(data)
     except ValidationError as err:  # a planner bug, never a user's
@@ -70,7 +84,7 @@ def apply_edit(fleet: Fleet, edit: Edit) -> Fleet:
 def describe_edit(fleet: Fleet, edit: Edit) -> tuple[str, ...]:
     lines = []
     for section, generations in edit.items():
-        current = getattr(fleet, section)
+        current = _at(fleet, section)
         for name, change in generations.items():
             if change is None:
                 lines.append(f"{section}.{name}: remove it from the file")
@@ -94,8 +108,10 @@ def describe_edit(fleet: Fleet, edit: Edit) -> tuple[str, ...]:
 def check_transition(base: Fleet, head: Fleet) -> list[str]:
     """Why the PR that turns `base` into `head` is unsafe; empty when it is fine."""
     reasons: list[str] = []
-    for section, moves, kind in (("targets", TARGET_MOVES, "target"), ("hubs", HUB_MOVES, "argocd")):
-        before, after = getattr(base, section), getattr(head, section)
+    services = [*base.services, *(s for s in head.services if s not in base.services)]
+    sections = [(targets_section(s), TARGET_MOVES, "target") for s in services] + [("hubs", HUB_MOVES, "argocd")]
+    for section, moves, kind in sections:
+        before, after = _generations_at(base, section), _generations_at(head, section)
         for name in [*before, *(n for n in after if n not in before)]:
             old = before[name].phase if name in before else NEW
             new = after[name].phase if name in after else GONE
@@ -103,6 +119,14 @@ def check_transition(base: Fleet, head: Fleet) -> list[str]:
                 continue
             reasons.append(_refusal(section, kind, name, old, new, moves))
     return reasons
+
+
+def _generations_at(fleet: Fleet, section: str) -> dict[str, Any]:
+    """The generations at `section`; none when the fleet has no such service."""
+    try:
+        return _at(fleet, section)
+    except KeyError:
+        return {}
 
 
 def _refusal(section: str, kind: str, name: str, old: str, new: str, moves: dict[str, frozenset[str]]) -> str:
@@ -117,15 +141,15 @@ def _refusal(section: str, kind: str, name: str, old: str, new: str, moves: dict
             "registered": "a registered target the hubs deploy to",
             "active": "the active hub",
         }.get(old, f"a {old} generation")
-        first = "retiring (weight 0), then destroyed" if section == "targets" and old != "provisioning" else DESTROYED
-        if section == "hubs" and old != "standby":
+        first = "retiring (weight 0), then destroyed" if kind == "target" and old != "provisioning" else DESTROYED
+        if kind == "argocd" and old != "standby":
             first = "retiring, then destroyed"
         return (
             f"{where}: removing it while {old} would orphan {what} (its cluster stays in AWS with no stack to "
             f"destroy it); set phase: {first} first (`cdktf destroy {stack}` runs then), and remove it after"
         )
     allowed = ", ".join(sorted(m for m in moves[old] if m != GONE))
-    if section == "targets" and new == "serving" and old == "provisioning":
+    if kind == "target" and new == "serving" and old == "provisioning":
         return (
             f"{where}: provisioning -> serving skips registered: traffic would reach a cluster no hub has "
             "deployed the apps to; set phase: registered (weight 0) first"
@@ -203,10 +227,11 @@ def plan(fleet: Fleet, weight_steps: tuple[int, ...] = DEFAULT_WEIGHT_STEPS) -> 
     now = _settle(current)
     if now is not None:
         steps.append(now)
-    for step in _target_steps(current, weight_steps):
-        steps.append(step)
-        if step.edit:
-            current = apply_edit(current, step.edit)
+    for service in fleet.services:
+        for step in _target_steps(current, service, weight_steps):
+            steps.append(step)
+            if step.edit:
+                current = apply_edit(current, step.edit)
     for step in _hub_steps(current):
         steps.append(step)
         if step.edit:
@@ -240,39 +265,46 @@ def _settle(fleet: Fleet) -> Step | None:
     )
 
 
-def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
+def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> list[Step]:
+    """One service's swap; no other service's targets appear in its edits."""
     steps: list[Step] = []
     current = fleet
-    order = list(current.targets)
-    serving = [n for n in order if current.targets[n].phase == "serving"]
+    section = targets_section(service)
+
+    def targets() -> dict[str, Any]:
+        return current.services[service].targets
+
+    order = list(targets())
+    serving = [n for n in order if targets()[n].phase == "serving"]
     # Generations are listed oldest first: a registered one listed before the newest serving one
     # has been drained (weight 0) on its way out, not on its way in.
     newest_serving = max((order.index(n) for n in serving), default=-1)
-    drained = [n for n in order[:newest_serving] if current.targets[n].phase == "registered"]
-    incoming = [n for n in order if current.targets[n].phase in ("provisioning", "registered") and n not in drained]
+    drained = [n for n in order[:newest_serving] if targets()[n].phase == "registered"]
+    incoming = [n for n in order if targets()[n].phase in ("provisioning", "registered") and n not in drained]
     if not incoming and len(serving) > 1:  # mid-way through the weight steps: the newest is incoming
         incoming, serving = serving[-1:], serving[:-1]
     # The newest incoming generation is the swap's; older candidates are superseded by it.
     superseded, incoming = incoming[:-1], incoming[-1:]
     old = [n for n in serving if n not in incoming]
     for name in superseded:
-        if current.targets[name].phase == "provisioning":  # never registered: destroy it now
+        if targets()[name].phase == "provisioning":  # never registered: destroy it now
             steps += _destroy_target(
                 current,
+                section,
                 name,
                 why=f"superseded by {incoming[0]}; no hub ever registered it",
                 rollback=f"none once destroyed; until then, keep {name} in the file",
             )
-            current = apply_edit(current, {"targets": {name: None}})
+            current = apply_edit(current, {section: {name: None}})
         else:  # registered, weight 0: retired with the old generations at the last traffic step
             old.append(name)
 
-    provisioning = [n for n in incoming if current.targets[n].phase == "provisioning"]
+    provisioning = [n for n in incoming if targets()[n].phase == "provisioning"]
     if provisioning:
-        edit: Edit = {"targets": {n: {"phase": "registered"} for n in provisioning}}
+        edit: Edit = {section: {n: {"phase": "registered"} for n in provisioning}}
         steps.append(
             Step(
-                title=f"Register {', '.join(provisioning)} with every hub (the ApplicationSets deploy the apps to it)",
+                title=f"Register {', '.join(provisioning)} (service {service}) with every hub (the ApplicationSets deploy the apps to it)",
                 edit=edit,
                 changes=describe_edit(current, edit),
                 commands=tuple(_deploy(s) for s in _hub_order(current)),
@@ -284,21 +316,21 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
         current = apply_edit(current, edit)
 
     if incoming:
-        now = sum(current.targets[n].weight for n in incoming)
+        now = sum(targets()[n].weight for n in incoming)
         for share in (s for s in weight_steps if s > now):
             new_w = _split(share, incoming, current)
-            edit = {"targets": {n: {"phase": "serving", "weight": w} for n, w in new_w.items()}}
+            edit = {section: {n: {"phase": "serving", "weight": w} for n, w in new_w.items()}}
             if share == 100:
-                edit["targets"].update({n: {"phase": "registered", "weight": 0} for n in old if n in serving})
+                edit[section].update({n: {"phase": "registered", "weight": 0} for n in old if n in serving})
                 commands = (_deploy(names.SHARED_STACK),)
-                title = f"Move all traffic to {', '.join(incoming)} ({', '.join(old)} stays registered at weight 0)"
+                title = f"Move all of {service}'s traffic to {', '.join(incoming)} ({', '.join(old)} stays registered at weight 0)"
                 rollback = (
                     f"PR setting {', '.join(old)} back to serving with the previous weights, then `cdktf deploy shared`"
                 )
             else:
-                edit["targets"].update({n: {"weight": w} for n, w in _split(100 - share, old, current).items()})
+                edit[section].update({n: {"weight": w} for n, w in _split(100 - share, old, current).items()})
                 commands = (_deploy(names.SHARED_STACK),)
-                title = f"Move {share}% of traffic to {', '.join(incoming)}"
+                title = f"Move {share}% of {service}'s traffic to {', '.join(incoming)}"
                 rollback = "PR restoring the previous weights, then `cdktf deploy shared`"
             steps.append(
                 Step(
@@ -312,12 +344,12 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
             )
             current = apply_edit(current, edit)
 
-    leaving = [n for n in [*old, *drained] if n in current.targets and current.targets[n].phase == "registered"]
+    leaving = [n for n in [*old, *drained] if n in targets() and targets()[n].phase == "registered"]
     if leaving:
-        edit = {"targets": {n: {"phase": "retiring"} for n in leaving}}
+        edit = {section: {n: {"phase": "retiring"} for n in leaving}}
         steps.append(
             Step(
-                title=f"Retire {', '.join(leaving)}: deregister it from every hub and close its operator rule",
+                title=f"Retire {', '.join(leaving)} (service {service}): deregister it from every hub and close its operator rule",
                 edit=edit,
                 changes=describe_edit(current, edit),
                 commands=(_deploy(names.SHARED_STACK), *(_deploy(s) for s in _hub_order(current))),
@@ -328,27 +360,30 @@ def _target_steps(fleet: Fleet, weight_steps: tuple[int, ...]) -> list[Step]:
         )
         current = apply_edit(current, edit)
 
-    for name in [n for n in current.targets if current.targets[n].phase == DESTROYED]:
-        steps.append(_remove_destroyed(current, "targets", name))
-        current = apply_edit(current, {"targets": {name: None}})
-    for name in [n for n in current.targets if current.targets[n].phase == "retiring"]:
+    for name in [n for n in targets() if targets()[n].phase == DESTROYED]:
+        steps.append(_remove_destroyed(current, section, name))
+        current = apply_edit(current, {section: {name: None}})
+    for name in [n for n in targets() if targets()[n].phase == "retiring"]:
         steps += _destroy_target(
             current,
+            section,
             name,
             why="weight 0, deregistered and drained since the step before",
             rollback=f"none once destroyed; until then, a PR setting {name} back to registered",
         )
-        current = apply_edit(current, {"targets": {name: None}})
+        current = apply_edit(current, {section: {name: None}})
     return steps
 
 
-def _destroy_target(fleet: Fleet, name: str, why: str, rollback: str, checks: tuple[str, ...] = ()) -> list[Step]:
+def _destroy_target(
+    fleet: Fleet, section: str, name: str, why: str, rollback: str, checks: tuple[str, ...] = ()
+) -> list[Step]:
     """The PR that ends a target generation nothing depends on (phase destroyed), its `cdktf
     destroy`, then the PR removing it from the file."""
     stack = names.stack_id("target", name)
-    end: Edit = {"targets": {name: {"phase": DESTROYED}}}
-    had_rule = fleet.targets[name].phase == "provisioning"  # its operator rule goes from shared too
-    gone: Edit = {"targets": {name: None}}
+    end: Edit = {section: {name: {"phase": DESTROYED}}}
+    had_rule = _at(fleet, section)[name].phase == "provisioning"  # its operator rule goes from shared too
+    gone: Edit = {section: {name: None}}
     return [
         Step(
             title=f"Destroy {stack} ({why})",
@@ -403,15 +438,15 @@ def _hub_steps(fleet: Fleet) -> list[Step]:
 
 def _remove_destroyed(fleet: Fleet, section: str, name: str) -> Step:
     """A generation already in phase destroyed: its stack was destroyed by the last deploy."""
-    kind = "argocd" if section == "hubs" else "target"
-    stack = names.stack_id(kind, name)  # type: ignore[arg-type]
+    kind: names.Kind = "argocd" if section == "hubs" else "target"
+    stack = names.stack_id(kind, name)
     gone: Edit = {section: {name: None}}
     return Step(
         title=f"Remove {stack} from the fleet file (destroyed; the PR gate's `fleet plan --base` confirms its "
         "state is empty where it can read it)",
         edit=gone,
         changes=describe_edit(fleet, gone),
-        commands=(_deploy(names.SHARED_STACK),) if section == "targets" else (),
+        commands=(_deploy(names.SHARED_STACK),) if section != "hubs" else (),
         rollback=f"add {name} back as a new generation",
     )
 
@@ -450,9 +485,8 @@ def upgrade_note(fleet: Fleet) -> str:
     """The newest EKS version, and which generations run an older one."""
     best = newest(today())
     behind = [
-        f"{section}.{name} ({spec.kubernetes_version})"
-        for section, generations in (("hubs", fleet.hubs), ("targets", fleet.targets))
-        for name, spec in generations.items()
+        f"{where} ({spec.kubernetes_version})"
+        for where, _, spec in fleet.generations()
         if spec.phase != DESTROYED and spec.kubernetes_version != best.version
     ]
     note = f"newest EKS version: {best.version} (standard support until {best.end_of_standard})"

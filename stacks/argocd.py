@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
 
 from constructs import Construct
-from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration
+from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration, ProjectSpec
 from constructs.refs import Refs
 from constructs.shared_argo_role import SharedArgoRole
 from fleet import names
@@ -41,19 +43,63 @@ class ArgoCdStack(TerraformStack):
         role = SharedArgoRole.from_role_name(self, "argocd-role", names.shared_role_name(prefix))
 
         registrations = []
-        for target, spec in fleet.targets.items():
-            if not spec.registered:  # provisioning: not deployed yet; retiring: deregistered
-                continue
-            name = names.cluster_name(prefix, "target", target)
-            found = Refs(DataAwsEksCluster(self, f"target-{target}", name=name))
-            registrations.append(
-                ClusterRegistration(
-                    generation=target,
-                    cluster_name=name,
-                    server=found.attr("endpoint"),
-                    ca_data=found.attr("certificate_authority[0].data"),
+        projects = []
+        apps = []
+        for service_name, service in fleet.services.items():
+            clusters = []
+            for target, spec in service.targets.items():
+                if not spec.registered:  # provisioning: not deployed yet; retiring: deregistered
+                    continue
+                name = names.cluster_name(prefix, "target", target)
+                clusters.append(name)
+                found = Refs(DataAwsEksCluster(self, f"target-{target}", name=name))
+                registrations.append(
+                    ClusterRegistration(
+                        generation=target,
+                        service=service_name,
+                        cluster_name=name,
+                        server=found.attr("endpoint"),
+                        ca_data=found.attr("certificate_authority[0].data"),
+                        helm_values=tuple(
+                            (app_name, json.dumps(values, sort_keys=True))
+                            for app_name, app in service.apps.items()
+                            if app.helm and (values := service.helm_values(app_name, target))
+                        ),
+                    )
+                )
+            project = names.project_name(service_name)
+            namespaces = list(dict.fromkeys(app.namespace for app in service.apps.values()))
+            needs_namespace = any(not service.owns_namespace(a) for a in service.apps)
+            projects.append(
+                ProjectSpec(
+                    name=project,
+                    description=f"Service {service_name} of fleet {prefix}: its target generations only",
+                    source_repos=tuple(dict.fromkeys(app.repo_url for app in service.apps.values())),
+                    destinations=tuple((cluster, ns) for cluster in clusters for ns in namespaces),
+                    cluster_resources=tuple(
+                        dict.fromkeys(
+                            [
+                                *((("", "Namespace"),) if needs_namespace else ()),
+                                *((r.group, r.kind) for r in service.cluster_resources),
+                            ]
+                        )
+                    ),
                 )
             )
+            apps += [
+                AppSpec(
+                    name=app_name,
+                    service=service_name,
+                    project=project,
+                    repo_url=app.repo_url,
+                    revision=app.version or app.revision or "",
+                    namespace=app.namespace,
+                    chart=app.chart,
+                    path=app.path,
+                    create_namespace=not service.owns_namespace(app_name),
+                )
+                for app_name, app in service.apps.items()
+            ]
 
         self.argocd = ArgoCdCluster(
             self,
@@ -69,16 +115,8 @@ class ArgoCdStack(TerraformStack):
                 argocd_chart_version=fleet.argocd.chart_version,
                 apps_chart_version=fleet.argocd.apps_chart_version,
                 registrations=tuple(registrations),
-                apps=tuple(
-                    AppSpec(
-                        name=app_name,
-                        repo_url=app.repo_url,
-                        chart=app.chart,
-                        version=app.version,
-                        namespace=app.namespace,
-                    )
-                    for app_name, app in fleet.apps.items()
-                ),
+                apps=tuple(apps),
+                projects=tuple(projects),
                 paused=hub.phase in PAUSED_HUB_PHASES,
                 namespace=names.ARGOCD_NAMESPACE,
             ),

@@ -27,11 +27,12 @@ from fleet.versions import BY_VERSION
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
 
 
-def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str) -> None:
+def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str, service: str | None = None) -> None:
     """The AWS provider (with the fleet's tags on every resource) and the state backend: one state
     per fleet and stack, so `cdktf deploy <stack>` and `cdktf destroy <stack>` touch that stack
     alone and two fleets never share one. `outdir` is the App's output directory: cdktf runs
-    terraform in `<outdir>/stacks/<stack>/`, and a local state path is relative to that."""
+    terraform in `<outdir>/stacks/<stack>/`, and a local state path is relative to that. A target
+    stack's resources also carry their service's tag."""
     from stacks.endpoints import aws_provider_settings
 
     AwsProvider(
@@ -39,7 +40,14 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str) -
         "aws",
         region=fleet.region,
         default_tags=[
-            AwsProviderDefaultTags(tags={**fleet.tags, names.TAG_FLEET: fleet.name, "ephemeral-eks/stack": stack_id})
+            AwsProviderDefaultTags(
+                tags={
+                    **fleet.tags,
+                    names.TAG_FLEET: fleet.name,
+                    "ephemeral-eks/stack": stack_id,
+                    **({names.TAG_SERVICE: service} if service else {}),
+                }
+            )
         ],
         **aws_provider_settings(),  # EPHEMERAL_EKS_AWS_ENDPOINT: a local emulator (stacks/endpoints.py)
     )

@@ -1,5 +1,5 @@
-"""`shared`: what outlives every generation - network, SharedArgoRole, the ArgoCD-client SG and
-the ALB with one target group per target generation."""
+"""`shared`: what outlives every generation - network, SharedArgoRole, the ArgoCD-client SG and,
+per service, an ALB with one target group per target generation of that service."""
 
 from __future__ import annotations
 
@@ -70,34 +70,40 @@ class SharedStack(TerraformStack):
             "attached by name to the node launch template of every argocd-<gen> stack, not this one",
         )
 
-        app = fleet.served_app
-        self.traffic = FleetTraffic(
-            self,
-            "traffic",
-            FleetTrafficProps(
-                alb_name=names.alb_name(prefix),
-                security_group_name=names.alb_security_group_name(prefix),
-                vpc_id=vpc_id,
-                vpc_cidr=vpc_cidr,
-                public_subnet_ids=public_subnets,
-                certificate_arn=fleet.traffic.certificate_arn,
-                app_port=app.port,
-                health_check_path=app.health_check_path,
-                targets=tuple(
-                    WeightedTarget(
-                        generation=gen,
-                        target_group_name=names.target_group_name(prefix, gen),
-                        weight=target.weight,
-                        rule_priority=names.rule_priority(gen),
-                        operator_rule=target.phase in OPERATOR_RULE_PHASES,
-                    )
-                    for gen, target in fleet.targets.items()
+        self.traffic: dict[str, FleetTraffic] = {}
+        for service_name, service in fleet.services.items():
+            app = service.served_app
+            assert app.port is not None  # the model requires it of the served app
+            traffic = service.traffic
+            self.traffic[service_name] = FleetTraffic(
+                self,
+                f"traffic-{service_name}",
+                FleetTrafficProps(
+                    alb_name=names.alb_name(prefix, service_name),
+                    security_group_name=names.alb_security_group_name(prefix, service_name),
+                    vpc_id=vpc_id,
+                    vpc_cidr=vpc_cidr,
+                    public_subnet_ids=public_subnets,
+                    certificate_arn=traffic.certificate_arn,
+                    app_port=app.port,
+                    target_port=app.target_port(),
+                    health_check_path=app.health_check_path,
+                    targets=tuple(
+                        WeightedTarget(
+                            generation=gen,
+                            target_group_name=names.target_group_name(prefix, gen),
+                            weight=target.weight,
+                            rule_priority=names.rule_priority(gen),
+                            operator_rule=target.phase in OPERATOR_RULE_PHASES,
+                        )
+                        for gen, target in service.targets.items()
+                    ),
+                    access_logs_bucket=fleet.logs_bucket,
+                    allowed_cidrs=traffic.allowed_cidrs,
+                    operator_cidrs=traffic.operator_cidrs or (vpc_cidr,),
+                    generation_tag=names.TAG_GENERATION,
+                    service_tag=(names.TAG_SERVICE, service_name),
+                    waf_acl_arn=traffic.waf_acl_arn,
                 ),
-                access_logs_bucket=fleet.logs_bucket,
-                allowed_cidrs=fleet.traffic.allowed_cidrs,
-                operator_cidrs=fleet.traffic.operator_cidrs or (vpc_cidr,),
-                generation_tag=names.TAG_GENERATION,
-                waf_acl_arn=fleet.traffic.waf_acl_arn,
-            ),
-        )
-        TerraformOutput(self, "alb-dns-name", value=self.traffic.alb.dns_name)
+            )
+            TerraformOutput(self, f"alb-dns-name-{service_name}", value=self.traffic[service_name].alb.dns_name)

@@ -27,8 +27,10 @@ class TargetStack(TerraformStack):
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
         stack_id = names.stack_id("target", generation)
         super().__init__(scope, stack_id)
-        configure(self, fleet, stack_id, outdir)
-        target = fleet.targets[generation]
+        service_name = fleet.service_of(generation)
+        service = fleet.services[service_name]
+        configure(self, fleet, stack_id, outdir, service=service_name)
+        target = service.targets[generation]
         prefix = fleet.name
         if target.phase == DESTROYED:
             refuse_deploy(self, stack_id)
@@ -37,12 +39,15 @@ class TargetStack(TerraformStack):
         client_sg = DataAwsSecurityGroup(
             self, "argocd-client-sg", vpc_id=network.vpc_id, name=names.client_security_group_name(prefix)
         )
-        alb_sg = DataAwsSecurityGroup(self, "alb-sg", vpc_id=network.vpc_id, name=names.alb_security_group_name(prefix))
+        alb_sg = DataAwsSecurityGroup(
+            self, "alb-sg", vpc_id=network.vpc_id, name=names.alb_security_group_name(prefix, service_name)
+        )
         target_group = DataAwsLbTargetGroup(self, "target-group", name=names.target_group_name(prefix, generation))
         role = SharedArgoRole.from_role_name(self, "argocd-role", names.shared_role_name(prefix))
 
-        app_name = fleet.traffic.app
-        app = fleet.served_app
+        app_name = service.traffic.app
+        app = service.served_app
+        assert app.port is not None  # the model requires it of the served app
         self.target = TargetCluster(
             self,
             "target",
@@ -55,7 +60,11 @@ class TargetStack(TerraformStack):
                 alb_security_group_id=alb_sg.id,
                 target_group_arn=target_group.arn,
                 app=ServedApp(
-                    name=app_name, namespace=app.namespace, service=app.service_name(app_name), port=app.port
+                    name=app_name,
+                    namespace=app.namespace,
+                    service=app.service_name(app_name),
+                    port=app.port,
+                    target_port=app.target_port(),
                 ),
                 lbc_chart_version=fleet.load_balancer_controller.chart_version,
                 operators=operator_access(fleet),
