@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
     LbListenerDefaultAction,
+    LbListenerDefaultActionFixedResponse,
     LbListenerDefaultActionForward,
     LbListenerDefaultActionForwardStickiness,
     LbListenerDefaultActionForwardTargetGroup,
@@ -172,10 +173,31 @@ class FleetTraffic(Construct):
                     "TLS ends at the HTTPS listener; a group without weight is reached only by its operator rule, if any",
                 )
         serving = [t for t in props.targets if t.weight > 0]
-        if not 1 <= len(serving) <= MAX_FORWARD_TARGET_GROUPS:
+        if len(serving) > MAX_FORWARD_TARGET_GROUPS:
             raise ValueError(
-                f"{len(serving)} target groups with weight; the ALB forwards to 1 to {MAX_FORWARD_TARGET_GROUPS}"
+                f"{len(serving)} target groups with weight; the ALB forwards to at most {MAX_FORWARD_TARGET_GROUPS}"
             )
+        default_action = (
+            LbListenerDefaultAction(
+                type="forward",
+                forward=LbListenerDefaultActionForward(
+                    target_group=[
+                        LbListenerDefaultActionForwardTargetGroup(
+                            arn=self.target_groups[t.generation].arn, weight=t.weight
+                        )
+                        for t in serving
+                    ],
+                    stickiness=LbListenerDefaultActionForwardStickiness(enabled=False, duration=1),
+                ),
+            )
+            if serving
+            else LbListenerDefaultAction(  # a new service before its first generation serves
+                type="fixed-response",
+                fixed_response=LbListenerDefaultActionFixedResponse(
+                    content_type="text/plain", status_code="503", message_body="no generation serves yet"
+                ),
+            )
+        )
         self.https = LbListener(
             self,
             "https",
@@ -185,20 +207,7 @@ class FleetTraffic(Construct):
             ssl_policy=TLS_POLICY,
             certificate_arn=props.certificate_arn,
             tags=service_tags,
-            default_action=[
-                LbListenerDefaultAction(
-                    type="forward",
-                    forward=LbListenerDefaultActionForward(
-                        target_group=[
-                            LbListenerDefaultActionForwardTargetGroup(
-                                arn=self.target_groups[t.generation].arn, weight=t.weight
-                            )
-                            for t in serving
-                        ],
-                        stickiness=LbListenerDefaultActionForwardStickiness(enabled=False, duration=1),
-                    ),
-                )
-            ],
+            default_action=[default_action],
         )
         https_arn = self.https.arn
         for target in props.targets:

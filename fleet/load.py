@@ -160,7 +160,12 @@ def parse_yaml(text: str, source: str) -> Any:
 
 def _path(loc: tuple[Any, ...]) -> str:
     # pydantic puts union-member and validator names in loc; keep only the user's keys.
-    parts = [str(p) for p in loc if not (isinstance(p, str) and p in {"local", "s3"} and loc[0] == "state")]
+    # "[key]" marks a mapping key that failed (the key itself is the subject: `hubs.Blue: ...`).
+    parts = [
+        str(p)
+        for p in loc
+        if p != "[key]" and not (isinstance(p, str) and p in {"local", "s3"} and loc[0] == "state")
+    ]
     return ".".join(shorten(p, 40) if p else "''" for p in parts)
 
 

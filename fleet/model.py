@@ -549,7 +549,9 @@ class Service(Model):
 
     targets: dict[GenerationName, Target]
     """Target generations, oldest first: stack `target-<name>` each. Generation names are unique
-    in the fleet (they name stacks, clusters and target groups)."""
+    in the fleet (they name stacks, clusters and target groups). A new service starts with none
+    serving (its ALB answers 503) until its first generation is registered and takes the traffic;
+    from then on one always serves (the PR gate refuses the PR that would leave none)."""
     apps: dict[AppName, App]
     traffic: Traffic
     cluster_resources: tuple[ClusterResource, ...] = ()
@@ -562,8 +564,6 @@ class Service(Model):
         if not targets:
             raise ValueError("a service needs at least one target generation")
         serving = [n for n, t in targets.items() if t.phase == "serving"]
-        if not serving:
-            raise ValueError("no target is serving, so the apps would have no traffic target; keep one phase: serving")
         if len(serving) > MAX_SERVING_TARGETS:
             raise ValueError(
                 f"{len(serving)} targets are serving ({', '.join(serving)}); an ALB forwards to at most "
@@ -575,7 +575,7 @@ class Service(Model):
             if other != name:
                 raise ValueError(f"generations {other} and {name} would share an ALB rule priority; rename {name}")
         total = sum(t.weight for t in targets.values())
-        if total != 100:
+        if serving and total != 100:
             weights = ", ".join(f"{n}={t.weight}" for n, t in targets.items())
             raise ValueError(f"weights must sum to 100, they sum to {total} ({weights}); adjust them")
         return targets

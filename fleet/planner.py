@@ -118,6 +118,14 @@ def check_transition(base: Fleet, head: Fleet) -> list[str]:
             if old == new or new in moves[old]:
                 continue
             reasons.append(_refusal(section, kind, name, old, new, moves))
+    for service, spec in base.services.items():
+        served = [n for n, t in spec.targets.items() if t.phase == "serving"]
+        after = head.services.get(service)
+        if served and after is not None and not any(t.phase == "serving" for t in after.targets.values()):
+            reasons.append(
+                f"services.{service}.targets: no generation would serve {service} ({', '.join(served)} serves now) and "
+                "its ALB would answer 503 to every request; keep one serving until the service is removed"
+            )
     return reasons
 
 
@@ -317,15 +325,22 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
 
     if incoming:
         now = sum(targets()[n].weight for n in incoming)
-        for share in (s for s in weight_steps if s > now):
+        shares = weight_steps if old else (100,)  # a new service's first generation: nothing to shift from
+        for share in (s for s in shares if s > now):
             new_w = _split(share, incoming, current)
             edit = {section: {n: {"phase": "serving", "weight": w} for n, w in new_w.items()}}
             if share == 100:
                 edit[section].update({n: {"phase": "registered", "weight": 0} for n in old if n in serving})
                 commands = (_deploy(names.SHARED_STACK),)
-                title = f"Move all of {service}'s traffic to {', '.join(incoming)} ({', '.join(old)} stays registered at weight 0)"
+                title = (
+                    f"Move all of {service}'s traffic to {', '.join(incoming)} ({', '.join(old)} stays registered at weight 0)"
+                    if old
+                    else f"Open service {service}: send all its traffic to {', '.join(incoming)}"
+                )
                 rollback = (
                     f"PR setting {', '.join(old)} back to serving with the previous weights, then `cdktf deploy shared`"
+                    if old
+                    else "none through the PR gate (a service that serves keeps a serving generation): swap to a new one"
                 )
             else:
                 edit[section].update({n: {"weight": w} for n, w in _split(100 - share, old, current).items()})
