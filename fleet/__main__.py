@@ -141,23 +141,19 @@ def main(argv: list[str] | None = None) -> int:
 def _left_with_state(base: Fleet, head: Fleet) -> list[str]:
     """A destroyed generation leaving the file: its state must be empty where it can be read."""
     reasons = []
-    for section, kind in (("targets", "target"), ("hubs", "argocd")):
-        before, after = getattr(base, section), getattr(head, section)
-        for name, spec in before.items():
-            if name in after or spec.phase != DESTROYED:
-                continue
-            stack = names.stack_id(kind, name)  # type: ignore[arg-type]
-            reading = read_state(base, stack)
-            if reading.resources is None:
-                print(
-                    f"note: {section}.{name}: state {reading.where} {reading.why}; make sure it is empty",
-                    file=sys.stderr,
-                )
-            elif reading.resources:
-                reasons.append(
-                    f"{section}.{name}: its state {reading.where} still lists {reading.resources} resource(s); "
-                    f"run `cdktf destroy {stack}` before removing it from the file"
-                )
+    for where, kind, spec in base.generations():
+        name = where.rsplit(".", 1)[1]
+        if name in (head.hubs if kind == "argocd" else head.targets) or spec.phase != DESTROYED:
+            continue
+        stack = names.stack_id(kind, name)
+        reading = read_state(base, stack)
+        if reading.resources is None:
+            print(f"note: {where}: state {reading.where} {reading.why}; make sure it is empty", file=sys.stderr)
+        elif reading.resources:
+            reasons.append(
+                f"{where}: its state {reading.where} still lists {reading.resources} resource(s); "
+                f"run `cdktf destroy {stack}` before removing it from the file"
+            )
     return reasons
 
 

@@ -591,9 +591,12 @@ def checks_for(
         checks = []
         for service_name, service in fleet.services.items():
             alb = names.alb_name(prefix, service_name)
-            serving = [names.target_group_name(prefix, gen) for gen, t in service.targets.items() if t.phase == "serving"]
+            serving = [
+                names.target_group_name(prefix, gen) for gen, t in service.targets.items() if t.phase == "serving"
+            ]
             checks += [Check("traffic", f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
-                Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group)) for group in serving
+                Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group))
+                for group in serving
             ]
         return checks
     kind, generation = _generation(fleet, stack)

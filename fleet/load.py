@@ -162,9 +162,7 @@ def _path(loc: tuple[Any, ...]) -> str:
     # pydantic puts union-member and validator names in loc; keep only the user's keys.
     # "[key]" marks a mapping key that failed (the key itself is the subject: `hubs.Blue: ...`).
     parts = [
-        str(p)
-        for p in loc
-        if p != "[key]" and not (isinstance(p, str) and p in {"local", "s3"} and loc[0] == "state")
+        str(p) for p in loc if p != "[key]" and not (isinstance(p, str) and p in {"local", "s3"} and loc[0] == "state")
     ]
     return ".".join(shorten(p, 40) if p else "''" for p in parts)
 
@@ -230,7 +228,7 @@ def validate(data: Any, source: str) -> Fleet:
             [
                 f"{', '.join(moved)}: a fleet now holds services; move targets, apps and traffic under "
                 f"services.<name> (e.g. `services: {{{name}: {{targets: ..., apps: ..., traffic: ...}}}}`); "
-                "stack ids stay target-<generation> (README, \"The fleet file\")"
+                'stack ids stay target-<generation> (README, "The fleet file")'
             ],
         )
     try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -347,7 +347,9 @@ class App(Model):
                 "give chart and version (a Helm repository) or path and revision (a Git repository), not both"
             )
         if not given:
-            raise ValueError("chart: give chart and version (a Helm repository) or path and revision (a Git repository)")
+            raise ValueError(
+                "chart: give chart and version (a Helm repository) or path and revision (a Git repository)"
+            )
         for field in sorted(given):
             if pairs[field] not in given:
                 raise ValueError(f"{pairs[field]}: is required with {field}")
@@ -538,7 +540,12 @@ class ApiAccess(Model):
 class ClusterResource(Model):
     """A cluster-scoped kind a service's apps may create (an AppProject's clusterResourceWhitelist)."""
 
-    group: Annotated[StrictStr, _pattern(r"|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", "an API group such as rbac.authorization.k8s.io (empty for core)")]
+    group: Annotated[
+        StrictStr,
+        _pattern(
+            r"|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", "an API group such as rbac.authorization.k8s.io (empty for core)"
+        ),
+    ]
     """API group; "" for the core group."""
     kind: Annotated[StrictStr, _pattern(r"[A-Z][A-Za-z0-9]{0,62}", "a Kubernetes kind such as ClusterRole")]
 
@@ -597,9 +604,7 @@ class Service(Model):
         if served.port is None:
             raise ValueError(f"apps.{self.traffic.app}.port: the served app needs its Service port; add it")
         if not served.helm and served.service is None:
-            raise ValueError(
-                f"apps.{self.traffic.app}.service: a served app from a Git path names its Service; add it"
-            )
+            raise ValueError(f"apps.{self.traffic.app}.service: a served app from a Git path names its Service; add it")
         for gen, target in self.targets.items():
             for app in target.values:
                 if app not in self.apps:

@@ -120,8 +120,8 @@ def check_transition(base: Fleet, head: Fleet) -> list[str]:
             reasons.append(_refusal(section, kind, name, old, new, moves))
     for service, spec in base.services.items():
         served = [n for n, t in spec.targets.items() if t.phase == "serving"]
-        after = head.services.get(service)
-        if served and after is not None and not any(t.phase == "serving" for t in after.targets.values()):
+        kept = head.services.get(service)
+        if served and kept is not None and not any(t.phase == "serving" for t in kept.targets.values()):
             reasons.append(
                 f"services.{service}.targets: no generation would serve {service} ({', '.join(served)} serves now) and "
                 "its ALB would answer 503 to every request; keep one serving until the service is removed"

@@ -42,16 +42,17 @@ def _all(*edits: Edit) -> Edit:
 
 
 def _remove_target_blue_add_green(data: dict[str, Any]) -> None:
-    data["targets"]["green"] = {**data["targets"].pop("blue")}
+    targets = data["services"]["web"]["targets"]
+    targets["green"] = {**targets.pop("blue")}
 
 
 # edit -> (stack the first refusal names, words it says, words of the way out)
 REFUSED: dict[str, tuple[Edit, str, str, str]] = {
     "served app's namespace moves": (
-        _set("apps.podinfo.namespace", "web"),
+        _set("services.web.apps.podinfo.namespace", "web"),
         "target-blue",
         "replaced (destroy + create), forced by metadata.name",
-        "apps.podinfo.namespace reaches every generation, live ones included: keep it while target-blue is live",
+        "services.web.apps.podinfo.namespace reaches every generation, live ones included: keep it while target-blue is live",
     ),
     "a zone is added": (
         _set("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1a"[:-1] + "d"]),
@@ -84,19 +85,19 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
         "set its phase to destroyed first",
     ),
     "kubernetes version changes in place": (
-        _set("targets.blue.kubernetes_version", "1.32"),
+        _set("services.web.targets.blue.kubernetes_version", "1.32"),
         "target-blue",
         "version would change in place",
         "add a new generation",
     ),
     "instance type changes": (
-        _set("targets.blue.nodes.instance_types", ["m6i.xlarge"]),
+        _set("services.web.targets.blue.nodes.instance_types", ["m6i.xlarge"]),
         "target-blue",
         "forced by instance_types",
         "add a new generation",
     ),
     "node disk grows": (
-        _set("targets.blue.nodes.disk_size_gib", 80),
+        _set("services.web.targets.blue.nodes.disk_size_gib", 80),
         "target-blue",
         "block_device_mappings",
         "add a new generation",
@@ -114,13 +115,13 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
         "add a new generation",
     ),
     "the served app's Service is renamed": (
-        _set("apps.podinfo.service", "podinfo-v2"),
+        _set("services.web.apps.podinfo.service", "podinfo-v2"),
         "target-blue",
         "rebinds the serving target group (serviceName: podinfo -> podinfo-v2)",
         "in a new generation",
     ),
     "app port changes": (
-        _set("apps.podinfo.port", 8080),
+        _set("services.web.apps.podinfo.port", 8080),
         "shared",
         "the target group of a live generation (blue)",
         "change them only while no target generation is live",
@@ -136,10 +137,10 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
             _set("region", "eu-west-2"),
             _set("network.zones", ["eu-west-2a", "eu-west-2b", "eu-west-2c"]),
             _set(
-                "traffic.certificate_arn",
+                "services.web.traffic.certificate_arn",
                 "arn:aws:acm:eu-west-2:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b",
             ),
-            _set("traffic.waf_acl_arn", None),
+            _set("services.web.traffic.waf_acl_arn", None),
         ),
         "shared",
         "provider settings change (region)",
@@ -148,34 +149,35 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
 }
 
 PASSES: dict[str, Edit] = {
-    "more nodes": _set("targets.blue.nodes.desired_size", 4),
-    "app version bump": _set("apps.podinfo.version", "6.9.3"),
+    "more nodes": _set("services.web.targets.blue.nodes.desired_size", 4),
+    "app version bump": _set("services.web.apps.podinfo.version", "6.9.3"),
     "argo-cd chart bump": _set("argocd.chart_version", "8.1.4"),
     "load balancer controller bump": _set("load_balancer_controller.chart_version", "1.13.4"),
     "a tag": _set("tags.cost-center", "cc-42"),
     "new target as provisioning": _set(
-        "targets.green", {"kubernetes_version": "1.36", "phase": "provisioning", "weight": 0}
+        "services.web.targets.green", {"kubernetes_version": "1.36", "phase": "provisioning", "weight": 0}
     ),
     "new hub as standby": _set("hubs.green", {"kubernetes_version": "1.36", "phase": "standby"}),
-    "who may reach the ALB": _set("traffic.allowed_cidrs", ["198.51.100.0/24"]),
-    "operators who may try a generation": _set("traffic.operator_cidrs", ["198.51.100.0/28"]),
+    "who may reach the ALB": _set("services.web.traffic.allowed_cidrs", ["198.51.100.0/24"]),
+    "operators who may try a generation": _set("services.web.traffic.operator_cidrs", ["198.51.100.0/28"]),
     "a new WAF web ACL": _set(
-        "traffic.waf_acl_arn",
+        "services.web.traffic.waf_acl_arn",
         "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/acme-edge2/2a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
     ),
     "a new logs bucket": _set("logs_bucket", "acme-fleet-logs-2"),
     "certificate rotation": _set(
-        "traffic.certificate_arn", "arn:aws:acm:eu-west-1:111122223333:certificate/1e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b"
+        "services.web.traffic.certificate_arn",
+        "arn:aws:acm:eu-west-1:111122223333:certificate/1e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b",
     ),
     "a new service range with the live generations pinned": _all(
         _set("service_cidr", "172.21.0.0/16"),
         _set("hubs.blue.service_cidr", "172.20.0.0/16"),
-        _set("targets.blue.service_cidr", "172.20.0.0/16"),
+        _set("services.web.targets.blue.service_cidr", "172.20.0.0/16"),
     ),
     "a zone added with the live generations pinned": _all(
         _set("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]),
         _set("hubs.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
-        _set("targets.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+        _set("services.web.targets.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
     ),
 }
 
@@ -247,3 +249,76 @@ def test_a_new_lock_moves_no_state_and_passes(synth, derived_fleet):
     diffs = diff_stacks(base, head)
     assert {d.stack for d in diffs if d.verdict == "changed"} == {"shared", "argocd-blue", "target-blue"}
     assert check(diffs, base, head, load_fleet(base_file), load_fleet(head_file)) == []
+
+
+# --- one fleet, two services --------------------------------------------------------------------
+
+TWO = "examples/two-services.yaml"
+
+
+@pytest.fixture(scope="module")
+def two_side(synth):
+    return synth(TWO), load_fleet(ROOT / TWO)
+
+
+def _destroy_service(service: str) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        for target in data["services"][service]["targets"].values():
+            target.update(phase="destroyed", weight=0)
+
+    return edit
+
+
+def _remove_service(service: str) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        del data["services"][service]
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "live"),
+    [
+        ("services.api.apps.api.namespace", "api2", {"target-apiblue", "target-apigreen"}),
+        ("services.web.apps.podinfo.namespace", "web", {"target-blue"}),
+    ],
+    ids=["api", "web"],
+)
+def test_a_service_wide_edit_is_refused_only_on_that_services_live_generations(
+    setting, value, live, synth, derived_fleet, two_side
+):
+    base, base_fleet = two_side
+    path = derived_fleet(TWO, f"two-{setting.replace('.', '-')}", _set(setting, value))
+    head = synth(path)
+    refusals = check(diff_stacks(base, head), base, head, base_fleet, load_fleet(path))
+    lines = [str(r) for r in refusals]
+    assert {r.stack for r in refusals} == live, "\n".join(lines)
+    service = setting.split(".")[1]
+    other = "web" if service == "api" else "api"
+    for refusal in refusals:
+        assert refusal.way.startswith(f"{setting} reaches every generation, live ones included: keep it while "), lines
+        assert f"services.{other}." not in str(refusal), lines
+
+
+def test_removing_a_service_whose_generations_are_all_destroyed_passes(synth, derived_fleet):
+    base_file = derived_fleet(TWO, "two-api-destroyed", _destroy_service("api"))
+    head_file = derived_fleet(TWO, "two-api-removed", _remove_service("api"))
+    base, head = synth(base_file), synth(head_file)
+    diffs = diff_stacks(base, head)
+    verdicts = {d.stack: d.verdict for d in diffs}
+    assert verdicts["target-apiblue"] == verdicts["target-apigreen"] == "removed"
+    assert verdicts["shared"] == "changed", "api's ALB goes with it"
+    assert verdicts["target-blue"] == "unchanged"
+    assert check(diffs, base, head, load_fleet(base_file), load_fleet(head_file)) == []
+
+
+def test_removing_a_service_with_live_generations_is_refused(synth, derived_fleet, two_side):
+    base, base_fleet = two_side
+    head_file = derived_fleet(TWO, "two-api-removed", _remove_service("api"))
+    head = synth(head_file)
+    refusals = check(diff_stacks(base, head), base, head, base_fleet, load_fleet(head_file))
+    removed = {(r.stack, r.phase) for r in refusals if r.subject == "stack removed"}
+    assert removed == {("target-apiblue", "serving"), ("target-apigreen", "registered")}
+    shared = [r for r in refusals if r.stack == "shared"]
+    assert shared and any(r.subject.startswith("aws_lb.traffic-api_") for r in shared), [str(r) for r in shared]
+    assert not any("traffic-web" in r.subject for r in shared), [str(r) for r in shared]

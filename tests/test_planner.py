@@ -18,7 +18,7 @@ from conftest import EXAMPLES, ROOT
 from fleet.lifecycle import HUB_PHASES, TARGET_PHASES
 from fleet.load import load_fleet
 from fleet.model import Fleet
-from fleet.planner import PlanRefused, Step, apply_edit, check_transition, fleet_data, plan
+from fleet.planner import PlanRefused, Step, apply_edit, check_transition, fleet_data, plan, targets_section
 
 TARGET_SWAP = [
     "steady",
@@ -31,10 +31,17 @@ TARGET_SWAP = [
     "target-swap-7-done",
 ]
 HUB_SWAP = ["steady", "hub-swap", "hub-swap-2-promoted", "hub-swap-3-destroyed", "hub-swap-4-done"]
+WEB = targets_section("web")
+"""Where the examples' one service keeps its target generations: services.web.targets."""
 
 
 def example(name: str) -> Fleet:
     return load_fleet(EXAMPLES / f"{name}.yaml")
+
+
+def web(data: dict) -> dict:
+    """A fleet file's (or its data's) targets of service web."""
+    return data["services"]["web"]["targets"]
 
 
 def commands(steps: list[Step]) -> list[str]:
@@ -55,8 +62,8 @@ def test_target_swap_deploys_green_before_registering_it_or_moving_any_weight():
     assert steps[deploy_green].commands.index("cdktf deploy shared") < steps[deploy_green].commands.index(
         "cdktf deploy target-green"
     ), "shared first, each stack its own command"
-    register = first(steps, lambda s: s.edit and s.edit["targets"].get("green", {}).get("phase") == "registered")
-    weights = [i for i, s in enumerate(steps) if s.edit and "weight" in (s.edit["targets"].get("green") or {})]
+    register = first(steps, lambda s: s.edit and s.edit[WEB].get("green", {}).get("phase") == "registered")
+    weights = [i for i, s in enumerate(steps) if s.edit and "weight" in (s.edit[WEB].get("green") or {})]
     assert deploy_green < register < weights[0]
 
 
@@ -64,17 +71,17 @@ def test_target_swap_destroys_blue_only_after_weight_zero_and_deregistration():
     steps = plan(example("target-swap"))
     cmds = commands(steps)
     assert cmds.index("cdktf deploy target-green") < cmds.index("cdktf destroy target-blue")
-    drain = first(steps, lambda s: s.edit and s.edit["targets"].get("blue") == {"phase": "registered", "weight": 0})
+    drain = first(steps, lambda s: s.edit and s.edit[WEB].get("blue") == {"phase": "registered", "weight": 0})
     assert steps[drain].commands == ("cdktf deploy shared",), "the 100% shift moves weights alone"
-    retire = first(steps, lambda s: s.edit and s.edit["targets"].get("blue") == {"phase": "retiring"})
+    retire = first(steps, lambda s: s.edit and s.edit[WEB].get("blue") == {"phase": "retiring"})
     assert drain < retire, "the retirement is a PR of its own"
     assert steps[retire].commands == ("cdktf deploy shared", "cdktf deploy argocd-blue")  # rule, then deregister
     assert steps[retire].checks == ("python -m fleet check target-blue --before-destroy",), "drained before destroy"
     destroy = first(steps, lambda s: "cdktf destroy target-blue" in s.commands)
-    assert steps[destroy].edit == {"targets": {"blue": {"phase": "destroyed"}}}, "destroyed: its own PR"
-    remove = first(steps, lambda s: s.edit == {"targets": {"blue": None}})
+    assert steps[destroy].edit == {WEB: {"blue": {"phase": "destroyed"}}}, "destroyed: its own PR"
+    remove = first(steps, lambda s: s.edit == {WEB: {"blue": None}})
     assert retire < destroy < remove
-    assert [s.edit["targets"]["green"]["weight"] for s in steps if s.edit and "green" in s.edit["targets"]] == [
+    assert [s.edit[WEB]["green"]["weight"] for s in steps if s.edit and "green" in s.edit[WEB]] == [
         10,
         50,
         100,
@@ -83,14 +90,14 @@ def test_target_swap_destroys_blue_only_after_weight_zero_and_deregistration():
 
 def test_weight_steps_can_be_set():
     steps = plan(example("target-swap"), weight_steps=(25, 100))
-    assert [s.edit["targets"]["green"]["weight"] for s in steps if s.edit and "green" in s.edit["targets"]] == [25, 100]
+    assert [s.edit[WEB]["green"]["weight"] for s in steps if s.edit and "green" in s.edit[WEB]] == [25, 100]
     with pytest.raises(PlanRefused, match="weight steps"):
         plan(example("target-swap"), weight_steps=(50, 10, 100))
 
 
 def test_mid_swap_plan_continues_from_the_current_weights():
     steps = plan(example("target-swap-3-serving"))
-    assert [s.edit["targets"]["green"]["weight"] for s in steps if s.edit and "green" in s.edit["targets"]] == [100]
+    assert [s.edit[WEB]["green"]["weight"] for s in steps if s.edit and "green" in s.edit[WEB]] == [100]
 
 
 def test_hub_promotion_pauses_the_old_hub_before_activating_the_new_one():
@@ -113,7 +120,7 @@ def test_every_step_has_a_rollback_and_checks_come_before_traffic_moves():
     ]:
         for step in plan(example(name)):
             assert step.rollback, f"{name}: {step.title}"
-            if step.edit and any("weight" in (c or {}) for c in step.edit.get("targets", {}).values()):
+            if step.edit and any("weight" in (c or {}) for c in step.edit.get(WEB, {}).values()):
                 assert step.checks and all(c.startswith("python -m fleet check target-") for c in step.checks)
 
 
@@ -126,15 +133,15 @@ def test_each_example_follows_from_the_one_before_as_one_safe_pr(chain):
 REFUSALS = {
     "skip registration": (
         "target-swap-1-provisioning",
-        lambda d: (d["targets"]["green"].update(phase="serving", weight=10), d["targets"]["blue"].update(weight=90)),
+        lambda d: (web(d)["green"].update(phase="serving", weight=10), web(d)["blue"].update(weight=90)),
         "provisioning -> serving skips registered",
     ),
     "destroy a serving target": (
         "target-swap-3-serving",
-        lambda d: (d["targets"].pop("blue"), d["targets"]["green"].update(weight=100)),
+        lambda d: (web(d).pop("blue"), web(d)["green"].update(weight=100)),
         "removing it while serving would orphan a serving target",
     ),
-    "destroy a registered target": ("target-swap", lambda d: d["targets"].pop("green"), "removing it while registered"),
+    "destroy a registered target": ("target-swap", lambda d: web(d).pop("green"), "removing it while registered"),
     "destroy the active hub": (
         "hub-swap",
         lambda d: (d["hubs"].pop("blue"), d["hubs"]["green"].update(phase="active")),
@@ -142,7 +149,7 @@ REFUSALS = {
     ),
     "a new target straight to registered": (
         "steady",
-        lambda d: d["targets"].update(green={**d["targets"]["blue"], "phase": "registered", "weight": 0}),
+        lambda d: web(d).update(green={**web(d)["blue"], "phase": "registered", "weight": 0}),
         "a new generation starts as provisioning",
     ),
     "a new hub straight to active": (
@@ -152,7 +159,7 @@ REFUSALS = {
     ),
     "retire before registering": (
         "target-swap-1-provisioning",
-        lambda d: d["targets"]["green"].update(phase="retiring"),
+        lambda d: web(d)["green"].update(phase="retiring"),
         "provisioning -> retiring skips a phase",
     ),
 }
@@ -169,11 +176,122 @@ def test_unsafe_pr_is_refused_with_what_to_do_instead(case):
     assert any(expected in r for r in reasons), reasons
 
 
-def test_leaving_the_app_without_a_serving_target_is_invalid_already():
-    data = fleet_data(example("target-swap"))
-    data["targets"]["blue"].update(phase="retiring", weight=0)
-    with pytest.raises(ValidationError, match="no target is serving"):
-        Fleet.model_validate(data)
+def test_leaving_a_serving_service_without_a_serving_target_is_refused():
+    """A service may have no serving target only before it first serves (its ALB answers 503):
+    the file is valid, the PR that takes a serving service's last serving generation away is not."""
+    base = example("target-swap")
+    data = fleet_data(base)
+    web(data)["blue"].update(phase="registered", weight=0)
+    head = Fleet.model_validate(data)
+    assert not any(t.phase == "serving" for t in head.services["web"].targets.values())
+    assert check_transition(base, head) == [
+        "services.web.targets: no generation would serve web (blue serves now) and its ALB would answer 503 to "
+        "every request; keep one serving until the service is removed"
+    ]
+
+
+# --- one fleet, two services (examples/two-services.yaml: web steady, api mid-swap) ------------
+
+
+def _api(d: dict) -> dict:
+    return d["services"]["api"]["targets"]
+
+
+def _new_service(phase: str, weight: int):
+    def edit(d: dict) -> None:
+        web_spec = d["services"]["web"]
+        d["services"]["shop"] = {
+            "targets": {"shopblue": {"kubernetes_version": "1.36", "phase": phase, "weight": weight}},
+            "apps": copy.deepcopy(web_spec["apps"]),
+            "traffic": copy.deepcopy(web_spec["traffic"]),
+        }
+
+    return edit
+
+
+def _all_destroyed(service: str):
+    def edit(d: dict) -> None:
+        for target in d["services"][service]["targets"].values():
+            target.update(phase="destroyed", weight=0)
+
+    return edit
+
+
+def _move_apigreen_to_web(d: dict) -> None:
+    moved = _api(d).pop("apigreen")
+    moved.pop("values")  # values of api's apps, which web does not have
+    web(d)["apigreen"] = moved
+
+
+NO_SERVING_API = (
+    "services.api.targets: no generation would serve api (apiblue serves now) and its ALB would answer 503 to every "
+    "request; keep one serving until the service is removed"
+)
+TWO_SERVICE_PRS = {
+    # name -> (edit of the base, edit of the head, the reasons' openings; [] when safe)
+    "api's last serving generation leaves traffic": (
+        None,
+        lambda d: _api(d)["apiblue"].update(phase="registered", weight=0),
+        [NO_SERVING_API],
+    ),
+    "api's serving generation is removed": (
+        None,
+        lambda d: _api(d).pop("apiblue"),
+        ["services.api.targets.apiblue: removing it while serving would orphan a serving target", NO_SERVING_API],
+    ),
+    "a service with live generations is removed": (
+        None,
+        lambda d: d["services"].pop("api"),
+        [
+            "services.api.targets.apiblue: removing it while serving",
+            "services.api.targets.apigreen: removing it while registered",
+        ],
+    ),
+    "a generation moves to another service": (
+        None,
+        _move_apigreen_to_web,
+        [
+            "services.api.targets.apigreen: removing it while registered",
+            "services.web.targets.apigreen: a new generation starts as provisioning",
+        ],
+    ),
+    "a new service straight to serving": (
+        None,
+        _new_service("serving", 100),
+        ["services.shop.targets.shopblue: a new generation starts as provisioning"],
+    ),
+    "api's traffic moves to apigreen": (
+        None,
+        lambda d: (
+            _api(d)["apiblue"].update(phase="registered", weight=0),
+            _api(d)["apigreen"].update(phase="serving", weight=100),
+        ),
+        [],
+    ),
+    "a new service, nothing serving yet": (None, _new_service("provisioning", 0), []),
+    "a service whose generations are all destroyed is removed": (
+        _all_destroyed("api"),
+        lambda d: d["services"].pop("api"),
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TWO_SERVICE_PRS))
+def test_check_transition_keeps_each_service_to_itself(case):
+    base_edit, head_edit, expected = TWO_SERVICE_PRS[case]
+    data = fleet_data(example("two-services"))
+    if base_edit is not None:
+        base_edit(data)
+    base = Fleet.model_validate(data)
+    data = copy.deepcopy(data)
+    head_edit(data)
+    head = Fleet.model_validate(data)
+    reasons = check_transition(base, head)
+    assert len(reasons) == len(expected), reasons
+    for opening in expected:
+        assert [r for r in reasons if r.startswith(opening)], reasons
+    assert "target-blue" not in " ".join(reasons), "web's stack is in no reason about api"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -183,14 +301,14 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_plan_command_refuses_with_exit_2_and_says_why(tmp_path):
     head = tmp_path / "fleet.yaml"
     data = fleet_data(example("target-swap-1-provisioning"))
-    data["targets"]["green"].update(phase="serving", weight=10)
-    data["targets"]["blue"].update(weight=90)
+    web(data)["green"].update(phase="serving", weight=10)
+    web(data)["blue"].update(weight=90)
     import yaml
 
     head.write_text(yaml.safe_dump(data))
     done = _cli("plan", str(head), "--base", str(EXAMPLES / "target-swap-1-provisioning.yaml"))
     assert done.returncode == 2
-    assert "refused: targets.green: provisioning -> serving skips registered" in done.stderr
+    assert "refused: services.web.targets.green: provisioning -> serving skips registered" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -231,34 +349,48 @@ edits = st.one_of(
     st.tuples(st.just("hub"), st.sampled_from(NAMES), st.sampled_from([*HUB_PHASES, None]), st.just(0)),
     st.tuples(st.just("planner"), st.just(""), st.just(None), st.just(0)),
 )
+two_service_edits = st.one_of(
+    edits,
+    st.tuples(
+        st.just("target"),
+        st.sampled_from(NAMES),
+        st.sampled_from([*TARGET_PHASES, None]),
+        st.integers(0, 100),
+        st.just("api"),  # names prefixed: apiblue, apigreen, ... (generation names are fleet-wide)
+    ),
+)
 
 
 def _edit(fleet: Fleet, op: tuple) -> dict | None:
-    kind, name, phase, weight = op
+    kind, name, phase, weight, *rest = op
+    service = rest[0] if rest else "web"
     if kind == "planner":
         steps = [s for s in plan(fleet) if s.edit]
         return None if not steps else fleet_data(apply_edit(fleet, steps[0].edit))
     data = copy.deepcopy(fleet_data(fleet))
-    section = "targets" if kind == "target" else "hubs"
+    if service != "web":
+        name = f"{service}{name}"
+    generations = data["services"][service]["targets"] if kind == "target" else data["hubs"]
     if phase is None:
-        data[section].pop(name, None)
+        generations.pop(name, None)
         return data
-    template = next(iter(data[section].values()))
-    entry = {**template, **data[section].get(name, {}), "phase": phase}
+    template = next(iter(generations.values()))
+    entry = {**template, **generations.get(name, {}), "phase": phase}
     if kind == "target":
         entry["weight"] = weight if phase == "serving" else 0
-        others = [n for n, t in data["targets"].items() if n != name and t["phase"] == "serving"]
+        others = [n for n, t in generations.items() if n != name and t["phase"] == "serving"]
         if others:  # keep the total at 100 where possible, so more random edits are valid
-            data["targets"][others[0]]["weight"] = max(
-                0, 100 - entry["weight"] - sum(data["targets"][o]["weight"] for o in others[1:])
+            generations[others[0]]["weight"] = max(
+                0, 100 - entry["weight"] - sum(generations[o]["weight"] for o in others[1:])
             )
-    data[section][name] = entry
+    generations[name] = entry
     return data
 
 
 def _assert_safe_state(fleet: Fleet) -> None:
-    serving = {n: t.weight for n, t in fleet.targets.items() if t.phase == "serving"}
-    assert serving and all(w > 0 for w in serving.values()) and sum(serving.values()) == 100
+    for service, spec in fleet.services.items():
+        serving = {n: t.weight for n, t in spec.targets.items() if t.phase == "serving"}
+        assert serving and all(w > 0 for w in serving.values()) and sum(serving.values()) == 100, service
     assert [h.phase for h in fleet.hubs.values()].count("active") == 1
 
 
@@ -288,14 +420,25 @@ def _run_plan_to_the_end(fleet: Fleet) -> Fleet:
                     )
             current = nxt
     assert plan(current) == []
-    assert len(current.targets) == 1 and len(current.hubs) == 1
+    assert all(len(spec.targets) == 1 for spec in current.services.values()) and len(current.hubs) == 1
     return current
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edits, min_size=1, max_size=12))
 def test_no_accepted_sequence_leaves_an_app_unserved_or_destroys_the_active_hub_and_every_swap_finishes(ops):
-    current = example("steady")
+    _follow(example("steady"), ops)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(two_service_edits, min_size=1, max_size=12))
+def test_the_same_holds_for_every_service_of_a_two_service_fleet(ops):
+    """examples/two-services.yaml: web steady, api mid-swap; random edits to either service."""
+    _follow(example("two-services"), ops)
+
+
+def _follow(start: Fleet, ops: list[tuple]) -> None:
+    current = start
     for op in ops:
         data = _edit(current, op)
         if data is None:
@@ -334,7 +477,7 @@ def test_a_destroyed_generation_leaves_the_file_only_once_its_state_is_empty(tmp
         done = _cli("plan", str(head), "--base", str(base))
         assert done.returncode == 2, done.stdout
         assert (
-            f"refused: targets.blue: its state state/{fleet}/target-blue.tfstate still lists 1 resource(s); "
+            f"refused: services.web.targets.blue: its state state/{fleet}/target-blue.tfstate still lists 1 resource(s); "
             "run `cdktf destroy target-blue` before removing it from the file"
         ) in done.stderr
 

@@ -63,7 +63,7 @@ def steady_fleet():
 
 def _edit_target(name: str, **changes: Any):
     def edit(data: dict[str, Any]) -> None:
-        target = data["targets"][name]
+        target = data["services"]["web"]["targets"][name]
         for key, value in changes.items():
             if key in ("instance_types", "desired_size"):
                 target["nodes"][key] = value
@@ -89,10 +89,13 @@ def test_steady_to_target_swap_verdicts(steady, target_swap, steady_fleet):
         ("aws_lb_listener_rule", "added"),
         ("aws_lb_target_group", "added"),
     ]
-    assert any(a.startswith("aws_lb_target_group.traffic_tg-green") for a in shared)
+    assert any(a.startswith("aws_lb_target_group.traffic-web_tg-green") for a in shared)
     hub = changes_of(steady, target_swap, "argocd-blue")
-    assert sorted(c.kind for c in hub.values()) == ["added", "added"]
+    assert sorted(c.kind for c in hub.values()) == ["added", "added", "changed"]
     assert "data.aws_eks_cluster.target-green" in hub
+    # the service's ArgoCD project gains green's cluster as a destination
+    (project,) = [c for c in hub.values() if c.kind == "changed"]
+    assert (project.type, project.paths) == ("helm_release", ("values",))
     assert guard(steady, target_swap, steady_fleet) == []
     assert guard(steady, target_swap, None) == [], "nothing refused, whatever the phases"
 
@@ -115,7 +118,7 @@ def test_a_removed_stack_is_removed_and_refused_unless_destroyed(steady, target_
         ("target-green", "stack removed", "registered")
     ]
     (group,) = [r for r in refusals if r.stack == "shared"]
-    assert group.subject.startswith("aws_lb_target_group.traffic_tg-green") and "(green)" in group.happens
+    assert group.subject.startswith("aws_lb_target_group.traffic-web_tg-green") and "(green)" in group.happens
 
 
 # --- 2. unsafe changes: refused on a live generation, allowed on a candidate --------------------
@@ -163,7 +166,7 @@ def test_unsafe_change_to_a_live_target_is_refused(case, synth, derived_fleet, s
 
 def _green(phase: str, **changes: Any):
     def edit(data: dict[str, Any]) -> None:
-        data["targets"]["green"]["phase"] = phase
+        data["services"]["web"]["targets"]["green"]["phase"] = phase
         _edit_target("green", **changes)(data)
 
     return edit
@@ -358,12 +361,13 @@ def test_a_generation_missing_from_the_base_fleet_is_a_candidate(steady):
 
 
 def _podinfo_version(data: dict[str, Any]) -> None:
-    data["apps"]["podinfo"]["version"] = "6.9.3"
+    data["services"]["web"]["apps"]["podinfo"]["version"] = "6.9.3"
 
 
 def _fifty_fifty(data: dict[str, Any]) -> None:
-    data["targets"]["blue"]["weight"] = 50
-    data["targets"]["green"].update(phase="serving", weight=50)
+    targets = data["services"]["web"]["targets"]
+    targets["blue"]["weight"] = 50
+    targets["green"].update(phase="serving", weight=50)
 
 
 def _cost_center_tag(data: dict[str, Any]) -> None:
@@ -509,7 +513,7 @@ def test_text_report_shape(steady, target_swap):
     lines = text.splitlines()
     assert lines[0].split() == ["shared", "changed"]
     assert lines[0].index("changed") == lines[-3].index("added"), "verdicts in one column"
-    assert "    + aws_lb_target_group.traffic_tg-green_A4B742DD" in lines
+    assert "    + aws_lb_target_group.traffic-web_tg-green_2BE8A445" in lines
     assert lines[-1] == "guard: ok"
     refusal = Refusal("target-blue", "aws_eks_cluster.x", "version would change in place", "add one", "serving")
     assert stackdiff.render_text([], [refusal]).splitlines()[-1] == f"  {refusal}"
@@ -570,7 +574,7 @@ def test_cli_markdown(capsys, synth, version_fleet):
     assert "| `shared` | changed | +2 ~0 -0 |" in lines
     assert "| `target-blue` | unchanged |  |" in lines
     assert any(line.startswith("| `target-green` | added | +") for line in lines)
-    assert "<details><summary><code>argocd-blue</code>: +2 ~0 -0</summary>" in lines
+    assert "<details><summary><code>argocd-blue</code>: +2 ~1 -0</summary>" in lines
     assert lines[-1].startswith("✅")
     assert any("counts as live" in line for line in lines), "the missing base fleet is said"
 
