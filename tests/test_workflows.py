@@ -3,7 +3,10 @@
 `.github/workflows/pr.yml` tests, comments the stack diff on the PR and plans each changed stack;
 `.github/workflows/deploy.yml` deploys or destroys one stack behind its GitHub environment.
 Besides the static checks, the run scripts are executed with a fake `pipenv`/`npx` and the
-github-script bodies with a fake GitHub API (node), so their logic is exercised offline.
+github-script bodies with a fake GitHub API (node), so their logic is exercised offline. The
+README's pasted `fleet validate` output (what the gate's first step prints) is the real
+command's output. (The README's runbook blocks are checked against the planner in
+tests/test_planner.py.)
 """
 
 from __future__ import annotations
@@ -336,7 +339,7 @@ FAKE_PIPENV = """\
 echo "$@" >> "$(dirname "$0")/calls"
 case " $* " in
   *" fleet diff "*) echo "## fleet diff" > ../diff.md; printf 'shared\\ntarget-green\\n' > ../stacks.txt ;;
-  *" fleet plan "*) echo "refused: targets.blue: removing it while serving"; exit "${FAKE_EXIT:-0}" ;;
+  *" fleet plan "*) echo "refused: services.web.targets.blue: removing it while serving"; exit "${FAKE_EXIT:-0}" ;;
   *" fleet action "*) echo "${FAKE_ACTION:-deploy}" ;;
   *" fleet validate "*) exit 0 ;;
 esac
@@ -359,7 +362,7 @@ def test_stack_diff_scripts_remember_the_guard_and_output_a_json_array(tmp_path,
     assert outputs(tmp_path)["exit_code"] == str(code)
     comment = (tmp_path / "diff.md").read_text()
     assert comment.startswith("## fleet diff")
-    assert ("refused: targets.blue" in comment) == (code != 0), "plan refusals go into the comment"
+    assert ("refused: services.web.targets.blue" in comment) == (code != 0), "plan refusals go into the comment"
     stacks = run_bash(step_with_id(job, "stacks")["run"], tmp_path, {"DIFF_EXIT": str(code)})
     assert stacks.returncode == 0, stacks.stderr
     assert json.loads(outputs(tmp_path)["stacks"]) == ["shared", "target-green"]
@@ -536,3 +539,33 @@ def test_jobs_that_reach_clusters_run_where_the_fleet_file_lets_them_in(pr, depl
     assert runner["type"] == "string" and "inside the VPC" in runner["description"]
     for path in (PR, DEPLOY):
         assert "api_access" in path.read_text() and "PRIVATE API endpoint" in DEPLOY.read_text()
+
+
+# --- the README's pasted `fleet validate` output ----------------------------------------------
+
+README = ROOT / "README.md"
+
+
+def fleet_cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "fleet", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_readmes_validate_summary_is_the_commands_real_output():
+    run = fleet_cli(["validate", "examples/two-services.yaml"])
+    assert run.returncode == 0, run.stderr
+    block = f"```text\n$ pipenv run python -m fleet validate examples/two-services.yaml\n{run.stdout}```\n"
+    assert block in README.read_text()
+
+
+def test_the_readmes_old_shape_refusal_is_the_commands_real_output(tmp_path):
+    """A fleet file from before services: targets, apps and traffic at the top level."""
+    data = yaml.safe_load((ROOT / "examples" / "target-swap.yaml").read_text())
+    data.update(data.pop("services")["web"])
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    run = fleet_cli(["validate", "old.yaml"], cwd=tmp_path)
+    assert run.returncode == 2 and len(run.stderr.splitlines()) == 1, run.stderr
+    block = f"```text\n$ pipenv run python -m fleet validate old.yaml\n{run.stderr}```\n"
+    assert block in README.read_text()
