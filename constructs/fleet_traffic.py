@@ -78,6 +78,8 @@ class FleetTrafficProps:
     """Tag key naming the generation a target group or rule belongs to."""
     service_tag: tuple[str, str]
     """(key, value) of the tag naming the service the ALB and its groups serve."""
+    deletion_protection: bool
+    """On while the service may serve; off once it is closed, so that removing it can delete the ALB."""
     allowed_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     """Default: everyone, on 443 (and 80, which only redirects)."""
     health_check_path: str = "/"
@@ -135,10 +137,14 @@ class FleetTraffic(Construct):
             if not isinstance(props.public_subnet_ids, str)
             else props.public_subnet_ids,  # type: ignore[arg-type]
             drop_invalid_header_fields=True,
-            enable_deletion_protection=True,
+            enable_deletion_protection=props.deletion_protection,
             access_logs=LbAccessLogs(bucket=props.access_logs_bucket, prefix=props.alb_name, enabled=True),
             tags=service_tags,
         )
+        if not props.deletion_protection:
+            skip_check(
+                self.alb, "CKV_AWS_150", "the service is closed: removing it from the fleet file deletes this ALB"
+            )
         if props.waf_acl_arn:
             Wafv2WebAclAssociation(self, "waf", resource_arn=self.alb.arn, web_acl_arn=props.waf_acl_arn)
             skip_check(

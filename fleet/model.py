@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    StrictBool,
     StrictInt,
     StrictStr,
     field_validator,
@@ -564,6 +565,10 @@ class Service(Model):
     cluster_resources: tuple[ClusterResource, ...] = ()
     """Cluster-scoped kinds the apps may create (CRDs, ClusterRoles, ...). Default: none, except
     Namespace when an app's namespace is not the served app's (ArgoCD creates it)."""
+    closed: StrictBool = False
+    """Take the service out of service: no generation serves and its ALB answers 503. The PR that
+    closes it sets its serving generation to registered (weight 0); `fleet plan` then retires and
+    destroys its generations and removes the service. Default: false."""
 
     @field_validator("targets")
     @classmethod
@@ -596,6 +601,10 @@ class Service(Model):
 
     @model_validator(mode="after")
     def _served_app(self) -> Service:
+        if self.closed and any(t.phase == "serving" for t in self.targets.values()):
+            raise ValueError(
+                "closed: a closed service has no serving generation; set its serving targets to registered, weight 0"
+            )
         if self.traffic.app not in self.apps:
             raise ValueError(
                 f"traffic.app: {self.traffic.app!r} is not an app of this service; use one of {', '.join(sorted(self.apps))}"

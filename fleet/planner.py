@@ -121,10 +121,16 @@ def check_transition(base: Fleet, head: Fleet) -> list[str]:
     for service, spec in base.services.items():
         served = [n for n, t in spec.targets.items() if t.phase == "serving"]
         kept = head.services.get(service)
-        if served and kept is not None and not any(t.phase == "serving" for t in kept.targets.values()):
+        if (
+            served
+            and kept is not None
+            and not kept.closed
+            and not any(t.phase == "serving" for t in kept.targets.values())
+        ):
             reasons.append(
                 f"services.{service}.targets: no generation would serve {service} ({', '.join(served)} serves now) and "
-                "its ALB would answer 503 to every request; keep one serving until the service is removed"
+                f"its ALB would answer 503 to every request; keep one serving, or set services.{service}.closed: true "
+                "to take the service down"
             )
     return reasons
 
@@ -250,10 +256,12 @@ def plan(fleet: Fleet, weight_steps: tuple[int, ...] = DEFAULT_WEIGHT_STEPS) -> 
 def _settle(fleet: Fleet) -> Step | None:
     """The commands that bring AWS in line with the file as it stands (the last PR's deploy)."""
     phases = {n: t.phase for n, t in fleet.targets.items()}
-    new_targets = [names.stack_id("target", n) for n, p in phases.items() if p in ("provisioning", "registered")]
+    closing = {n for spec in fleet.services.values() if spec.closed for n in spec.targets}
+    incoming = {n: p for n, p in phases.items() if n not in closing}  # a closed service's registered ones leave
+    new_targets = [names.stack_id("target", n) for n, p in incoming.items() if p in ("provisioning", "registered")]
     commands = [_destroy(names.stack_id("target", n)) for n, p in phases.items() if p == DESTROYED]
     commands += [_destroy(names.stack_id("argocd", n)) for n, h in fleet.hubs.items() if h.phase == DESTROYED]
-    if new_targets or any(p in ("retiring", DESTROYED) for p in phases.values()):
+    if new_targets or closing or any(p in ("retiring", DESTROYED) for p in phases.values()):
         commands.append(_deploy(names.SHARED_STACK))
         commands += [_deploy(t) for t in new_targets]
     hubs_move = any(h.phase not in ("active", DESTROYED) for h in fleet.hubs.values())
@@ -261,9 +269,11 @@ def _settle(fleet: Fleet) -> Step | None:
         commands += [_deploy(s) for s in _hub_order(fleet)]
     if not commands:
         return None
-    registered = [n for n, p in phases.items() if p == "registered"]
+    registered = [n for n, p in incoming.items() if p == "registered"]
     new_hubs = [names.stack_id("argocd", n) for n, h in fleet.hubs.items() if h.phase == "standby"]
-    checks = _cluster_checks([names.stack_id("target", n) for n, p in phases.items() if p == "provisioning"] + new_hubs)
+    checks = _cluster_checks(
+        [names.stack_id("target", n) for n, p in incoming.items() if p == "provisioning"] + new_hubs
+    )
     checks += _checks(fleet, registered)
     return Step(
         title="Deploy the fleet file as it stands (shared and new targets first, hubs after, paused hubs before the active one)",
@@ -282,6 +292,8 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
     def targets() -> dict[str, Any]:
         return current.services[service].targets
 
+    if current.services[service].closed:
+        return _close_steps(current, service)
     order = list(targets())
     serving = [n for n in order if targets()[n].phase == "serving"]
     # Generations are listed oldest first: a registered one listed before the newest serving one
@@ -303,7 +315,7 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
                 why=f"superseded by {incoming[0]}; no hub ever registered it",
                 rollback=f"none once destroyed; until then, keep {name} in the file",
             )
-            current = apply_edit(current, {section: {name: None}})
+            current = apply_edit(current, _gone(current, section, name))
         else:  # registered, weight 0: retired with the old generations at the last traffic step
             old.append(name)
 
@@ -377,7 +389,7 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
 
     for name in [n for n in targets() if targets()[n].phase == DESTROYED]:
         steps.append(_remove_destroyed(current, section, name))
-        current = apply_edit(current, {section: {name: None}})
+        current = apply_edit(current, _gone(current, section, name))
     for name in [n for n in targets() if targets()[n].phase == "retiring"]:
         steps += _destroy_target(
             current,
@@ -386,8 +398,85 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
             why="weight 0, deregistered and drained since the step before",
             rollback=f"none once destroyed; until then, a PR setting {name} back to registered",
         )
-        current = apply_edit(current, {section: {name: None}})
+        current = apply_edit(current, _gone(current, section, name))
     return steps
+
+
+def _close_steps(fleet: Fleet, service: str) -> list[Step]:
+    """A closed service: retire every registered generation, destroy each, then remove the service."""
+    steps: list[Step] = []
+    current = fleet
+    section = targets_section(service)
+
+    def phases() -> dict[str, str]:
+        return {n: t.phase for n, t in current.services[service].targets.items()} if service in current.services else {}
+
+    for name in [n for n, p in phases().items() if p == "provisioning"]:
+        steps += _destroy_target(
+            current,
+            section,
+            name,
+            why=f"service {service} is closed; no hub ever registered it",
+            rollback=f"none once destroyed; until then, keep {name} in the file",
+        )
+        current = apply_edit(current, _gone(current, section, name))
+    leaving = [n for n, p in phases().items() if p == "registered"]
+    if leaving:
+        edit: Edit = {section: {n: {"phase": "retiring"} for n in leaving}}
+        steps.append(
+            Step(
+                title=f"Retire {', '.join(leaving)} (service {service} is closed): deregister it from every hub and "
+                "close its operator rule",
+                edit=edit,
+                changes=describe_edit(current, edit),
+                commands=(_deploy(names.SHARED_STACK), *(_deploy(s) for s in _hub_order(current))),
+                checks=tuple(_check(names.stack_id("target", n), "--before-destroy") for n in leaving),
+                rollback=f"PR setting {', '.join(leaving)} back to registered; deploy the hubs (re-register), then shared",
+            )
+        )
+        current = apply_edit(current, edit)
+    for name in [n for n, p in phases().items() if p == DESTROYED]:
+        steps.append(_remove_destroyed(current, section, name))
+        current = apply_edit(current, _gone(current, section, name))
+    for name in [n for n, p in phases().items() if p == "retiring"]:
+        steps += _destroy_target(
+            current,
+            section,
+            name,
+            why="deregistered and drained since the step before",
+            rollback=f"none once destroyed; until then, a PR setting {name} back to registered",
+        )
+        current = apply_edit(current, _gone(current, section, name))
+    return steps
+
+
+def _gone(fleet: Fleet, section: str, name: str) -> Edit:
+    """The edit that removes a generation from the file: the whole service with its last target."""
+    if section != "hubs":
+        service = section.split(".")[1]
+        if list(fleet.services[service].targets) == [name]:
+            return {"services": {service: None}}
+    return {section: {name: None}}
+
+
+def _removal_title(gone: Edit, what: str, shared_drops: str) -> str:
+    check = "the PR gate's `fleet plan --base` confirms its state is empty where it can read it"
+    if "services" in gone:
+        service = next(iter(gone["services"]))
+        return (
+            f"Remove service {service} from the fleet file with its last generation, {what} (shared drops the "
+            f"service's ALB; {check})"
+        )
+    if shared_drops == "nothing":
+        return f"Remove {what} from the fleet file ({check})"
+    return f"Remove {what} from the fleet file (shared drops {shared_drops}; {check})"
+
+
+def _removal_rollback(gone: Edit, name: str, first_phase: str) -> str:
+    if "services" in gone:
+        service = next(iter(gone["services"]))
+        return f"add service {service} back with a new generation (phase: provisioning); its new ALB has a new DNS name"
+    return f"add {name} back as a new generation (phase: {first_phase})"
 
 
 def _destroy_target(
@@ -398,7 +487,7 @@ def _destroy_target(
     stack = names.stack_id("target", name)
     end: Edit = {section: {name: {"phase": DESTROYED}}}
     had_rule = _at(fleet, section)[name].phase == "provisioning"  # its operator rule goes from shared too
-    gone: Edit = {section: {name: None}}
+    gone = _gone(fleet, section, name)
     return [
         Step(
             title=f"Destroy {stack} ({why})",
@@ -409,12 +498,11 @@ def _destroy_target(
             rollback=rollback,
         ),
         Step(
-            title=f"Remove target {name} from the fleet file (shared drops its target group; the PR gate's "
-            "`fleet plan --base` confirms its state is empty where it can read it)",
+            title=_removal_title(gone, f"target {name}", "its target group"),
             edit=gone,
             changes=describe_edit(apply_edit(fleet, end), gone),
             commands=(_deploy(names.SHARED_STACK),),
-            rollback=f"add {name} back as a new generation (phase: provisioning)",
+            rollback=_removal_rollback(gone, name, "provisioning"),
         ),
     ]
 
@@ -455,14 +543,13 @@ def _remove_destroyed(fleet: Fleet, section: str, name: str) -> Step:
     """A generation already in phase destroyed: its stack was destroyed by the last deploy."""
     kind: names.Kind = "argocd" if section == "hubs" else "target"
     stack = names.stack_id(kind, name)
-    gone: Edit = {section: {name: None}}
+    gone = _gone(fleet, section, name)
     return Step(
-        title=f"Remove {stack} from the fleet file (destroyed; the PR gate's `fleet plan --base` confirms its "
-        "state is empty where it can read it)",
+        title=_removal_title(gone, f"{stack} (destroyed)", "nothing" if section == "hubs" else "its target group"),
         edit=gone,
         changes=describe_edit(fleet, gone),
         commands=(_deploy(names.SHARED_STACK),) if section != "hubs" else (),
-        rollback=f"add {name} back as a new generation",
+        rollback=_removal_rollback(gone, name, "standby" if section == "hubs" else "provisioning"),
     )
 
 

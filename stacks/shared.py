@@ -103,6 +103,7 @@ class SharedStack(TerraformStack):
                     operator_cidrs=traffic.operator_cidrs or (vpc_cidr,),
                     generation_tag=names.TAG_GENERATION,
                     service_tag=(names.TAG_SERVICE, service_name),
+                    deletion_protection=not service.closed,
                     waf_acl_arn=traffic.waf_acl_arn,
                 ),
             )

@@ -186,7 +186,7 @@ def test_leaving_a_serving_service_without_a_serving_target_is_refused():
     assert not any(t.phase == "serving" for t in head.services["web"].targets.values())
     assert check_transition(base, head) == [
         "services.web.targets: no generation would serve web (blue serves now) and its ALB would answer 503 to "
-        "every request; keep one serving until the service is removed"
+        "every request; keep one serving, or set services.web.closed: true to take the service down"
     ]
 
 
@@ -225,7 +225,7 @@ def _move_apigreen_to_web(d: dict) -> None:
 
 NO_SERVING_API = (
     "services.api.targets: no generation would serve api (apiblue serves now) and its ALB would answer 503 to every "
-    "request; keep one serving until the service is removed"
+    "request; keep one serving, or set services.api.closed: true to take the service down"
 )
 TWO_SERVICE_PRS = {
     # name -> (edit of the base, edit of the head, the reasons' openings; [] when safe)
@@ -523,7 +523,7 @@ def test_every_pr_the_planner_asks_for_changes_one_phase_and_every_deploy_is_one
         current = after
 
 
-@pytest.mark.parametrize("example_name", ["target-swap-1-provisioning", "hub-swap"])
+@pytest.mark.parametrize("example_name", ["target-swap-1-provisioning", "hub-swap", "service-close"])
 def test_the_readme_runbook_is_the_planners_real_output(example_name):
     printed = _cli("plan", f"examples/{example_name}.yaml")
     assert printed.returncode == 0, printed.stderr

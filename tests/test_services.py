@@ -81,7 +81,9 @@ def test_each_service_has_its_own_alb_and_target_groups(two: Stacks) -> None:
     assert sorted(albs) == sorted(names.alb_name(fleet.name, s) for s in fleet.services)
     for service, spec in fleet.services.items():
         groups = {
-            tg["name"] for tg in resources(shared, "aws_lb_target_group").values() if tg["tags"][names.TAG_SERVICE] == service
+            tg["name"]
+            for tg in resources(shared, "aws_lb_target_group").values()
+            if tg["tags"][names.TAG_SERVICE] == service
         }
         assert groups == {names.target_group_name(fleet.name, g) for g in spec.targets}
     for stack in _target_stacks_of(TWO, "api"):
@@ -97,13 +99,21 @@ def test_the_alb_reaches_pods_on_their_own_port(two: Stacks) -> None:
     api_alb_sg = next(
         key for key, sg in resources(shared, "aws_security_group").items() if sg["name"] == "acme-api-alb"
     )
-    egress = [r for r in resources(shared, "aws_vpc_security_group_egress_rule").values() if api_alb_sg in r["security_group_id"]]
+    egress = [
+        r
+        for r in resources(shared, "aws_vpc_security_group_egress_rule").values()
+        if api_alb_sg in r["security_group_id"]
+    ]
     assert [(r["from_port"], r["to_port"]) for r in egress] == [(9898, 9898)]
-    api_groups = [tg for tg in resources(shared, "aws_lb_target_group").values() if tg["tags"][names.TAG_SERVICE] == "api"]
+    api_groups = [
+        tg for tg in resources(shared, "aws_lb_target_group").values() if tg["tags"][names.TAG_SERVICE] == "api"
+    ]
     assert {tg["port"] for tg in api_groups} == {80}
     for stack in _target_stacks_of(TWO, "api"):
         rule = next(
-            r for key, r in resources(two[stack], "aws_vpc_security_group_ingress_rule").items() if "app-from-alb" in key
+            r
+            for key, r in resources(two[stack], "aws_vpc_security_group_ingress_rule").items()
+            if "app-from-alb" in key
         )
         assert (rule["from_port"], rule["to_port"]) == (9898, 9898)
         binding = next(r for r in resources(two[stack], "helm_release").values() if r["name"].endswith("-tgb"))
@@ -133,7 +143,9 @@ def test_no_application_runs_in_default_and_each_service_selects_only_its_cluste
         assert project == names.project_name(service)
         selected = {s["metadata"]["name"] for s in secrets if _selects(appset, s["metadata"]["labels"])}
         expected = {
-            names.cluster_name(fleet.name, "target", g) for g, t in fleet.services[service].targets.items() if t.registered
+            names.cluster_name(fleet.name, "target", g)
+            for g, t in fleet.services[service].targets.items()
+            if t.registered
         }
         assert selected == expected, name
     selectors = {
@@ -208,7 +220,11 @@ def test_each_generation_takes_its_own_helm_values(two: Stacks) -> None:
 
 
 def _add_web_generation(data: dict[str, Any]) -> None:
-    data["services"]["web"]["targets"]["webgreen"] = {"kubernetes_version": "1.36", "phase": "provisioning", "weight": 0}
+    data["services"]["web"]["targets"]["webgreen"] = {
+        "kubernetes_version": "1.36",
+        "phase": "provisioning",
+        "weight": 0,
+    }
 
 
 def _register_web_generation(data: dict[str, Any]) -> None:
@@ -352,8 +368,10 @@ MISTAKES: dict[str, tuple[Edit, str]] = {
         "services.web.apps.podinfo.port: the served app needs its Service port",
     ),
     "a served Git path without its Service": (
-        lambda d: d["services"]["api"]["traffic"].update(app="guestbook")
-        or d["services"]["api"]["apps"]["guestbook"].update(port=80),
+        lambda d: (
+            d["services"]["api"]["traffic"].update(app="guestbook")
+            or d["services"]["api"]["apps"]["guestbook"].update(port=80)
+        ),
         "services.api.apps.guestbook.service: a served app from a Git path names its Service",
     ),
     "no services": (lambda d: d.update(services={}), "services: list at least one service"),
@@ -384,3 +402,64 @@ def test_a_fleet_file_in_the_one_service_shape_gets_one_line_saying_how_to_rewri
     assert len(lines) == 1 and "Traceback" not in run.stderr
     assert "move targets, apps and traffic under services.<name>" in lines[0]
     assert "services: {podinfo: {targets: ..., apps: ..., traffic: ...}}" in lines[0]
+
+
+# --- closing and removing a service --------------------------------------------------------------
+
+
+def _close_web(data: dict[str, Any]) -> None:
+    data["services"]["web"]["closed"] = True
+    data["services"]["web"]["targets"]["blue"].update(phase="registered", weight=0)
+
+
+def test_a_closed_service_serves_nothing() -> None:
+    message = _message(lambda d: d["services"]["web"].update(closed=True))
+    assert message.startswith("services.web.closed: a closed service has no serving generation")
+
+
+def test_closing_a_service_passes_the_gate_and_lets_its_alb_go(variant, synth: Synth) -> None:
+    before = _raw(synth.outdir(TWO) / "stacks")
+    path, after = variant("closed-web", _close_web)
+    base, head = load_fleet(ROOT / TWO), load_fleet(path)
+    assert check_transition(base, head) == []
+    stacks_before = {s: json.loads(t) for s, t in before.items()}
+    stacks_after = {s: json.loads(t) for s, t in after.items()}
+    refusals = check(diff_stacks(stacks_before, stacks_after), stacks_before, stacks_after, base, head)
+    assert not refusals, [str(r) for r in refusals]
+    for stack in _target_stacks_of(TWO, "api"):
+        assert after[stack] == before[stack]
+    albs = {lb["name"]: lb for lb in resources(stacks_after["shared"], "aws_lb").values()}
+    assert albs["acme-web-alb"]["enable_deletion_protection"] is False
+    assert albs["acme-api-alb"]["enable_deletion_protection"] is True
+    web_https = next(
+        listener
+        for key, listener in resources(stacks_after["shared"], "aws_lb_listener").items()
+        if key.startswith("traffic-web_https")
+    )
+    assert web_https["default_action"][0]["type"] == "fixed-response"
+    assert web_https["default_action"][0]["fixed_response"]["status_code"] == "503"
+
+
+def test_the_planner_takes_a_closed_service_out_of_the_file(tmp_path: Path) -> None:
+    data = _data()
+    _close_web(data)
+    path = tmp_path / "closed.yaml"
+    path.write_text(yaml.safe_dump(data))
+    fleet = load_fleet(path)
+    current = fleet
+    web_steps = []
+    for step in plan(fleet):
+        if step.edit:
+            if any(section.startswith("services.web") or section == "services" for section in step.edit):
+                web_steps.append(step)
+            before = current
+            current = apply_edit(current, step.edit)
+            assert check_transition(before, current) == [], step.title
+    assert "web" not in current.services
+    assert [s.edit for s in web_steps] == [
+        {"services.web.targets": {"blue": {"phase": "retiring"}}},
+        {"services.web.targets": {"blue": {"phase": "destroyed"}}},
+        {"services": {"web": None}},
+    ]
+    assert web_steps[1].commands[0] == "cdktf destroy target-blue"
+    assert web_steps[2].commands == ("cdktf deploy shared",)
