@@ -222,7 +222,8 @@ def validate(data: Any, source: str) -> Fleet:
     moved = [key for key in LEGACY_SERVICE_KEYS if key in data]
     if moved and "services" not in data:
         app = data.get("traffic", {}).get("app") if isinstance(data.get("traffic"), dict) else None
-        name = app if isinstance(app, str) and re.fullmatch(r"[a-z][a-z0-9]{0,11}", app) else "web"
+        usable = isinstance(app, str) and re.fullmatch(r"[a-z][a-z0-9]{0,11}", app) and app != "default"
+        name = app if usable else "web"
         raise FleetError(
             source,
             [

@@ -700,8 +700,8 @@ class Fleet(Model):
                 if other != service:
                     raise ValueError(
                         f"{service}.targets.{gen}: {other} has a target generation {gen} too; generation names are "
-                        f"unique in the fleet (they name stacks target-<name>, clusters and target groups): rename it, "
-                        f"e.g. {service[:4]}{gen}"[:200]
+                        "unique in the fleet (they name stacks target-<name>, clusters and target groups): rename one, "
+                        f"e.g. with its service's name in it (at most {GENERATION_MAX} characters)"
                     )
         return services
 

@@ -16,12 +16,32 @@ from conftest import EXAMPLES, ROOT
 from fleet.load import FleetError, load_fleet
 
 STEADY = (EXAMPLES / "steady.yaml").read_text()
+TWO_SERVICES = (EXAMPLES / "two-services.yaml").read_text()
 
 
-def edited(edit) -> str:
-    data = yaml.safe_load(STEADY)
+def edited(edit, base: str = STEADY) -> str:
+    data = yaml.safe_load(base)
     edit(data)
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def two(edit) -> str:
+    """examples/two-services.yaml, edited: services web (app podinfo) and api (apps api, a chart,
+    and guestbook, a Git path; targets apiblue and apigreen)."""
+    return edited(edit, TWO_SERVICES)
+
+
+def web(data):
+    """The one service of examples/steady.yaml."""
+    return data["services"]["web"]
+
+
+def api(data):
+    return data["services"]["api"]
+
+
+def _rename(mapping, old, new):
+    mapping[new] = mapping.pop(old)
 
 
 def _s3(prefix: str):
@@ -41,12 +61,12 @@ BAD_FLEETS: dict[str, tuple[str, str]] = {
     ),
     "state key prefix with an empty segment": (edited(_s3("a//b")), "state.key_prefix: 'a//b' is not an S3 key prefix"),
     "a fourth operator cidr": (
-        edited(lambda d: d["traffic"].update(operator_cidrs=[f"198.51.100.{i * 16}/28" for i in range(4)])),
-        "traffic.operator_cidrs: at most 3 CIDRs, 4 given: an ALB rule condition",
+        edited(lambda d: web(d)["traffic"].update(operator_cidrs=[f"198.51.100.{i * 16}/28" for i in range(4)])),
+        "services.web.traffic.operator_cidrs: at most 3 CIDRs, 4 given: an ALB rule condition",
     ),
     "a pinned zone the fleet does not have": (
-        edited(lambda d: d["targets"]["blue"].update(zones=["eu-west-1a", "eu-west-1d"])),
-        "targets.blue.zones: eu-west-1d is not in network.zones",
+        edited(lambda d: web(d)["targets"]["blue"].update(zones=["eu-west-1a", "eu-west-1d"])),
+        "services.web.targets.blue.zones: eu-west-1d is not in network.zones",
     ),
 }
 BAD_FLEETS |= {
@@ -61,24 +81,24 @@ BAD_FLEETS |= {
         "hubs: exactly one hub must have phase: active, found 2 (blue, green)",
     ),
     "weights not summing to 100": (
-        edited(lambda d: d["targets"]["blue"].update(weight=90)),
-        "targets: weights must sum to 100, they sum to 90",
+        edited(lambda d: web(d)["targets"]["blue"].update(weight=90)),
+        "services.web.targets: weights must sum to 100, they sum to 90",
     ),
     "unknown kubernetes version": (
-        edited(lambda d: d["targets"]["blue"].update(kubernetes_version="1.99")),
-        "targets.blue.kubernetes_version: '1.99' is not an EKS version; use one of",
+        edited(lambda d: web(d)["targets"]["blue"].update(kubernetes_version="1.99")),
+        "services.web.targets.blue.kubernetes_version: '1.99' is not an EKS version; use one of",
     ),
     "unquoted kubernetes version": (
         STEADY.replace('kubernetes_version: "1.35"', "kubernetes_version: 1.30", 1),
         "hubs.blue.kubernetes_version: must be a string; quote it (got float 1.3)",
     ),
     "unknown key": (
-        edited(lambda d: d["targets"]["blue"].update(wieght=100)),
-        "targets.blue.wieght: unknown key",
+        edited(lambda d: web(d)["targets"]["blue"].update(wieght=100)),
+        "services.web.targets.blue.wieght: unknown key",
     ),
     "overlapping cidrs": (
-        edited(lambda d: d["traffic"].update(allowed_cidrs=["10.0.0.0/8", "10.1.0.0/16"])),
-        "traffic.allowed_cidrs: allowed_cidrs 10.0.0.0/8 and 10.1.0.0/16 overlap",
+        edited(lambda d: web(d)["traffic"].update(allowed_cidrs=["10.0.0.0/8", "10.1.0.0/16"])),
+        "services.web.traffic.allowed_cidrs: allowed_cidrs 10.0.0.0/8 and 10.1.0.0/16 overlap",
     ),
     "service range inside the vpc": (
         edited(lambda d: d.update(service_cidr="10.40.128.0/20")),
@@ -90,10 +110,10 @@ BAD_FLEETS |= {
     ),
     "more serving targets than an alb forwards to": (
         edited(
-            lambda d: d.update(
+            lambda d: web(d).update(
                 targets={
                     f"t{i}": {
-                        **copy.deepcopy(d["targets"]["blue"]),
+                        **copy.deepcopy(web(d)["targets"]["blue"]),
                         "phase": "serving",
                         "weight": 100 // 6 + (100 % 6 if i == 0 else 0),
                     }
@@ -101,15 +121,149 @@ BAD_FLEETS |= {
                 }
             )
         ),
-        "targets: 6 targets are serving (t0, t1, t2, t3, t4, t5); an ALB forwards to at most 5",
+        "services.web.targets: 6 targets are serving (t0, t1, t2, t3, t4, t5); an ALB forwards to at most 5",
     ),
     "malformed yaml": ("name: [acme\nregion: eu-west-1\n", "(malformed YAML)"),
     "yaml alias": (STEADY.replace("weight: 100", "weight: &w 100"), "anchors (&name) are not allowed"),
     "generation name that is not dns-safe": (
-        edited(lambda d: d["targets"].update({"../x": d["targets"].pop("blue")})),
-        "is not a generation name",
+        edited(lambda d: web(d)["targets"].update({"../x": web(d)["targets"].pop("blue")})),
+        "services.web.targets.../x: '../x' is not a generation name",
     ),
     "a list instead of a mapping": ("- name: acme\n", "the file must be a mapping"),
+    "a hub name that is not a generation name": (
+        edited(lambda d: _rename(d["hubs"], "blue", "Blue")),
+        "hubs.Blue: 'Blue' is not a generation name",
+    ),
+}
+SERVICE_FLEETS: dict[str, tuple[str, str]] = {
+    "targets, apps and traffic at the top (the one-service file)": (
+        edited(lambda d: d.update(d.pop("services")["web"])),
+        "targets, apps, traffic: a fleet now holds services; move targets, apps and traffic under services.<name>",
+    ),
+    "a generation name in two services": (
+        two(lambda d: _rename(api(d)["targets"], "apigreen", "blue")),
+        "services.api.targets.blue: web has a target generation blue too; generation names are unique in the fleet",
+    ),
+    "a service named default": (
+        edited(lambda d: _rename(d["services"], "web", "default")),
+        "services.default: 'default' is ArgoCD's built-in project",
+    ),
+    "a service name that is not one": (
+        edited(lambda d: _rename(d["services"], "web", "Web")),
+        "services.Web: 'Web' is not a service name: 1-12 lowercase letters or digits",
+    ),
+    "no service": (edited(lambda d: d.update(services={})), "services: list at least one service"),
+    "21 services": (
+        edited(
+            lambda d: d["services"].update(
+                {
+                    f"s{i}": {**copy.deepcopy(web(d)), "targets": {f"g{i}": copy.deepcopy(web(d)["targets"]["blue"])}}
+                    for i in range(20)
+                }
+            )
+        ),
+        "services: 21 services; each has its own ALB and a region allows 50 by default (AWS): at most 20",
+    ),
+    "a service without a target": (
+        edited(lambda d: web(d).update(targets={})),
+        "services.web.targets: a service needs at least one target generation",
+    ),
+    "weight on a service that serves nothing yet": (
+        edited(lambda d: web(d)["targets"]["blue"].update(phase="registered", weight=100)),
+        "services.web.targets.blue.weight: a registered target takes no traffic; set weight: 0",
+    ),
+    "a chart and a git path": (
+        edited(lambda d: web(d)["apps"]["podinfo"].update(path="deploy", revision="main")),
+        "services.web.apps.podinfo: give chart and version (a Helm repository) or path and revision (a Git "
+        "repository), not both",
+    ),
+    "a chart without its version": (
+        edited(lambda d: web(d)["apps"]["podinfo"].pop("version")),
+        "services.web.apps.podinfo.version: is required with chart",
+    ),
+    "a git path without its revision": (
+        two(lambda d: api(d)["apps"]["guestbook"].update(revision=None)),
+        "services.api.apps.guestbook.revision: is required with path",
+    ),
+    "no source": (
+        edited(lambda d: [web(d)["apps"]["podinfo"].pop(k) for k in ("chart", "version")]),
+        "services.web.apps.podinfo.chart: give chart and version (a Helm repository) or path and revision",
+    ),
+    "a git path from an oci repository": (
+        two(lambda d: api(d)["apps"]["guestbook"].update(repo_url="oci://ghcr.io/org/charts")),
+        "services.api.apps.guestbook.repo_url: a Git repository is https://",
+    ),
+    "helm values on a git path": (
+        two(lambda d: api(d)["apps"]["guestbook"].update(values={"replicaCount": 2})),
+        "services.api.apps.guestbook.values: Helm values apply to chart sources",
+    ),
+    "a git path with ..": (
+        two(lambda d: api(d)["apps"]["guestbook"].update(path="deploy/../../etc")),
+        "services.api.apps.guestbook.path: 'deploy/../../etc' is not a path inside the Git repository",
+    ),
+    "the served app without a port": (
+        edited(lambda d: web(d)["apps"]["podinfo"].pop("port")),
+        "services.web.apps.podinfo.port: the served app needs its Service port; add it",
+    ),
+    "a served git path without its service": (
+        two(lambda d: (api(d)["traffic"].update(app="guestbook"), api(d)["apps"]["guestbook"].update(port=80))),
+        "services.api.apps.guestbook.service: a served app from a Git path names its Service; add it",
+    ),
+    "traffic to another service's app": (
+        two(lambda d: web(d)["traffic"].update(app="api")),
+        "services.web.traffic.app: 'api' is not an app of this service; use one of podinfo",
+    ),
+    "generation values for another service's app": (
+        two(lambda d: api(d)["targets"]["apigreen"]["values"].update(podinfo={"replicaCount": 1})),
+        "services.api.targets.apigreen.values.podinfo: not an app of this service; use one of api, guestbook",
+    ),
+    "generation values for a git path": (
+        two(lambda d: api(d)["targets"]["apigreen"]["values"].update(guestbook={"replicaCount": 1})),
+        "services.api.targets.apigreen.values.guestbook: guestbook is a Git path; Helm values apply to chart sources",
+    ),
+    "a container port out of range": (
+        two(lambda d: api(d)["apps"]["api"].update(container_port=65536)),
+        "services.api.apps.api.container_port: Input should be less than or equal to 65535 (got 65536)",
+    ),
+    "a cluster resource kind that is not one": (
+        edited(
+            lambda d: web(d).update(cluster_resources=[{"group": "rbac.authorization.k8s.io", "kind": "clusterrole"}])
+        ),
+        "services.web.cluster_resources.0.kind: 'clusterrole' is not a Kubernetes kind",
+    ),
+}
+BAD_FLEETS |= SERVICE_FLEETS
+GOOD_FLEETS = {
+    "a service that serves nothing yet": edited(
+        lambda d: web(d)["targets"]["blue"].update(phase="registered", weight=0)
+    ),
+    "a new service beside a serving one": two(
+        lambda d: api(d)["targets"].update(
+            {g: {**t, "phase": "registered", "weight": 0} for g, t in api(d)["targets"].items()}
+        )
+    ),
+    "a served git path with its service and port": two(
+        lambda d: (
+            api(d)["traffic"].update(app="guestbook"),
+            api(d)["apps"]["guestbook"].update(port=80, container_port=8080, service="guestbook-ui"),
+        )
+    ),
+    "apps without a port that are not served": two(
+        lambda d: [api(d)["apps"][a].update(port=None, container_port=None) for a in ("guestbook",)]
+    ),
+    "a chart from an oci repository with values": edited(
+        lambda d: web(d)["apps"]["podinfo"].update(
+            repo_url="oci://ghcr.io/stefanprodan/charts", values={"ui": {"message": "hi"}, "replicaCount": 2}
+        )
+    ),
+    "cluster resources, the core group included": edited(
+        lambda d: web(d).update(
+            cluster_resources=[
+                {"group": "", "kind": "Namespace"},
+                {"group": "rbac.authorization.k8s.io", "kind": "ClusterRole"},
+            ]
+        )
+    ),
 }
 
 
@@ -123,6 +277,25 @@ def test_bad_fleet_gets_one_clear_message_naming_the_field(case, tmp_path):
     message = str(caught.value)
     assert expected in message
     assert all(line.startswith(f"{path}: ") for line in message.splitlines())
+
+
+@pytest.mark.parametrize("case", sorted(GOOD_FLEETS))
+def test_a_service_variant_validates(case, tmp_path):
+    path = tmp_path / "fleet.yaml"
+    path.write_text(GOOD_FLEETS[case])
+    load_fleet(path)
+
+
+def test_the_one_service_file_is_refused_with_one_line_before_any_field_check(tmp_path):
+    path = tmp_path / "fleet.yaml"
+    path.write_text(SERVICE_FLEETS["targets, apps and traffic at the top (the one-service file)"][0])
+    with pytest.raises(FleetError) as caught:
+        load_fleet(path)
+    assert caught.value.problems == [
+        "targets, apps, traffic: a fleet now holds services; move targets, apps and traffic under services.<name> "
+        "(e.g. `services: {podinfo: {targets: ..., apps: ..., traffic: ...}}`); stack ids stay "
+        'target-<generation> (README, "The fleet file")'
+    ]
 
 
 def test_missing_file_is_named(tmp_path):
@@ -219,7 +392,7 @@ def test_cdktf_synth_shows_the_message_not_a_traceback(tmp_path):
 
 def _with_version(version: str, phase: str = "provisioning") -> str:
     def edit(d):
-        d["targets"]["green"] = {"kubernetes_version": version, "phase": phase, "weight": 0}
+        web(d)["targets"]["green"] = {"kubernetes_version": version, "phase": phase, "weight": 0}
 
     return edited(edit)
 
@@ -227,12 +400,12 @@ def _with_version(version: str, phase: str = "provisioning") -> str:
 def test_a_fleet_on_the_newest_versions_validates_and_a_new_generation_past_extended_support_does_not(tmp_path):
     path = tmp_path / "fleet.yaml"
     path.write_text(_with_version("1.36"))
-    assert load_fleet(path).targets["green"].kubernetes_version == "1.36"
+    assert load_fleet(path).services["web"].targets["green"].kubernetes_version == "1.36"
     path.write_text(_with_version("1.31"))  # extended support ended on 2026-11-26, the day before TODAY
     with pytest.raises(FleetError) as caught:
         load_fleet(path)
     assert str(caught.value).endswith(
-        "targets.green.kubernetes_version: 1.31 left EKS extended support on 2026-11-26; a new generation starts "
+        "services.web.targets.green.kubernetes_version: 1.31 left EKS extended support on 2026-11-26; a new generation starts "
         "on a supported version, such as 1.36 (standard support until 2027-08-02)"
     )
 
@@ -245,7 +418,7 @@ def test_a_live_generation_on_extended_support_validates_with_a_warning(tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert (
-        "warning: targets.green.kubernetes_version: 1.33 is in extended support (extra cost) until 2027-07-29; "
+        "warning: services.web.targets.green.kubernetes_version: 1.33 is in extended support (extra cost) until 2027-07-29; "
         "swap it for a new generation on 1.36"
     ) in done.stderr
 
