@@ -1,10 +1,12 @@
 """Synth speed and memory against the import floor, for fleets of growing size.
 
-    pipenv run python bench/synth.py [--sizes 1,10,50] [--runs 5]      (make bench)
+    pipenv run python bench/synth.py [--sizes 1,10,50] [--services 5] [--runs 5]      (make bench)
 
 For each size N it writes a fleet with 2 hubs (one active, one standby) and N target
-generations (one serving, the rest registered, so every hub registers all of them), then runs a
-full synth (`python main.py`, as `make synth` does) in a fresh process several times. Each run's
+generations of one service (one serving, the rest registered, so every hub registers all of
+them); beside them, a fleet of S services (`--services`, default 5; 0 leaves it out) with 2 target
+generations each (one serving, one registered: S ALBs, S ArgoCD projects) and the same 2 hubs.
+Every case runs a full synth (`python main.py`, as `make synth` does) in a fresh process several times. Each run's
 wall time and the peak resident memory of the whole process tree (Python and the jsii node child,
 sampled from /proc every 5 ms) are recorded. The floor is a process that only imports the same
 provider bindings and starts the jsii runtime: what any CDKTF Python app pays before it does
@@ -87,20 +89,48 @@ def measure(args: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: flo
     return Run(seconds, peak / 2**20)
 
 
-def fleet_of(targets: int, hubs: int = 2) -> dict:
+def _steady() -> tuple[dict, dict, dict]:
+    """examples/steady.yaml, its hub and its one service (web, target generation blue)."""
     base = yaml.safe_load((ROOT / "examples" / "steady.yaml").read_text())
-    hub = base["hubs"]["blue"]
-    target = base["targets"]["blue"]
-    base["hubs"] = {
-        f"h{i:02d}": {**copy.deepcopy(hub), "phase": "active" if i == 0 else "standby"} for i in range(hubs)
-    }
-    base["targets"] = {
-        f"t{i:02d}": {
+    return base, base["hubs"]["blue"], base["services"]["web"]
+
+
+def _hubs(hub: dict, hubs: int) -> dict:
+    return {f"h{i:02d}": {**copy.deepcopy(hub), "phase": "active" if i == 0 else "standby"} for i in range(hubs)}
+
+
+def _targets(target: dict, names: list[str]) -> dict:
+    """The first serving (weight 100), the others registered (weight 0)."""
+    return {
+        name: {
             **copy.deepcopy(target),
             "phase": "serving" if i == 0 else "registered",
             "weight": 100 if i == 0 else 0,
         }
-        for i in range(targets)
+        for i, name in enumerate(names)
+    }
+
+
+def fleet_of(targets: int, hubs: int = 2) -> dict:
+    """One service with `targets` target generations."""
+    base, hub, service = _steady()
+    base["hubs"] = _hubs(hub, hubs)
+    service["targets"] = _targets(service["targets"]["blue"], [f"t{i:02d}" for i in range(targets)])
+    return base
+
+
+def services_fleet(services: int, generations: int = 2, hubs: int = 2) -> dict:
+    """`services` services (s00, s01, ...), each with `generations` target generations named
+    <service>g<i> (unique in the fleet, as the model requires), its own apps and ALB."""
+    base, hub, web = _steady()
+    base["hubs"] = _hubs(hub, hubs)
+    target = web["targets"]["blue"]
+    base["services"] = {
+        f"s{s:02d}": {
+            **copy.deepcopy(web),
+            "targets": _targets(target, [f"s{s:02d}g{i}" for i in range(generations)]),
+        }
+        for s in range(services)
     }
     return base
 
@@ -111,18 +141,19 @@ def _summary(runs: list[Run]) -> tuple[float, float, float, float]:
 
 
 def _table(title: str, floor: tuple, teardown: tuple, rows: list) -> list[str]:
-    lines = [title, f"{'fleet':<22} {'stacks':>6} {'wall s':>18} {'ratio':>6} {'over floor s':>12} {'peak MB':>8}"]
+    w = max(22, *(len(label) for label, _, _ in rows))
+    lines = [title, f"{'fleet':<{w}} {'stacks':>6} {'wall s':>18} {'ratio':>6} {'over floor s':>12} {'peak MB':>8}"]
     lines.append(
-        f"{'floor (import + jsii)':<22} {'-':>6} {floor[0]:>7.2f} ({floor[1]:.2f}-{floor[2]:.2f}) "
+        f"{'floor (import + jsii)':<{w}} {'-':>6} {floor[0]:>7.2f} ({floor[1]:.2f}-{floor[2]:.2f}) "
         f"{'1.00':>6} {'0.00':>12} {floor[3]:>8.0f}"
     )
     lines.append(
-        f"{'floor + teardown':<22} {'-':>6} {teardown[0]:>7.2f} ({teardown[1]:.2f}-{teardown[2]:.2f}) "
+        f"{'floor + teardown':<{w}} {'-':>6} {teardown[0]:>7.2f} ({teardown[1]:.2f}-{teardown[2]:.2f}) "
         f"{teardown[0] / floor[0]:>6.2f} {teardown[0] - floor[0]:>12.2f} {teardown[3]:>8.0f}"
     )
     for label, generations, (med, lo, hi, peak) in rows:
         lines.append(
-            f"{label:<22} {generations + 1:>6} {med:>7.2f} ({lo:.2f}-{hi:.2f}) {med / floor[0]:>6.2f} "
+            f"{label:<{w}} {generations + 1:>6} {med:>7.2f} ({lo:.2f}-{hi:.2f}) {med / floor[0]:>6.2f} "
             f"{med - floor[0]:>12.2f} {peak:>8.0f}"
         )
     sized = [(g, s[0]) for label, g, s in rows if "targets" in label]
@@ -137,6 +168,12 @@ def _table(title: str, floor: tuple, teardown: tuple, rows: list) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1,10,50", help="target generations per fleet (default 1,10,50)")
+    parser.add_argument(
+        "--services",
+        type=int,
+        default=5,
+        help="also a fleet of this many services x 2 target generations, + 2 hubs (default 5; 0: none)",
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
     parser.add_argument("--default-fleet", action="store_true", help="also measure fleet.yaml")
     parser.add_argument(
@@ -158,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         path = work / f"fleet-{size}.yaml"
         path.write_text(yaml.safe_dump(fleet_of(size), sort_keys=False))
         cases.append((f"{size} targets + 2 hubs", path, size + 2))
+    if args.services:
+        path = work / f"fleet-{args.services}-services.yaml"
+        path.write_text(yaml.safe_dump(services_fleet(args.services), sort_keys=False))
+        cases.append((f"{args.services} services x 2 generations", path, 2 * args.services + 2))
 
     variants = {"this tree": (ROOT, [sys.executable, *args.python_flags.split()])}
     baseline_tree = None

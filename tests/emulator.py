@@ -95,6 +95,28 @@ ENDPOINT_SERVICES: tuple[str, ...] = (
 sts, eks, elbv2, kms, logs, wafv2), plus elb, s3 and acm, which today's stacks do not call, so
 that nothing ever reaches real AWS (the fake credentials would fail there anyway)."""
 
+SERVE_ONE_REQUEST_AT_A_TIME = """
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+run_simple(
+    sys.argv[1],
+    int(sys.argv[2]),
+    DomainDispatcherApplication(create_backend_app),
+    threaded=False,
+    request_handler=MotoRequestHandler,
+)
+"""
+"""`moto.server`'s own start-up, but serving one request at a time. moto keeps its state in plain
+dicts and lists with no locks, and its default server runs each request on its own thread while
+terraform sends up to ten at once. CI (2026-11-27) failed one lifecycle run with
+InvalidPermission.Duplicate on the first AuthorizeSecurityGroupIngress to a security group
+created a moment before in the same apply: a second attempt of a call moto had already applied
+(the provider does not retry that call itself; the SDK retries after a transport error or a
+5xx). Serial requests rule out every such race; the lifecycle suite passed 3 times in a row
+this way (8 passed in 376 s on a loaded machine; `pytest tests/test_lifecycle.py`)."""
+
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 KILL_GRACE = 15.0
@@ -162,10 +184,11 @@ class MotoServer:
         }
         for attempt in range(1, attempts + 1):
             self.port = free_port()
+            env["MOTO_PORT"] = str(self.port)  # as `moto.server` sets it: some responses carry URLs
             with self.log_path.open("wb") as log:
                 try:
                     self.process = subprocess.Popen(
-                        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
+                        [sys.executable, "-c", SERVE_ONE_REQUEST_AT_A_TIME, HOST, str(self.port)],
                         stdout=log,
                         stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL,

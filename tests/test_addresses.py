@@ -1,5 +1,6 @@
 """Stack ids and resource addresses are a public contract: renaming a construct id replaces real
-infrastructure. The steady example's addresses are pinned; a rename fails here first.
+infrastructure. The addresses of the steady example and of two services (examples/two-services.yaml:
+each service's ALB under `traffic-<service>` in shared) are pinned; a rename fails here first.
 
 After a deliberate rename (with a migration plan: `terraform state mv` or a new generation),
 refresh the pin with `UPDATE_ADDRESSES=1 make test`.
@@ -13,6 +14,7 @@ import os
 from conftest import ROOT
 
 PIN = ROOT / "tests" / "snapshots" / "steady-addresses.json"
+TWO_SERVICES_PIN = ROOT / "tests" / "snapshots" / "two-services-addresses.json"
 
 
 def addresses(stacks: dict) -> dict[str, list[str]]:
@@ -24,11 +26,11 @@ def addresses(stacks: dict) -> dict[str, list[str]]:
     return out
 
 
-def test_steady_fleet_stack_ids_and_resource_addresses_are_pinned(steady):
-    current = addresses(steady)
+def _check_pinned(stacks: dict, pin) -> None:
+    current = addresses(stacks)
     if os.environ.get("UPDATE_ADDRESSES"):
-        PIN.write_text(json.dumps(current, indent=2) + "\n")
-    pinned = json.loads(PIN.read_text())
+        pin.write_text(json.dumps(current, indent=2) + "\n")
+    pinned = json.loads(pin.read_text())
     assert sorted(current) == sorted(pinned), "stack ids changed"
     for stack_id in pinned:
         gone = sorted(set(pinned[stack_id]) - set(current[stack_id]))
@@ -37,6 +39,14 @@ def test_steady_fleet_stack_ids_and_resource_addresses_are_pinned(steady):
             f"{stack_id}: addresses would be destroyed {gone} and created {new}; "
             "if deliberate, refresh with UPDATE_ADDRESSES=1"
         )
+
+
+def test_steady_fleet_stack_ids_and_resource_addresses_are_pinned(steady):
+    _check_pinned(steady, PIN)
+
+
+def test_two_services_stack_ids_and_resource_addresses_are_pinned(synth):
+    _check_pinned(synth("examples/two-services.yaml"), TWO_SERVICES_PIN)
 
 
 def test_a_renamed_construct_id_is_caught(steady):

@@ -36,6 +36,7 @@ from emulator import (
 )
 
 from conftest import ROOT
+from fleet import names
 from main import KEPT, SynthError, _refuse_error_annotations, _run_by_cdktf_cli, _swap_in
 from stacks.endpoints import ENV as ENDPOINT_ENV
 from stacks.endpoints import SERVICES, EndpointError, aws_endpoint, aws_provider_settings
@@ -333,6 +334,8 @@ def test_cdktf_synth_as_the_fleet_shrinks_and_grows(project: Project, tmp_path: 
 
 FLEET_NAME = "zcli"
 REGION = "eu-west-1"
+SERVICE = "web"
+"""examples/steady.yaml's one service: its ALB is zcli-web-alb."""
 
 
 def _seed(emulator: MotoServer) -> dict[str, Any]:
@@ -365,8 +368,9 @@ def _fleet_file(path: Path, seeded: dict[str, Any]) -> Path:
     data["name"] = FLEET_NAME
     data["network"] = seeded["network"]
     data["logs_bucket"] = seeded["logs_bucket"]
-    data["traffic"]["certificate_arn"] = seeded["certificate_arn"]
-    data["traffic"].pop("waf_acl_arn", None)
+    traffic = data["services"][SERVICE]["traffic"]
+    traffic["certificate_arn"] = seeded["certificate_arn"]
+    traffic.pop("waf_acl_arn", None)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 
@@ -395,6 +399,7 @@ def test_cdktf_deploy_and_destroy_shared_against_the_emulator(project: Project, 
         synthesized = json.loads((stack_dir / "cdk.tf.json").read_text())
         assert set(synthesized["provider"]) == set(synthesized["terraform"]["required_providers"]) == {"aws"}
         assert not [k for k in synthesized.get("resource", {}) if k.startswith(("helm_", "kubernetes_"))]
+        assert set(synthesized["output"]) == {f"alb-dns-name-{SERVICE}"}
         (aws,) = synthesized["provider"]["aws"]
         assert aws["endpoints"] == [dict.fromkeys(SERVICES, emulator.url)]
 
@@ -408,8 +413,10 @@ def test_cdktf_deploy_and_destroy_shared_against_the_emulator(project: Project, 
 
         _expect(*project.cdktf("deploy", "shared", "--auto-approve", timeout=APPLY_TIMEOUT, **env), "cdktf deploy")
         elbv2 = emulator.client("elbv2")
-        (alb,) = elbv2.describe_load_balancers(Names=[f"{FLEET_NAME}-alb"])["LoadBalancers"]
+        (alb,) = elbv2.describe_load_balancers(Names=[names.alb_name(FLEET_NAME, SERVICE)])["LoadBalancers"]
         assert alb["State"]["Code"] == "active"
+        [described] = elbv2.describe_tags(ResourceArns=[alb["LoadBalancerArn"]])["TagDescriptions"]
+        assert {"Key": names.TAG_SERVICE, "Value": SERVICE} in described["Tags"]
         assert alb["VpcId"] == yaml.safe_load(fleet.read_text())["network"]["vpc_id"]
         attributes = elbv2.describe_load_balancer_attributes(LoadBalancerArn=alb["LoadBalancerArn"])["Attributes"]
         assert {"Key": "deletion_protection.enabled", "Value": "true"} in attributes
@@ -425,7 +432,7 @@ def test_cdktf_deploy_and_destroy_shared_against_the_emulator(project: Project, 
         )
         _expect(*project.cdktf("destroy", "shared", "--auto-approve", timeout=APPLY_TIMEOUT, **env), "cdktf destroy")
         with pytest.raises(elbv2.exceptions.LoadBalancerNotFoundException):
-            elbv2.describe_load_balancers(Names=[f"{FLEET_NAME}-alb"])
+            elbv2.describe_load_balancers(Names=[names.alb_name(FLEET_NAME, SERVICE)])
         groups = [g["TargetGroupName"] for g in elbv2.describe_target_groups()["TargetGroups"]]
         assert not [g for g in groups if g.startswith(f"{FLEET_NAME}-")]
         assert json.loads(state.read_text())["resources"] == []

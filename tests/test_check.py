@@ -1,8 +1,9 @@
 """`python -m fleet check` against moto (AWS) and a fake Kubernetes API server.
 
 AWS: one moto server for the module (tests/emulator.py), seeded directly with boto3: the clusters
-and node groups of examples/target-swap.yaml (target blue has no node group), the ALB, the target
-groups of blue and green with a healthy target each, and requests to blue in CloudWatch. The
+and node groups of examples/target-swap.yaml (target blue has no node group), the ALBs of services
+web and api (examples/two-services.yaml), the target groups of blue, green and apiblue with a healthy
+target each, and requests to blue and apiblue in CloudWatch, each through its service's ALB. The
 command runs as a subprocess with AWS_ENDPOINT_URL pointing at moto.
 
 Kubernetes: `FakeKube` answers exactly what the checks ask for (the node list, the labelled
@@ -38,12 +39,18 @@ from conftest import ROOT
 from fleet import check, names
 
 FLEET = ROOT / "examples" / "target-swap.yaml"
+TWO_SERVICES = ROOT / "examples" / "two-services.yaml"
 REGION = "eu-west-1"
 PREFIX = "acme"
+SERVICE = "web"
+"""The one service of examples/target-swap.yaml."""
+API = "api"
+"""examples/two-services.yaml's second service (generations apiblue, serving, and apigreen)."""
 HUB = names.cluster_name(PREFIX, "argocd", "blue")
 GREEN = names.cluster_name(PREFIX, "target", "green")
 BLUE = names.cluster_name(PREFIX, "target", "blue")
 BLUE_REQUESTS = 42
+APIBLUE_REQUESTS = 7
 RUN_TIMEOUT = 120
 
 MOTO_MISSING = "" if importlib.util.find_spec("moto.server") else "moto[server] is not installed"
@@ -155,6 +162,7 @@ class Aws:
     """cluster name -> the endpoint moto gave it."""
     groups: dict[str, str]
     """target group name -> ARN."""
+    subnets: list[str]
 
 
 def seed(emulator: MotoServer) -> Aws:
@@ -175,9 +183,13 @@ def seed(emulator: MotoServer) -> Aws:
         eks.create_nodegroup(
             clusterName=cluster, nodegroupName=names.node_group_name(cluster), subnets=subnets, nodeRole=role
         )
-    alb = elbv2.create_load_balancer(Name=names.alb_name(PREFIX), Subnets=subnets)["LoadBalancers"][0]
+    # web: examples/target-swap.yaml's one service; api: the second of examples/two-services.yaml
+    albs = {
+        service: elbv2.create_load_balancer(Name=names.alb_name(PREFIX, service), Subnets=subnets)["LoadBalancers"][0]
+        for service in (SERVICE, API)
+    }
     groups = {}
-    for generation, ip in (("blue", "10.40.0.10"), ("green", "10.40.1.10")):
+    for generation, ip in (("blue", "10.40.0.10"), ("green", "10.40.1.10"), ("apiblue", "10.40.1.20")):
         name = names.target_group_name(PREFIX, generation)
         group = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=9898, VpcId=vpc, TargetType="ip")
         groups[name] = group["TargetGroups"][0]["TargetGroupArn"]
@@ -188,16 +200,20 @@ def seed(emulator: MotoServer) -> Aws:
             {
                 "MetricName": "RequestCount",
                 "Dimensions": [
-                    {"Name": "TargetGroup", "Value": groups[names.target_group_name(PREFIX, "blue")].split(":")[-1]},
-                    {"Name": "LoadBalancer", "Value": alb["LoadBalancerArn"].split(":loadbalancer/")[1]},
+                    {
+                        "Name": "TargetGroup",
+                        "Value": groups[names.target_group_name(PREFIX, generation)].split(":")[-1],
+                    },
+                    {"Name": "LoadBalancer", "Value": albs[service]["LoadBalancerArn"].split(":loadbalancer/")[1]},
                 ],
                 "Timestamp": datetime.now(UTC) - timedelta(minutes=5),
-                "Value": BLUE_REQUESTS,
+                "Value": requests,
                 "Unit": "Count",
             }
+            for generation, service, requests in (("blue", SERVICE, BLUE_REQUESTS), ("apiblue", API, APIBLUE_REQUESTS))
         ],
     )
-    return Aws(emulator, endpoints, groups)
+    return Aws(emulator, endpoints, groups, subnets)
 
 
 @pytest.fixture(scope="module")
@@ -418,9 +434,34 @@ def test_shared_checks_the_alb_and_the_serving_target_group(aws, tmp_path):
     run = fleet_check("shared", env=environment(aws.emulator.url, tmp_path))
     assert run.code == 0, run.lines
     assert run.out == [
-        "shared: load balancer acme-alb is active",
+        "shared: load balancer acme-web-alb is active",
         "shared: target group acme-blue has 1 healthy target",
     ]
+
+
+@needs_moto
+def test_shared_checks_every_services_alb_and_serving_target_groups(aws, tmp_path):
+    run = fleet_check("shared", env=environment(aws.emulator.url, tmp_path), file=TWO_SERVICES)
+    assert run.code == 0, run.lines
+    assert run.out == [
+        "shared: load balancer acme-web-alb is active",
+        "shared: target group acme-blue has 1 healthy target",
+        "shared: load balancer acme-api-alb is active",
+        "shared: target group acme-apiblue has 1 healthy target",
+    ]
+
+
+@needs_moto
+def test_shared_fails_on_any_services_missing_alb(aws, tmp_path, derived_fleet):
+    """Service api renamed shop: its ALB acme-shop-alb was never created, web's still passes."""
+
+    def rename(data: dict[str, Any]) -> None:
+        data["services"] = {("shop" if k == API else k): v for k, v in data["services"].items()}
+
+    fleet = derived_fleet("examples/two-services.yaml", "check-shop", rename)
+    run = fleet_check("shared", env=environment(aws.emulator.url, tmp_path), file=fleet)
+    assert (run.code, run.out) == (1, []), run.lines
+    assert run.err == [f"shared: load balancer {names.alb_name(PREFIX, 'shop')} not found in {REGION}"]
 
 
 # --- --before-destroy ---------------------------------------------------------------------------
@@ -447,6 +488,18 @@ def test_before_destroy_fails_with_requests_in_the_window(aws, tmp_path):
     # requests older than the window do not count
     run = fleet_check("target-blue", "--before-destroy", "--window-minutes", "2", env=env)
     assert run.code == 0, run.lines
+
+
+@needs_moto
+def test_before_destroy_counts_requests_on_the_generations_own_services_alb(aws, tmp_path):
+    """apiblue's requests reached it through api's ALB: that is the one the check reads."""
+    env = environment(aws.emulator.url, tmp_path)
+    run = fleet_check("target-apiblue", "--before-destroy", "--window-minutes", "10", env=env, file=TWO_SERVICES)
+    assert (run.code, run.out) == (1, [])
+    assert run.err == [
+        f"target-apiblue: {APIBLUE_REQUESTS} requests reached target group acme-apiblue in the last 10 minutes; "
+        "move its weight to 0 and wait"
+    ]
 
 
 # --- unusable: exit 2, one line -----------------------------------------------------------------
@@ -553,8 +606,8 @@ def test_an_unexpected_error_is_still_one_line():
     def broken() -> str:
         raise RuntimeError("boom\nwith a second line")
 
-    assert check.run_check("shared", "load balancer acme-alb", broken) == check.Outcome(
-        False, "shared: load balancer acme-alb: RuntimeError: boom with a second line"
+    assert check.run_check("shared", "load balancer acme-web-alb", broken) == check.Outcome(
+        False, "shared: load balancer acme-web-alb: RuntimeError: boom with a second line"
     )
 
 

@@ -54,7 +54,7 @@ def test_public_endpoint_is_narrowed_to_listed_cidrs(synth, derived_fleet):
     path = derived_fleet(
         "examples/steady.yaml",
         "public-endpoint",
-        lambda d: d["targets"]["blue"].update(public_access_cidrs=["203.0.113.0/24"]),
+        lambda d: d["services"]["web"]["targets"]["blue"].update(public_access_cidrs=["203.0.113.0/24"]),
     )
     cluster = only(synth(path)["target-blue"], "aws_eks_cluster")
     assert cluster["vpc_config"]["endpoint_public_access"] is True
@@ -217,6 +217,30 @@ def test_alb_reaches_the_app_pods_on_the_app_port_only(steady):
     [from_alb] = [r for r in rules if r["referenced_security_group_id"] == "${data.aws_security_group.alb-sg.id}"]
     assert (from_alb["from_port"], from_alb["to_port"]) == (9898, 9898)
     assert from_alb["security_group_id"].endswith(".vpc_config[0].cluster_security_group_id}")
+    assert steady["target-blue"]["data"]["aws_security_group"]["alb-sg"]["name"] == "acme-web-alb"
+
+
+def test_alb_reaches_the_pods_on_their_container_port_not_the_service_port(synth):
+    """api's app: Service port 80, pods on 9898. The TargetGroupBinding names the Service port;
+    the ALB (IP targets) reaches the pods on 9898, so both SG rules open 9898 alone."""
+    two = synth("examples/two-services.yaml")
+    for gen in ("apiblue", "apigreen"):
+        target = two[f"target-{gen}"]
+        [binding] = [r for r in resources(target, "helm_release").values() if r["name"] == "api-tgb"]
+        assert json.loads(binding["values"][0])["servicePort"] == 80
+        rules = resources(target, "aws_vpc_security_group_ingress_rule").values()
+        [from_alb] = [r for r in rules if r["referenced_security_group_id"] == "${data.aws_security_group.alb-sg.id}"]
+        assert (from_alb["from_port"], from_alb["to_port"]) == (9898, 9898)
+        assert target["data"]["aws_security_group"]["alb-sg"]["name"] == "acme-api-alb"
+        tags = target["provider"]["aws"][0]["default_tags"][0]["tags"]
+        assert tags["ephemeral-eks/service"] == "api"
+    shared = two["shared"]
+    out = {
+        r["tags"]["ephemeral-eks/service"]: r for r in resources(shared, "aws_vpc_security_group_egress_rule").values()
+    }
+    assert {s: (r["from_port"], r["to_port"]) for s, r in out.items()} == {"web": (9898, 9898), "api": (9898, 9898)}
+    groups = {r["name"]: r for r in resources(shared, "aws_lb_target_group").values()}
+    assert {n: g["port"] for n, g in groups.items()} == {"acme-blue": 9898, "acme-apiblue": 80, "acme-apigreen": 80}
 
 
 # --- ArgoCdCluster ------------------------------------------------------------------------------
@@ -235,6 +259,7 @@ def test_hub_registers_each_target_with_an_argocd_cluster_secret(target_swap):
     green = secrets["green"]
     assert green["metadata"]["labels"]["argocd.argoproj.io/secret-type"] == "cluster"
     assert green["metadata"]["labels"]["ephemeral-eks.io/fleet"] == "acme"
+    assert green["metadata"]["labels"]["ephemeral-eks.io/service"] == "web"
     assert green["metadata"]["namespace"] == "argocd"
     assert green["data"]["server"] == "${data.aws_eks_cluster.target-green.endpoint}"
     assert json.loads(green["data"]["config"]) == {
@@ -245,6 +270,35 @@ def test_hub_registers_each_target_with_an_argocd_cluster_secret(target_swap):
         },
     }
     assert target_swap["argocd-blue"]["data"]["aws_eks_cluster"]["target-green"]["name"] == "acme-target-green"
+
+
+def test_each_cluster_secret_carries_its_service_and_its_generations_helm_values(synth):
+    secrets = _secrets(synth("examples/two-services.yaml")["argocd-blue"])
+    assert {g: s["metadata"]["labels"]["ephemeral-eks.io/service"] for g, s in secrets.items()} == {
+        "blue": "web",
+        "apiblue": "api",
+        "apigreen": "api",
+    }
+    values = {
+        g: {
+            k: json.loads(v)
+            for k, v in s["metadata"]["annotations"].items()
+            if k.startswith("ephemeral-eks.io/values.")
+        }
+        for g, s in secrets.items()
+    }
+    assert values["blue"] == {
+        "ephemeral-eks.io/values.podinfo": {"replicaCount": 3, "ui": {"message": "served by the web service"}}
+    }
+    assert values["apiblue"] == {"ephemeral-eks.io/values.api": {"replicaCount": 2, "service": {"externalPort": 80}}}
+    # apigreen's own values merged over the app's
+    assert values["apigreen"] == {
+        "ephemeral-eks.io/values.api": {
+            "replicaCount": 2,
+            "service": {"externalPort": 80},
+            "resources": {"requests": {"cpu": "200m", "memory": "128Mi"}},
+        }
+    }
 
 
 def test_skip_reconcile_is_on_every_standby_secret_and_on_no_active_one(hub_swap):
@@ -261,12 +315,22 @@ def test_hub_installs_argocd_and_ships_applicationsets_in_a_helm_release(steady)
     releases = {r["chart"]: r for r in resources(steady["argocd-blue"], "helm_release").values()}
     assert releases["argo-cd"]["repository"] == "https://argoproj.github.io/argo-helm"
     assert releases["argo-cd"]["version"] == "8.1.3"
-    apps = json.loads(releases["argocd-apps"]["values"][0])["applicationsets"]
-    podinfo = apps["podinfo"]
-    assert podinfo["generators"][0]["clusters"]["selector"]["matchLabels"]["ephemeral-eks.io/fleet"] == "acme"
+    values = json.loads(releases["argocd-apps"]["values"][0])
+    apps = values["applicationsets"]
+    assert sorted(apps) == ["web-podinfo"]  # one per (service, app): <service>-<app>
+    podinfo = apps["web-podinfo"]
+    selector = podinfo["generators"][0]["clusters"]["selector"]["matchLabels"]
+    assert selector["ephemeral-eks.io/fleet"] == "acme"
+    assert selector["ephemeral-eks.io/service"] == "web"
     assert podinfo["syncPolicy"] == {"preserveResourcesOnDeletion": True}
-    assert podinfo["template"]["spec"]["destination"] == {"server": "{{ .server }}", "namespace": "podinfo"}
+    # the destination names the cluster Secret, as the service's AppProject lists its destinations
+    assert podinfo["template"]["spec"]["destination"] == {"name": "{{ .name }}", "namespace": "podinfo"}
+    assert podinfo["template"]["spec"]["project"] == "web"
     assert "skip-reconcile" in json.dumps(podinfo["template"]["metadata"]["annotations"])
+    project = values["projects"]["web"]
+    assert project["namespace"] == "argocd"
+    assert project["destinations"] == [{"name": "acme-target-blue", "namespace": "podinfo"}]
+    assert project["sourceRepos"] == [podinfo["template"]["spec"]["source"]["repoURL"]]
 
 
 def test_kubernetes_providers_of_a_stack_are_configured_from_its_own_cluster(steady):

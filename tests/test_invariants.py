@@ -10,6 +10,13 @@ import pytest
 from conftest import resources
 
 REFERENCE = re.compile(r"\$\{([^}]*)\}")
+EXAMPLES = ("steady", "target_swap", "hub_swap", "two_services")
+
+
+@pytest.fixture(scope="session")
+def two_services(synth):
+    """Services web (target blue) and api (apiblue serving, apigreen registered) on hub blue."""
+    return synth("examples/two-services.yaml")
 
 
 def _addresses(stack: dict) -> set[str]:
@@ -33,7 +40,7 @@ def _references(stack: dict) -> set[str]:
     return refs
 
 
-@pytest.mark.parametrize("example", ["steady", "target_swap", "hub_swap"])
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_no_generation_stack_reads_remote_state_or_references_another_stack(request, example):
     stacks = request.getfixturevalue(example)
     for stack_id, stack in stacks.items():
@@ -57,10 +64,12 @@ def test_reference_check_catches_a_reference_into_another_stack(steady):
     assert "aws_iam_role.argocd-role_role_ABC" in _references(stack) - _addresses(stack)
 
 
-def test_stack_ids_are_shared_argocd_gen_and_target_gen(steady, target_swap, hub_swap):
+def test_stack_ids_are_shared_argocd_gen_and_target_gen(steady, target_swap, hub_swap, two_services):
     assert sorted(steady) == ["argocd-blue", "shared", "target-blue"]
     assert sorted(target_swap) == ["argocd-blue", "shared", "target-blue", "target-green"]
     assert sorted(hub_swap) == ["argocd-blue", "argocd-green", "shared", "target-blue"]
+    # generation names are unique across the fleet: no service in a stack id
+    assert sorted(two_services) == ["argocd-blue", "shared", "target-apiblue", "target-apigreen", "target-blue"]
 
 
 def _without(stack: dict, kind: str, names: set[str], data: bool = False) -> dict:
@@ -75,7 +84,14 @@ def test_adding_a_target_generation_leaves_target_blue_byte_identical(steady, ta
     assert json.dumps(target_swap["target-blue"], sort_keys=True) == json.dumps(steady["target-blue"], sort_keys=True)
 
 
+def _apps_values(stack: dict) -> tuple[str, dict]:
+    [(key, release)] = [(k, r) for k, r in resources(stack, "helm_release").items() if r["chart"] == "argocd-apps"]
+    return key, json.loads(release["values"][0])
+
+
 def test_adding_a_target_generation_changes_a_hub_only_by_its_registration(steady, target_swap):
+    """Its cluster Secret, the lookup of its endpoint, and its destinations in its service's
+    AppProject (a project lists the clusters its apps may reach); nothing else."""
     before, after = steady["argocd-blue"], target_swap["argocd-blue"]
     added_secrets = set(resources(after, "kubernetes_secret_v1")) - set(resources(before, "kubernetes_secret_v1"))
     added_lookups = set(after["data"]["aws_eks_cluster"]) - set(before["data"]["aws_eks_cluster"])
@@ -83,6 +99,16 @@ def test_adding_a_target_generation_changes_a_hub_only_by_its_registration(stead
     trimmed = _without(
         _without(after, "kubernetes_secret_v1", added_secrets), "aws_eks_cluster", added_lookups, data=True
     )
+    key, values_before = _apps_values(before)
+    _, values_after = _apps_values(trimmed)
+    web_before, web_after = values_before["projects"]["web"], values_after["projects"]["web"]
+    assert web_after["destinations"] == [
+        *web_before["destinations"],
+        {"name": "acme-target-green", "namespace": "podinfo"},
+    ]
+    web_after["destinations"] = web_before["destinations"]
+    assert values_after == values_before, "the ApplicationSets and the rest of the project stay as they were"
+    trimmed["resource"]["helm_release"][key]["values"] = before["resource"]["helm_release"][key]["values"]
     assert trimmed == before
 
 
@@ -104,8 +130,9 @@ def test_adding_a_hub_generation_leaves_every_other_stack_byte_identical(steady,
 
 def test_moving_weights_changes_shared_only(synth, target_swap, derived_fleet):
     def move(data):
-        data["targets"]["blue"]["weight"] = 50
-        data["targets"]["green"].update(phase="serving", weight=50)
+        targets = data["services"]["web"]["targets"]
+        targets["blue"]["weight"] = 50
+        targets["green"].update(phase="serving", weight=50)
 
     moved = synth(derived_fleet("examples/target-swap.yaml", "weights-50-50", move))
     for stack_id in ("argocd-blue", "target-blue", "target-green"):
@@ -136,10 +163,38 @@ def test_a_new_generation_is_reachable_by_header_before_it_takes_weight(steady, 
     assert [t["weight"] for t in listener["default_action"][0]["forward"]["target_group"]] == [100]
 
 
-def test_load_balancers_and_target_groups_belong_to_shared_only(target_swap):
-    for stack_id, stack in target_swap.items():
+@pytest.mark.parametrize("example", ["target_swap", "two_services"])
+def test_load_balancers_and_target_groups_belong_to_shared_only(request, example):
+    for stack_id, stack in request.getfixturevalue(example).items():
         owned = {k for k in stack.get("resource", {}) if k.startswith(("aws_lb", "aws_alb"))}
         assert (stack_id == "shared") == bool(owned), f"{stack_id} owns {owned}"
+
+
+def test_each_service_forwards_only_to_its_own_generations_target_groups(two_services):
+    shared = two_services["shared"]
+    groups = {
+        f"${{aws_lb_target_group.{k}.arn}}": g["name"] for k, g in resources(shared, "aws_lb_target_group").items()
+    }
+    albs = {f"${{aws_lb.{k}.arn}}": lb["name"] for k, lb in resources(shared, "aws_lb").items()}
+    assert sorted(albs.values()) == ["acme-api-alb", "acme-web-alb"]
+    https = {albs[x["load_balancer_arn"]]: x for x in resources(shared, "aws_lb_listener").values() if x["port"] == 443}
+    forwards = {
+        alb: {groups[t["arn"]]: t["weight"] for t in listener["default_action"][0]["forward"]["target_group"]}
+        for alb, listener in https.items()
+    }
+    assert forwards == {"acme-web-alb": {"acme-blue": 100}, "acme-api-alb": {"acme-apiblue": 100}}
+    # every rule sits on its own service's listener, in front of its own service's group
+    listener_alb = {
+        f"${{aws_lb_listener.{k}.arn}}": albs[x["load_balancer_arn"]]
+        for k, x in resources(shared, "aws_lb_listener").items()
+    }
+    rules = {
+        groups[r["action"][0]["target_group_arn"]]: listener_alb[r["listener_arn"]]
+        for r in resources(shared, "aws_lb_listener_rule").values()
+    }
+    assert rules == {"acme-blue": "acme-web-alb", "acme-apiblue": "acme-api-alb", "acme-apigreen": "acme-api-alb"}
+    assert len({r["priority"] for r in resources(shared, "aws_lb_listener_rule").values()}) == 3
+    assert sorted(shared["output"]) == ["alb-dns-name-api", "alb-dns-name-web"]
 
 
 # --- lifecycle phases -------------------------------------------------------------------------

@@ -70,6 +70,9 @@ MIDWAY_DEADLINE = 180
 POLL = 0.05
 STACK_TAG = "ephemeral-eks/stack"
 """The default tag `stacks/common.py` puts on everything a stack creates."""
+SERVICE = "web"
+"""The one service of every example this module runs: its ALB is acme-web-alb."""
+ALB = names.alb_name("acme", SERVICE)
 
 EXAMPLES = {
     "steady": "examples/steady.yaml",
@@ -86,7 +89,8 @@ EXAMPLES = {
 }
 HUB_SWAP = ("hub-standby", "hub-promoted", "hub-destroyed", "hub-done")
 """The hub-swap examples start from the steady fleet (target blue); this module runs the hub
-swap after the target swap, so their derived files carry the targets of `target-done`."""
+swap after the target swap, so their derived files carry the targets of `target-done` (its
+service's)."""
 
 # Each step: the fleet file the stacks are synthesized from, the planner's commands, and the
 # fleet file whose plan prints those commands.
@@ -114,9 +118,11 @@ def derive(derived_fleet: Callable[..., Path], prefix: str, traffic: dict[str, s
 
     def edit_for(key: str) -> Callable[[dict[str, Any]], None]:
         def edit(data: dict[str, Any]) -> None:
-            data["traffic"].update({k: v for k, v in traffic.items() if data["traffic"].get(k)})
+            assert list(data["services"]) == [SERVICE], key
+            service = data["services"][SERVICE]
+            service["traffic"].update({k: v for k, v in traffic.items() if service["traffic"].get(k)})
             if key in HUB_SWAP:
-                data["targets"] = done["targets"]
+                service["targets"] = done["services"][SERVICE]["targets"]
 
         return edit
 
@@ -405,9 +411,10 @@ def seed(emulator: MotoServer) -> dict[str, str]:
     )
     certificate = emulator.client("acm").request_certificate(DomainName=f"{fleet.name}.example.com")
     seeded = {"certificate_arn": certificate["CertificateArn"]}
-    if fleet.traffic.waf_acl_arn:
+    waf_acl_arn = fleet.services[SERVICE].traffic.waf_acl_arn
+    if waf_acl_arn:
         acl = emulator.client("wafv2").create_web_acl(
-            Name=fleet.traffic.waf_acl_arn.split("/")[-2],
+            Name=waf_acl_arn.split("/")[-2],
             Scope="REGIONAL",
             DefaultAction={"Allow": {}},
             VisibilityConfig={
@@ -466,10 +473,12 @@ def test_steady_fleet_deploys_stack_by_stack(lifecycle):
         eks, elbv2, wafv2 = lc.client("eks"), lc.client("elbv2"), lc.client("wafv2")
         for cluster in ("acme-target-blue", "acme-argocd-blue"):
             assert eks.describe_cluster(name=cluster)["cluster"]["status"] == "ACTIVE"
-        alb = elbv2.describe_load_balancers(Names=[names.alb_name(fleet.name)])["LoadBalancers"][0]
+        alb = elbv2.describe_load_balancers(Names=[names.alb_name(fleet.name, SERVICE)])["LoadBalancers"][0]
         assert alb["State"]["Code"] == "active"
+        [described] = elbv2.describe_tags(ResourceArns=[alb["LoadBalancerArn"]])["TagDescriptions"]
+        assert {"Key": names.TAG_SERVICE, "Value": SERVICE} in described["Tags"]
         acl = wafv2.get_web_acl_for_resource(ResourceArn=alb["LoadBalancerArn"])["WebACL"]
-        assert acl["ARN"] == fleet.traffic.waf_acl_arn
+        assert acl["ARN"] == fleet.services[SERVICE].traffic.waf_acl_arn
 
 
 def killed_midway(state: dict[str, Any]) -> bool:
@@ -595,7 +604,7 @@ def test_target_swap_adds_green_and_moves_traffic(lifecycle):
     def served() -> dict[str, int]:
         """Target group name -> weight in the HTTPS listener's forward, weight 0 left out (the
         shipped listener forwards to the weighted groups only)."""
-        alb = elbv2.describe_load_balancers(Names=["acme-alb"])["LoadBalancers"][0]
+        alb = elbv2.describe_load_balancers(Names=[ALB])["LoadBalancers"][0]
         listeners = elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
         (https,) = [listener for listener in listeners if listener["Port"] == 443]
         groups = https["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
@@ -625,7 +634,7 @@ def test_destroying_target_blue_leaves_shared_and_green_intact(lifecycle):
         assert iam.get_role(RoleName="acme-argocd")["Role"]["RoleName"] == "acme-argocd"
         client_sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["acme-argocd-client"]}])
         assert len(client_sg["SecurityGroups"]) == 1
-        assert elbv2.describe_load_balancers(Names=["acme-alb"])["LoadBalancers"][0]["State"]["Code"] == "active"
+        assert elbv2.describe_load_balancers(Names=[ALB])["LoadBalancers"][0]["State"]["Code"] == "active"
         assert eks.describe_cluster(name="acme-target-green")["cluster"]["status"] == "ACTIVE"
         assert eks.list_nodegroups(clusterName="acme-target-green")["nodegroups"] == ["acme-target-green-nodes"]
 

@@ -26,6 +26,15 @@ def test_local_state_is_one_file_per_fleet_and_stack_under_the_project_root_what
         assert _local_state(elsewhere, stack_id) == expected, "CDKTF_OUTDIR does not move the state"
 
 
+def test_every_services_generations_keep_one_state_file_per_stack_with_no_service_in_it(synth):
+    """Stack ids stay target-<gen> (generation names are unique in the fleet), and so do their states."""
+    outdir = synth.outdir("examples/two-services.yaml")
+    stacks = sorted(p.name for p in (outdir / "stacks").iterdir())
+    assert stacks == ["argocd-blue", "shared", "target-apiblue", "target-apigreen", "target-blue"]
+    for stack_id in stacks:
+        assert _local_state(outdir, stack_id) == ROOT / "state" / "acme" / f"{stack_id}.tfstate"
+
+
 def test_two_fleets_never_share_a_local_state_file(synth, derived_fleet):
     other = derived_fleet("examples/steady.yaml", "fleet-beta", lambda d: d.update(name="beta"))
     acme = _local_state(synth.outdir("examples/steady.yaml"), "shared")

@@ -14,7 +14,13 @@ pytestmark = [
     pytest.mark.terraform,
     pytest.mark.skipif(terraform_unavailable() is not None, reason=terraform_unavailable() or ""),
 ]
-EXAMPLES = ("steady", "target_swap", "hub_swap")
+EXAMPLES = ("steady", "target_swap", "hub_swap", "two_services")
+
+
+@pytest.fixture(scope="session")
+def two_services(synth):
+    """Services web and api, each with its own ALB; api's app is a chart and a Git path."""
+    return synth("examples/two-services.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,12 @@ def test_every_stack_of_every_example_passes_terraform_validate(request, workdir
                 if d.get("severity") == "error"
             ]
             assert result["valid"], f"{example}/{stack_id}: {problems}"
-    assert len(seen) >= 5
+    assert len(seen) >= 11, sorted(seen)
+    # two services: both ALBs in shared, every service's ApplicationSets and projects on the hub,
+    # and api's generations (web's target-blue is the steady one, byte for byte)
+    assert {k for k in seen if k.startswith("two_services/")} == {
+        f"two_services/{s}" for s in ("shared", "argocd-blue", "target-apiblue", "target-apigreen")
+    }
 
 
 def test_validate_catches_a_broken_stack(steady, workdir):
