@@ -1,8 +1,9 @@
 # The two commands: `make synth` and `make test`. Each installs what is missing first.
 SHELL := /bin/bash
-FLEET ?= fleet.yaml
 PIPENV_VERSION := 2026.10.3
 
+# The fleet file is $(FLEET) when set and not empty, else fleet/load.py's DEFAULT_FLEET: every
+# command below reads FLEET from the environment, and none of them is given a default here.
 export FLEET
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
@@ -28,22 +29,21 @@ node_modules/.synced: package-lock.json
 
 deps: .venv/.synced node_modules/.synced
 
-## Synthesize $(FLEET) into cdktf.out/ (one directory per stack).
+## Synthesize the fleet file (one directory per stack, under cdktf.out/ or $CDKTF_OUTDIR).
 synth: deps
-	@pipenv run python -O main.py
-	@echo "synthesized $(FLEET) into cdktf.out/stacks/: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+	@pipenv run python -O main.py --summary
 
-## Validate $(FLEET) without synthesizing (fast; fit for a pre-commit hook).
+## Validate the fleet file without synthesizing (fast; fit for a pre-commit hook).
 validate: .venv/.synced
-	@pipenv run python -m fleet validate $(FLEET)
+	@pipenv run python -m fleet validate
 
-## The steps that finish every swap under way in $(FLEET), each with its rollback.
+## The steps that finish every swap under way in the fleet file, each with its rollback.
 plan: .venv/.synced
-	@pipenv run python -m fleet plan $(FLEET)
+	@pipenv run python -m fleet plan
 
-## Per-stack diff of $(FLEET) against $(BASE) (a git revision), and the live-generation guard.
+## Per-stack diff of the fleet file against $(BASE) (a git revision), and the live-generation guard.
 diff: .venv/.synced
-	@pipenv run python -m fleet diff --base $(BASE) --fleet $(FLEET)
+	@pipenv run python -m fleet diff --base $(BASE)
 
 ## Every test: fleet model, constructs, invariants, terraform validate, checkov.
 test: deps

@@ -1,4 +1,4 @@
-"""Read the fleet file named by $FLEET (default fleet.yaml), build its stacks, synthesize them.
+"""Read the fleet file named by $FLEET (`fleet.load.default_fleet`), build its stacks, synthesize them.
 
 A bad fleet file ends in one message per mistake and exit code 2, before anything is written.
 The synthesized tree is built beside the output directory and swapped in only when complete,
@@ -108,14 +108,16 @@ def _swap_in(staging: Path, outdir: Path, *, leave_removed_stacks: bool = False)
         shutil.rmtree(old, ignore_errors=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """`--summary` (what `make synth` passes): also say on stdout which fleet file went into which
+    stacks, so nothing but this module and fleet/load.py knows the defaults."""
+    summary = (sys.argv[1:] if argv is None else argv) == ["--summary"]
     fleet_path = default_fleet()
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)
     try:
         synthesize(fleet_path, outdir)
     except FleetError as err:
-        print(err, file=sys.stderr)
-        print("nothing was synthesized; fix the fleet file and run again", file=sys.stderr)
+        print(err, file=sys.stderr)  # one line per mistake, each naming its field; nothing is written
         return 2
     except Exception as err:  # a jsii error carries a JavaScript stack nobody can act on
         if os.environ.get("EPHEMERAL_EKS_DEBUG"):
@@ -124,6 +126,9 @@ def main() -> int:
         print(f"{fleet_path}: synth failed: {first}", file=sys.stderr)
         print("nothing was written; EPHEMERAL_EKS_DEBUG=1 shows the full trace", file=sys.stderr)
         return 1
+    if summary:
+        stacks = sorted(json.loads((outdir / "manifest.json").read_text())["stacks"])
+        print(f"synthesized {fleet_path} into {outdir / 'stacks'}/: {' '.join(stacks)}")
     return 0
 
 

@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         help="also a fleet of this many services x 2 target generations, + 2 hubs (default 5; 0: none)",
     )
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
-    parser.add_argument("--default-fleet", action="store_true", help="also measure fleet.yaml")
+    parser.add_argument("--default-fleet", action="store_true", help="also measure the default fleet file")
     parser.add_argument(
         "--python-flags", default="-O", help="interpreter flags of every run, as `make synth` uses (default -O)"
     )
@@ -190,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="ephemeral-eks-bench-"))
     cases: list[tuple[str, Path, int]] = []
     if args.default_fleet:
-        cases.append(("fleet.yaml", ROOT / "fleet.yaml", 1 + 1))
+        sys.path.insert(0, str(ROOT))
+        from fleet.load import DEFAULT_FLEET, load_fleet
+
+        default = load_fleet(str(ROOT / DEFAULT_FLEET))
+        cases.append((DEFAULT_FLEET, ROOT / DEFAULT_FLEET, len(default.hubs) + len(default.targets)))
     for size in sizes:
         path = work / f"fleet-{size}.yaml"
         path.write_text(yaml.safe_dump(fleet_of(size), sort_keys=False))

@@ -14,7 +14,6 @@ from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1, SecretV1Metadata
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
 from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
-from constructs.shared_argo_role import ARGOCD_SERVICE_ACCOUNTS
 
 ARGO_HELM = "https://argoproj.github.io/argo-helm"
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
@@ -22,10 +21,13 @@ SECRET_TYPE = "argocd.argoproj.io/secret-type"
 LABEL_FLEET = "ephemeral-eks.io/fleet"
 LABEL_ROLE = "ephemeral-eks.io/role"
 LABEL_GENERATION = "ephemeral-eks.io/generation"
+"""Read by `fleet check` as fleet.names.LABEL_GENERATION; a test pins the two equal."""
 LABEL_SERVICE = "ephemeral-eks.io/service"
+"""fleet.names.LABEL_SERVICE; a test pins the two equal."""
 ANNOTATION_CLUSTER = "ephemeral-eks.io/cluster-name"
 ANNOTATION_VALUES = "ephemeral-eks.io/values."
-"""`ephemeral-eks.io/values.<app>` on a cluster Secret: that generation's Helm values for the app."""
+"""`ephemeral-eks.io/values.<app>` on a cluster Secret: that generation's Helm values for the app
+(fleet.names.ANNOTATION_VALUES; a test pins the two equal)."""
 CREATE_NAMESPACE = "CreateNamespace=true"
 
 
@@ -41,9 +43,9 @@ class ClusterRegistration:
     """The target's API endpoint (private when its public endpoint is off)."""
     ca_data: str
     """Base64 PEM of the target's cluster CA, as EKS returns it."""
-    helm_values: tuple[tuple[str, str], ...] = ()
+    helm_values: tuple[tuple[str, str], ...]
     """(app, values YAML) for each Helm app with values on this generation; its ApplicationSet
-    reads them from the cluster Secret's annotation. Default: none (the charts' own values)."""
+    reads them from the cluster Secret's annotation. Empty: the charts' own values."""
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,17 @@ class AppSpec:
 
     name: str
     service: str
+    application_set_name: str
+    """Name of the app's ApplicationSet, unique on the hub."""
     project: str
     repo_url: str
     revision: str
     namespace: str
-    chart: str | None = None
-    path: str | None = None
-    create_namespace: bool = True
+    chart: str | None
+    """The chart's name, or None for a Git path."""
+    path: str | None
+    """The Git path, or None for a chart."""
+    create_namespace: bool
     """Whether ArgoCD creates the namespace (False where the target stack owns it)."""
 
 
@@ -73,8 +79,8 @@ class ProjectSpec:
     source_repos: tuple[str, ...]
     destinations: tuple[tuple[str, str], ...]
     """(cluster name, namespace) pairs: the registered clusters of the service x its namespaces."""
-    cluster_resources: tuple[tuple[str, str], ...] = ()
-    """(group, kind) of the cluster-scoped resources its apps may create. Default: none."""
+    cluster_resources: tuple[tuple[str, str], ...]
+    """(group, kind) of the cluster-scoped resources its apps may create; empty: none."""
 
 
 @dataclass(frozen=True)
@@ -89,13 +95,16 @@ class ArgoCdClusterProps:
     """Value of the fleet label the ApplicationSets select clusters by."""
     argocd_chart_version: str
     apps_chart_version: str
-    registrations: tuple[ClusterRegistration, ...] = ()
-    apps: tuple[AppSpec, ...] = ()
-    projects: tuple[ProjectSpec, ...] = ()
-    paused: bool = False
+    namespace: str
+    """Where ArgoCD runs: the releases, the cluster Secrets, the ApplicationSets and AppProjects."""
+    service_accounts: tuple[str, ...]
+    """ArgoCD's service accounts associated with SharedArgoRole: the same list the role trusts."""
+    registrations: tuple[ClusterRegistration, ...]
+    apps: tuple[AppSpec, ...]
+    projects: tuple[ProjectSpec, ...]
+    paused: bool
     """A standby hub: every cluster Secret (and so every generated Application) carries
-    `argocd.argoproj.io/skip-reconcile: "true"`. Default: False (the active hub)."""
-    namespace: str = "argocd"
+    `argocd.argoproj.io/skip-reconcile: "true"`. False on the active hub."""
 
 
 def cluster_secret_metadata(fleet: str, registration: ClusterRegistration, paused: bool) -> dict[str, Any]:
@@ -123,14 +132,14 @@ def _annotation(key: str, default: str) -> str:
     return f'{{{{ index .metadata.annotations "{key}" | default "{default}" }}}}'
 
 
-def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict[str, Any]:
+def application_set(app: AppSpec, fleet: str, namespace: str) -> dict[str, Any]:
     """The ApplicationSet that deploys `app` to every target cluster of its service this hub knows.
 
-    One Application per cluster Secret, named `<cluster>-<app>`, in the service's project. A
-    paused Secret's annotation is copied onto the Application, so a standby hub's Applications
-    never sync. A chart's Helm values come from the Secret's `values.<app>` annotation, so each
-    generation can take its own. Deleting a cluster Secret (deregistering a generation) leaves
-    the app's resources running on that cluster.
+    It lives in ArgoCD's `namespace`. One Application per cluster Secret, named `<cluster>-<app>`,
+    in the service's project. A paused Secret's annotation is copied onto the Application, so a
+    standby hub's Applications never sync. A chart's Helm values come from the Secret's
+    `values.<app>` annotation, so each generation can take its own. Deleting a cluster Secret
+    (deregistering a generation) leaves the app's resources running on that cluster.
     """
     if app.chart is not None:
         source: dict[str, Any] = {
@@ -150,7 +159,7 @@ def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ApplicationSet",
-        "metadata": {"name": f"{app.service}-{app.name}", "namespace": namespace},
+        "metadata": {"name": app.application_set_name, "namespace": namespace},
         "spec": {
             "goTemplate": True,
             "generators": [
@@ -189,7 +198,7 @@ def application_set(app: AppSpec, fleet: str, namespace: str = "argocd") -> dict
     }
 
 
-def app_project(project: ProjectSpec, namespace: str = "argocd") -> dict[str, Any]:
+def app_project(project: ProjectSpec, namespace: str) -> dict[str, Any]:
     """A service's AppProject: only its clusters and namespaces, only its apps' repositories,
     no cluster-scoped resource it did not list, and no project roles."""
     return {
@@ -267,7 +276,7 @@ class ArgoCdCluster(Construct):
                 role_arn=props.role_arn,
                 depends_on=[self.eks.pod_identity_agent],
             )
-            for account in ARGOCD_SERVICE_ACCOUNTS
+            for account in props.service_accounts
         ]
 
         self.argocd = Release(

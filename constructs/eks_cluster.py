@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
@@ -76,12 +76,12 @@ VIEW_POLICY = "AmazonEKSAdminViewPolicy"
 class NodeSizing:
     """A managed node group's shape. Safe to change in place."""
 
-    instance_types: tuple[str, ...] = ("m6i.large",)
-    min_size: int = 2
-    desired_size: int = 2
-    max_size: int = 4
-    disk_size_gib: int = 50
-    """Encrypted gp3 root volume. Default: 50."""
+    instance_types: tuple[str, ...]
+    min_size: int
+    desired_size: int
+    max_size: int
+    disk_size_gib: int
+    """Size of the encrypted gp3 root volume."""
 
 
 @dataclass(frozen=True)
@@ -96,18 +96,19 @@ class EksClusterProps:
     ami_type: str
     """The node group's AMI type for this Kubernetes version (`fleet/versions.py`), e.g.
     AL2023_x86_64_STANDARD."""
+    public_access_cidrs: tuple[str, ...]
+    """Empty: the public endpoint is off. The private endpoint is always on."""
+    service_cidr: str
+    """The Kubernetes service range. Never changed on a live generation."""
+    nodes: NodeSizing
     control_plane_security_group_ids: tuple[str, ...] = ()
     """Additional control-plane SGs, e.g. PrivateEndpointAccess's. Default: none."""
     node_security_group_ids: tuple[str, ...] = ()
     """Extra SGs on every node, beside the cluster SG. Default: none."""
-    public_access_cidrs: tuple[str, ...] = ()
-    """Default: none, and the public endpoint is off; the private endpoint is always on."""
-    service_cidr: str = "172.20.0.0/16"
     region: str | None = None
     """The stack's region. Default: looked up with a data source."""
     partition: str | None = None
     """The region's partition (`aws`, `aws-us-gov`, `aws-cn`). Default: looked up."""
-    nodes: NodeSizing = field(default_factory=NodeSizing)
 
 
 class EksCluster(Construct):

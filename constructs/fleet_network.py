@@ -19,19 +19,24 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 
 from constructs import Construct
 
+PRIVATE_TIER = "private"
+PUBLIC_TIER = "public"
+"""Values of the tier tag on the private and public subnets; generation stacks find their
+subnets by the private one."""
+
 
 @dataclass(frozen=True)
 class FleetNetworkProps:
     name: str
     """Name tag of the VPC; generation stacks find it by this tag."""
     cidr: str
-    zones: tuple[str, ...] = ()
+    zones: tuple[str, ...]
     """Availability zone names, e.g. ("eu-west-1a", "eu-west-1b"); one private and one public
     subnet each. Named, not looked up, so a new zone in the region changes nothing."""
-    tier_tag: str = "ephemeral-eks/tier"
-    """Tag whose value (`private` / `public`) generation stacks find subnets by."""
-    flow_logs_bucket: str | None = None
-    """Existing S3 bucket for VPC flow logs. Default: none."""
+    tier_tag: str
+    """Tag whose value (`PRIVATE_TIER` / `PUBLIC_TIER`) generation stacks find subnets by."""
+    flow_logs_bucket: str | None
+    """Existing S3 bucket for VPC flow logs; None for none."""
 
 
 def subnet_cidrs(cidr: str, zones: int) -> tuple[list[str], list[str]]:
@@ -83,7 +88,7 @@ class FleetNetwork(Construct):
                 cidr_block=public_cidrs[i],
                 availability_zone=zone,
                 map_public_ip_on_launch=False,
-                tags={"Name": f"{props.name}-public-{i}", props.tier_tag: "public", "kubernetes.io/role/elb": "1"},
+                tags={"Name": f"{props.name}-public-{i}", props.tier_tag: PUBLIC_TIER, "kubernetes.io/role/elb": "1"},
             )
             RouteTableAssociation(self, f"public-{i}-rt", subnet_id=public.id, route_table_id=public_rt.id)
             private = Subnet(
@@ -94,7 +99,7 @@ class FleetNetwork(Construct):
                 availability_zone=zone,
                 tags={
                     "Name": f"{props.name}-private-{i}",
-                    props.tier_tag: "private",
+                    props.tier_tag: PRIVATE_TIER,
                     "kubernetes.io/role/internal-elb": "1",
                 },
             )

@@ -43,7 +43,8 @@ from constructs.checkov import skip_check
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 GENERATION_HEADER = "X-Ephemeral-Eks-Generation"
 MAX_FORWARD_TARGET_GROUPS = 5
-"""AWS's limit on target groups in one forward action."""
+"""AWS's limit on target groups in one forward action. The fleet model refuses more serving
+generations first (fleet.model.MAX_SERVING_TARGETS, which a test pins equal to this)."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,12 @@ class FleetTrafficProps:
     """(key, value) of the tag naming the service the ALB and its groups serve."""
     deletion_protection: bool
     """On while the service may serve; off once it is closed, so that removing it can delete the ALB."""
-    allowed_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
-    """Default: everyone, on 443 (and 80, which only redirects)."""
-    health_check_path: str = "/"
-    waf_acl_arn: str | None = None
-    """Default: no WAF web ACL."""
+    allowed_cidrs: tuple[str, ...]
+    """Clients allowed to 443 (and 80, which only redirects)."""
+    health_check_path: str
+    """The path the target groups' health checks request."""
+    waf_acl_arn: str | None
+    """A WAF web ACL to associate with the ALB; None for none."""
 
 
 class FleetTraffic(Construct):

@@ -30,8 +30,8 @@ class PrivateEndpointAccessProps:
     cluster from inside)."""
     operators: OperatorAccess
     """CIDRs and SGs of CI runners and operators allowed to 443 (the fleet's `api_access`)."""
-    public_access_cidrs: tuple[str, ...] = ()
-    """Default: no public endpoint at all."""
+    public_access_cidrs: tuple[str, ...]
+    """The cluster's public endpoint CIDRs; empty: no public endpoint at all."""
 
 
 class PrivateEndpointAccess(Construct):

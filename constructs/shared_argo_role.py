@@ -18,11 +18,6 @@ from constructs.eks_cluster import EksCluster
 from constructs.pod_identity import pod_identity_trust_policy
 
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
-ARGOCD_SERVICE_ACCOUNTS: tuple[str, ...] = (
-    "argocd-application-controller",
-    "argocd-applicationset-controller",
-    "argocd-server",
-)
 
 
 @dataclass(frozen=True)
@@ -30,10 +25,11 @@ class SharedArgoRoleProps:
     role_name: str
     hub_cluster_pattern: str
     """StringLike pattern of the hub clusters' names, e.g. `acme-argocd-*`."""
-    namespace: str = "argocd"
-    """Default: argocd, where the argo-cd chart runs."""
-    service_accounts: tuple[str, ...] = ARGOCD_SERVICE_ACCOUNTS
-    """Default: the application controller, the ApplicationSet controller and the server."""
+    namespace: str
+    """Where the argo-cd chart runs on every hub."""
+    service_accounts: tuple[str, ...]
+    """ArgoCD's service accounts that act toward the targets: the same list every hub associates
+    with this role (ArgoCdClusterProps.service_accounts)."""
 
 
 @dataclass(frozen=True)

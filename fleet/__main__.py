@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from fleet import names
@@ -175,5 +176,16 @@ def _action(fleet: Fleet, stack: str) -> int:
     return 0
 
 
+def run() -> int:
+    """`main`, quiet when the reader of its output goes away (`python -m fleet plan | head`)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

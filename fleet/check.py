@@ -682,7 +682,8 @@ def _run(
     file: str, stack: str, before_destroy: bool, window_minutes: int, api_endpoints: list[str], groups: list[str]
 ) -> list[Outcome]:
     fleet = load_fleet(file)
-    if before_destroy and not stack.startswith("target-"):
+    parsed = names.parse_stack_id(stack)
+    if before_destroy and (parsed is None or parsed[0] != "target"):
         raise Unusable(f"fleet check: {stack}: --before-destroy is for a target-<gen> stack")
     if not 1 <= window_minutes <= MAX_WINDOW_MINUTES:
         raise Unusable(f"fleet check: --window-minutes {window_minutes}: give 1 to {MAX_WINDOW_MINUTES} minutes")

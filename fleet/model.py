@@ -8,6 +8,7 @@ the field's path (`targets.green.kubernetes_version: ...`).
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -26,7 +27,9 @@ from pydantic import (
     model_validator,
 )
 
+from fleet import names
 from fleet.lifecycle import CANDIDATE_PHASES, DESTROYED, REGISTERED_PHASES, HubPhase, TargetPhase
+from fleet.names import partition as region_partition
 from fleet.names import rule_priority
 from fleet.versions import BY_VERSION, KUBERNETES_VERSIONS, newest, offered, today
 
@@ -45,6 +48,63 @@ MAX_OPERATOR_CIDRS = 3
 """A listener rule condition takes at most three values (a source-ip condition: three CIDRs), a
 rule at most five in all (the generation header takes one). Source: "Condition types for listener
 rules", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html"""
+
+
+MAX_PUBLIC_ACCESS_CIDRS = 40
+"""EKS takes at most 40 CIDR blocks for a cluster's public endpoint ("Amazon EKS service quotas",
+https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html)."""
+SG_INBOUND_RULES = 60
+"""Inbound rules per security group, the default quota ("Amazon VPC quotas",
+https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups)."""
+ALB_RULES_PER_CIDR = 2
+"""An ALB's SG takes two inbound rules per `traffic.allowed_cidrs` entry: 443, and 80 (redirected)."""
+MAX_ALLOWED_CIDRS = SG_INBOUND_RULES // ALB_RULES_PER_CIDR
+MAX_HEALTH_CHECK_PATH = 1024
+"""CreateTargetGroup's HealthCheckPath is at most 1,024 characters
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html)."""
+MAX_TARGETS_PER_SERVICE = 100
+"""Each target generation of a service on its way in has a rule on its ALB's HTTPS listener, and an
+ALB takes 100 rules besides the default ones ("Quotas for your Application Load Balancers",
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html)."""
+MAX_CLUSTERS = 100
+"""EKS clusters per region, the default quota ("Amazon EKS service quotas",
+https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html): every hub and target
+generation of a fleet is one."""
+MAX_TAGS = 50
+"""User tags per AWS resource ("Tagging your AWS resources", tag naming limits,
+https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html); `aws:` tags do not count."""
+BUILTIN_TAG_KEYS = (
+    "Name",
+    names.TAG_FLEET,
+    names.TAG_STACK,
+    names.TAG_SERVICE,
+    names.TAG_GENERATION,
+    names.TAG_TIER,
+    "kubernetes.io/role/elb",
+    "kubernetes.io/role/internal-elb",
+)
+"""Tag keys the stacks set themselves (tests/test_limits.py pins this list to the synthesized stacks)."""
+MAX_BUILTIN_TAGS_PER_RESOURCE = 5
+"""The most of those any one resource carries: a created subnet (Name, fleet, stack, tier and its
+load balancer role). tests/test_limits.py measures it on the synthesized stacks."""
+MAX_FLEET_TAGS = MAX_TAGS - MAX_BUILTIN_TAGS_PER_RESOURCE
+SERVICE_CIDR_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+SERVICE_CIDR_PREFIXES = (12, 24)
+"""EKS's service range: inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, between /24 and /12
+(KubernetesNetworkConfigRequest, https://docs.aws.amazon.com/eks/latest/APIReference/API_KubernetesNetworkConfigRequest.html)."""
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+"""Namespaces every cluster starts with ("Initial namespaces",
+https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#initial-namespaces):
+the target stack creates the served app's namespace, and creating one of these fails."""
+CLUSTER_SG_PORTS = {443: "the Kubernetes API", 10250: "the kubelet"}
+"""The ALB's SG is let into the EKS cluster SG on the served app's pod port; the cluster SG is on
+the control plane's network interfaces and on every node, so these ports would open a second way
+into the API or the kubelets ("Amazon EKS security group requirements",
+https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html)."""
+MAX_VALUES_BYTES = 200 * 1024
+"""Helm values per generation and service, as JSON: they travel in the cluster Secret's
+annotations, which Kubernetes caps at 256 KiB in all ("Annotations",
+https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/#syntax-and-character-set)."""
 
 
 def _pattern(regex: str, what: str):
@@ -82,6 +142,8 @@ def _kubernetes_version(value: str) -> str:
 
 
 def _prefix_usable(value: str) -> str:
+    if "--" in value:
+        raise ValueError(f"{value!r} has a double hyphen, which reads as two names glued together; use single hyphens")
     segments = value.split("-")
     if {"argocd", "target"} & set(segments[1:]) or segments[0] in ("argocd", "target"):
         raise ValueError(
@@ -130,12 +192,45 @@ DnsLabel = Annotated[
         "a DNS label: lowercase letters, digits and inner hyphens, at most 63 characters",
     ),
 ]
+ServiceObjectName = Annotated[
+    StrictStr,
+    _pattern(
+        r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?",
+        "a Kubernetes Service name: an RFC 1035 label, 1-63 lowercase letters, digits and inner hyphens, "
+        "starting with a letter (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/)",
+    ),
+]
 AppName = Annotated[
     StrictStr,
     _pattern(
         r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?",
         "an app name: at most 40 lowercase letters, digits and inner hyphens (it names Helm releases, "
         "which allow 53 characters with their suffixes)",
+    ),
+]
+
+
+def _bucket_name(value: str) -> str:
+    """S3's rules beyond the characters ("General purpose bucket naming rules",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)."""
+    if ".." in value:
+        raise ValueError(f"{_shown(value)}: an S3 bucket name has no two adjacent periods")
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value):
+        raise ValueError(f"{_shown(value)}: an S3 bucket name is not an IP address")
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if value.startswith(prefix):
+            raise ValueError(f"{_shown(value)}: S3 reserves bucket names starting with {prefix}")
+    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
+        if value.endswith(suffix):
+            raise ValueError(f"{_shown(value)}: S3 reserves bucket names ending with {suffix}")
+    return value
+
+
+BucketName = Annotated[
+    StrictStr,
+    AfterValidator(_bucket_name),
+    _pattern(
+        r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3-63 lowercase letters, digits, periods and hyphens"
     ),
 ]
 Cidr = Annotated[StrictStr, AfterValidator(_cidr)]
@@ -259,6 +354,11 @@ class Generation(Model):
     @field_validator("public_access_cidrs")
     @classmethod
     def _cidrs_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) > MAX_PUBLIC_ACCESS_CIDRS:
+            raise ValueError(
+                f"{len(value)} CIDRs; EKS takes at most {MAX_PUBLIC_ACCESS_CIDRS} for a public endpoint (EKS service "
+                "quotas): list wider ranges"
+            )
         wide = [c for c in value if ipaddress.IPv4Network(c).prefixlen < 8]
         if wide:
             raise ValueError(
@@ -334,9 +434,15 @@ class App(Model):
     container_port: Port | None = None
     """The port the pods listen on (the Service's targetPort). The ALB sends traffic and health
     checks straight to pod IPs, so the SG rules open this port. Default: `port`."""
-    service: DnsLabel | None = None
+    service: ServiceObjectName | None = None
     """Name of the Service the chart creates. Default: the app's name (the release name)."""
-    health_check_path: Annotated[StrictStr, _pattern(r"/[A-Za-z0-9/._~-]*", "a URL path such as /healthz")] = "/"
+    health_check_path: Annotated[
+        StrictStr,
+        _pattern(
+            rf"/[A-Za-z0-9/._~-]{{0,{MAX_HEALTH_CHECK_PATH - 1}}}",
+            f"a URL path such as /healthz, at most {MAX_HEALTH_CHECK_PATH} characters (an ALB health check's limit)",
+        ),
+    ] = "/"
     """Path the target group's health check requests. Default: /."""
 
     @model_validator(mode="after")
@@ -430,7 +536,7 @@ class S3State(Model):
     """Teams: one state object per stack in S3, locked while a plan or apply runs."""
 
     backend: Literal["s3"]
-    bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
+    bucket: BucketName
     region: Region
     key_prefix: Annotated[
         StrictStr,
@@ -488,6 +594,11 @@ class Traffic(Model):
     @field_validator("allowed_cidrs")
     @classmethod
     def _distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) > MAX_ALLOWED_CIDRS:
+            raise ValueError(
+                f"{len(value)} CIDRs make {len(value) * ALB_RULES_PER_CIDR} inbound rules on the ALB's SG (443 and 80 "
+                f"each), and an SG takes {SG_INBOUND_RULES} (AWS VPC quotas): list at most {MAX_ALLOWED_CIDRS}, wider ranges"
+            )
         return _no_overlap(value, "allowed_cidrs")
 
     @field_validator("operator_cidrs")
@@ -575,6 +686,11 @@ class Service(Model):
     def _weights_sum_to_100(cls, targets: dict[str, Target]) -> dict[str, Target]:
         if not targets:
             raise ValueError("a service needs at least one target generation")
+        if len(targets) > MAX_TARGETS_PER_SERVICE:
+            raise ValueError(
+                f"{len(targets)} target generations; each has a rule on the service's ALB listener, which takes "
+                f"{MAX_TARGETS_PER_SERVICE} (AWS ALB quotas): remove the destroyed ones"
+            )
         serving = [n for n, t in targets.items() if t.phase == "serving"]
         if len(serving) > MAX_SERVING_TARGETS:
             raise ValueError(
@@ -612,6 +728,18 @@ class Service(Model):
         served = self.apps[self.traffic.app]
         if served.port is None:
             raise ValueError(f"apps.{self.traffic.app}.port: the served app needs its Service port; add it")
+        if served.namespace in RESERVED_NAMESPACES:
+            raise ValueError(
+                f"apps.{self.traffic.app}.namespace: {served.namespace} exists in every cluster, and the target stack "
+                "creates the served app's namespace (Kubernetes initial namespaces); use a namespace of its own"
+            )
+        pod_port = served.target_port()
+        if pod_port in CLUSTER_SG_PORTS:
+            field = "container_port" if served.container_port else "port"
+            raise ValueError(
+                f"apps.{self.traffic.app}.{field}: the ALB is let into the EKS cluster SG on the pods' port, and "
+                f"{pod_port} there is {CLUSTER_SG_PORTS[pod_port]} (EKS security group requirements); serve another port"
+            )
         if not served.helm and served.service is None:
             raise ValueError(f"apps.{self.traffic.app}.service: a served app from a Git path names its Service; add it")
         for gen, target in self.targets.items():
@@ -624,6 +752,15 @@ class Service(Model):
                     raise ValueError(
                         f"targets.{gen}.values.{app}: {app} is a Git path; Helm values apply to chart sources"
                     )
+            size = sum(
+                len(json.dumps(self.helm_values(app, gen), sort_keys=True)) for app in self.apps if self.apps[app].helm
+            )
+            if size > MAX_VALUES_BYTES:
+                raise ValueError(
+                    f"targets.{gen}.values: {size} bytes of Helm values for this generation; they travel in a cluster "
+                    f"Secret's annotations, which Kubernetes caps at 256 KiB: keep them under {MAX_VALUES_BYTES} "
+                    "(move bulk into the chart or a Git path)"
+                )
         return self
 
     @property
@@ -667,7 +804,7 @@ class Fleet(Model):
     """Hub generations: stack `argocd-<name>` each. Every hub serves every service."""
     services: dict[ServiceName, Service]
     """The services, each with its target generations, apps and ALB."""
-    logs_bucket: Annotated[StrictStr, _pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
+    logs_bucket: BucketName
     """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
     tags: dict[TagKey, TagValue] = {}
     """Extra tags on every AWS resource. Default: none."""
@@ -705,8 +842,42 @@ class Fleet(Model):
                     )
         return services
 
+    @field_validator("tags")
+    @classmethod
+    def _tags_fit(cls, tags: dict[str, str]) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        builtin = {k.lower(): k for k in BUILTIN_TAG_KEYS}
+        for key in tags:
+            folded = key.lower()
+            if folded.startswith("aws:"):
+                raise ValueError(f"{key!r}: AWS reserves tag keys starting with aws: (in any case)")
+            if folded in builtin:
+                raise ValueError(
+                    f"{key!r}: the stacks set the tag {builtin[folded]} themselves (IAM tag keys are case-insensitive); "
+                    "pick another key"
+                )
+            if folded in seen:
+                raise ValueError(
+                    f"{seen[folded]!r} and {key!r} are one key to IAM, whose tag keys are case-insensitive "
+                    "(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html); keep one"
+                )
+            seen[folded] = key
+        if len(tags) > MAX_FLEET_TAGS:
+            raise ValueError(
+                f"{len(tags)} tags; a resource takes {MAX_TAGS} (AWS) and some carry {MAX_BUILTIN_TAGS_PER_RESOURCE} of "
+                f"the stacks' own: at most {MAX_FLEET_TAGS}"
+            )
+        return tags
+
     @model_validator(mode="after")
     def _cross_checks(self) -> Fleet:
+        clusters = len(self.hubs) + len(self.targets)
+        if clusters > MAX_CLUSTERS:
+            raise ValueError(
+                f"services: {clusters} generations are {clusters} EKS clusters, and a region takes {MAX_CLUSTERS} "
+                "(EKS service quotas): remove destroyed generations or split the fleet"
+            )
+        self._arns_in_region()
         self._generation_subnets()
         self._new_generations_on_offered_versions()
         wrong = [z for z in self.network.zones if not z.startswith(self.region)]
@@ -723,9 +894,40 @@ class Fleet(Model):
                     f"{where}: {cidr} overlaps network.cidr {self.network.cidr}; "
                     "pick a service range outside the VPC (e.g. 172.20.0.0/16)"
                 )
-            if not service.is_private:
-                raise ValueError(f"{where}: {cidr} must be a private range such as 172.20.0.0/16")
+            low, high = SERVICE_CIDR_PREFIXES
+            if not any(service.subnet_of(ipaddress.IPv4Network(r)) for r in SERVICE_CIDR_RANGES):
+                raise ValueError(
+                    f"{where}: {cidr} is outside {', '.join(SERVICE_CIDR_RANGES)}, where EKS takes a service range "
+                    "(KubernetesNetworkConfigRequest); use e.g. 172.20.0.0/16"
+                )
+            if not low <= service.prefixlen <= high:
+                raise ValueError(
+                    f"{where}: {cidr} is a /{service.prefixlen}; EKS takes a service range from /{low} to /{high} "
+                    "(KubernetesNetworkConfigRequest)"
+                )
         return self
+
+    def _arns_in_region(self) -> None:
+        """An ALB takes a certificate and a web ACL of its own region, and every ARN is of the region's
+        partition (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/https-listener-certificates.html,
+        https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html)."""
+        partition = region_partition(self.region)
+        arns: list[tuple[str, str | None, bool]] = [
+            (f"services.{n}.traffic.certificate_arn", s.traffic.certificate_arn, True) for n, s in self.services.items()
+        ]
+        arns += [(f"services.{n}.traffic.waf_acl_arn", s.traffic.waf_acl_arn, True) for n, s in self.services.items()]
+        arns.append(("api_access.plan_role_arn", self.api_access.plan_role_arn, False))
+        for where, arn, regional in arns:
+            if arn is None:
+                continue
+            _, arn_partition, _, arn_region, *_ = arn.split(":")
+            if arn_partition != partition:
+                raise ValueError(f"{where}: {arn_partition} is not the partition of {self.region} ({partition})")
+            if regional and arn_region != self.region:
+                raise ValueError(
+                    f"{where}: the ARN is in {arn_region}, and the ALB in {self.region} takes only its own region's; "
+                    f"use the one in {self.region}"
+                )
 
     def _new_generations_on_offered_versions(self) -> None:
         on = today()

@@ -15,14 +15,21 @@ Kind = Literal["argocd", "target"]
 
 SHARED_STACK = "shared"
 ARGOCD_NAMESPACE = "argocd"
+"""The namespace ArgoCD runs in on every hub: the argo-cd release, its Pod Identity associations,
+SharedArgoRole's trust, the cluster Secrets, ApplicationSets and AppProjects, and what the planner
+and `fleet check` read there. (Not the hub stacks' kind `argocd`, nor the release's name.)"""
 ARGOCD_SERVICE_ACCOUNTS: tuple[str, ...] = (
     "argocd-application-controller",
     "argocd-applicationset-controller",
     "argocd-server",
 )
-"""The argo-cd chart's service accounts that talk to target clusters."""
+"""The argo-cd chart's service accounts that talk to target clusters: SharedArgoRole trusts them
+and every hub associates them with it, from this one list."""
 TAG_FLEET = "ephemeral-eks/fleet"
+TAG_STACK = "ephemeral-eks/stack"
+"""On everything a stack creates (the AWS provider's default tags): the stack id."""
 TAG_TIER = "ephemeral-eks/tier"
+"""On the subnets `shared` creates (`private` / `public`): generation stacks find theirs by it."""
 LABEL_GENERATION = "ephemeral-eks.io/generation"
 """The cluster-Secret label ArgoCdCluster sets; the planner's checks select apps by it."""
 LABEL_SERVICE = "ephemeral-eks.io/service"

@@ -90,6 +90,7 @@ class ArgoCdStack(TerraformStack):
                 AppSpec(
                     name=app_name,
                     service=service_name,
+                    application_set_name=names.application_set_name(service_name, app_name),
                     project=project,
                     repo_url=app.repo_url,
                     revision=app.version or app.revision or "",
@@ -114,11 +115,12 @@ class ArgoCdStack(TerraformStack):
                 fleet=prefix,
                 argocd_chart_version=fleet.argocd.chart_version,
                 apps_chart_version=fleet.argocd.apps_chart_version,
+                namespace=names.ARGOCD_NAMESPACE,
+                service_accounts=names.ARGOCD_SERVICE_ACCOUNTS,
                 registrations=tuple(registrations),
                 apps=tuple(apps),
                 projects=tuple(projects),
                 paused=hub.phase in PAUSED_HUB_PHASES,
-                namespace=names.ARGOCD_NAMESPACE,
             ),
         )
         grant_plan_role(self.argocd.eks, fleet)

@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, Kuberne
 
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
+from constructs.fleet_network import PRIVATE_TIER
 from constructs.private_endpoint_access import OperatorAccess
 from fleet import names
 from fleet.model import Fleet, Generation
@@ -44,7 +45,7 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str, s
                 tags={
                     **fleet.tags,
                     names.TAG_FLEET: fleet.name,
-                    "ephemeral-eks/stack": stack_id,
+                    names.TAG_STACK: stack_id,
                     **({names.TAG_SERVICE: service} if service else {}),
                 }
             )
@@ -93,7 +94,7 @@ def find_network(scope: Construct, fleet: Fleet, generation: Generation) -> Netw
             DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id]),
             DataAwsSubnetsFilter(name="availability-zone", values=list(fleet.generation_zones(generation))),
         ],
-        tags={names.TAG_TIER: "private"},
+        tags={names.TAG_TIER: PRIVATE_TIER},
     )
     return NetworkRef(vpc_id=vpc_id, private_subnet_ids=subnets.ids)  # type: ignore[arg-type]
 

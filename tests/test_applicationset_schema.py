@@ -21,16 +21,20 @@ from argocd_schemas import crd_schema, missing_reason, strict
 
 from conftest import Stacks, resources
 from constructs.argocd_cluster import AppSpec, application_set
+from fleet import names
 
 EXAMPLES = ["steady", "target_swap", "hub_swap", "two_services"]
 PODINFO = AppSpec(
     name="podinfo",
     service="web",
+    application_set_name=names.application_set_name("web", "podinfo"),
     project="web",
     repo_url="https://example.com/charts",
     revision="1.0.0",
     namespace="podinfo",
     chart="podinfo",
+    path=None,
+    create_namespace=True,
 )
 
 # What argo-helm's argocd-apps chart (2.x, templates/applicationsets.yaml) copies from a values
@@ -239,7 +243,7 @@ def test_applicationsets_of_different_projects_select_clusters_by_different_sele
 
 
 def test_strict_schema_rejects_a_field_the_crd_does_not_declare(validator):
-    appset = application_set(PODINFO, "acme")
+    appset = application_set(PODINFO, "acme", names.ARGOCD_NAMESPACE)
     assert not errors(validator, appset)
     wrong = copy.deepcopy(appset)
     wrong["spec"]["template"]["spec"]["source"]["helm"]["releaseNmae"] = "podinfo"
@@ -248,7 +252,7 @@ def test_strict_schema_rejects_a_field_the_crd_does_not_declare(validator):
 
 def test_strict_appproject_schema_rejects_a_field_the_crd_does_not_declare(project_validator):
     entry = {
-        "namespace": "argocd",
+        "namespace": names.ARGOCD_NAMESPACE,
         "finalizers": ["resources-finalizer.argocd.argoproj.io"],
         "description": "podinfo on the acme fleet's targets",
         "sourceRepos": ["https://example.com/charts"],
@@ -272,7 +276,7 @@ def test_strict_appproject_schema_rejects_a_field_the_crd_does_not_declare(proje
 
 
 def test_applicationset_selects_the_fleets_target_clusters_and_keeps_apps_on_deregistration():
-    appset = application_set(PODINFO, "acme")
+    appset = application_set(PODINFO, "acme", names.ARGOCD_NAMESPACE)
     selector = appset["spec"]["generators"][0]["clusters"]["selector"]["matchLabels"]
     assert selector == {
         "argocd.argoproj.io/secret-type": "cluster",

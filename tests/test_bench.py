@@ -1,5 +1,7 @@
-"""The benchmark runs (on its smallest size, and the services case): it prints figures, it asserts
-none of them."""
+"""The benchmark runs (on its smallest size, and the services case) and prints every figure of its
+table: each row's stacks, wall time with its range, ratio and excess over the floor, and peak
+memory. The values vary by machine and are not judged; only that they are there, measured, and
+agree with each other."""
 
 import importlib.util
 import subprocess
@@ -7,13 +9,25 @@ import sys
 
 from conftest import ROOT
 
+COLUMNS = ("stacks", "wall s", "min-max", "ratio", "over floor s", "peak MB")
+"""The figures of each row, in the order `bench/synth.py` prints them."""
+ROWS = {
+    "floor (import + jsii)": "-",
+    "floor + teardown": "-",
+    "1 targets + 2 hubs": "4",  # shared, 2 hubs, 1 target
+    "5 services x 2 generations": "13",  # shared, 2 hubs, 5 x 2 targets
+}
+"""Each row the run prints, with its stack count."""
 
-def _row(lines: list[str], label: str) -> list[str]:
+
+def _figures(lines: list[str], label: str) -> dict[str, str]:
     [row] = [line for line in lines if line.startswith(label)]
-    return row[len(label) :].split()
+    figures = row[len(label) :].split()
+    assert len(figures) == len(COLUMNS), f"{label}: {len(figures)} figures, not {len(COLUMNS)}: {row!r}"
+    return dict(zip(COLUMNS, figures, strict=True))
 
 
-def test_benchmark_prints_its_table_for_the_smallest_fleet_and_five_services():
+def test_benchmark_prints_every_figure_for_the_floor_the_smallest_fleet_and_five_services():
     done = subprocess.run(
         [sys.executable, "bench/synth.py", "--sizes", "1", "--runs", "1"],
         cwd=ROOT,
@@ -23,18 +37,21 @@ def test_benchmark_prints_its_table_for_the_smallest_fleet_and_five_services():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
-    floor = _row(lines, "floor (import + jsii)")
-    assert float(floor[1]) > 0, floor
-    # stacks, wall s, (min-max), ratio to the floor, over floor s, peak MB
-    one = _row(lines, "1 targets + 2 hubs")
-    assert one[0] == "4" and float(one[1]) > 0, one  # a wall time was measured
-    services = _row(lines, "5 services x 2 generations")
-    assert services[0] == "13", services  # shared, 2 hubs, 5 x 2 targets
-    stacks, wall, _range, ratio, over, peak = services
-    assert float(wall) > 0 and float(peak) > 0, services
-    assert abs(float(ratio) - float(wall) / float(floor[1])) < 0.01, services  # its ratio to the floor
-    # each figure is printed rounded to 0.01: the difference of two rounded ones is off by up to 0.015
-    assert abs(float(over) - (float(wall) - float(floor[1]))) <= 0.016, services
+    assert [line.split() for line in lines if line.startswith("fleet ")] == [
+        ["fleet", "stacks", "wall", "s", "ratio", "over", "floor", "s", "peak", "MB"]
+    ]
+    table = {label: _figures(lines, label) for label in ROWS}
+    floor = float(table["floor (import + jsii)"]["wall s"])
+    assert floor > 0, table
+    for label, row in table.items():
+        assert row["stacks"] == ROWS[label], (label, row)
+        wall = float(row["wall s"])
+        low, high = (float(x) for x in row["min-max"].strip("()").split("-"))
+        assert 0 < low <= wall <= high, (label, row)  # a wall time was measured, within its range
+        assert float(row["peak MB"]) > 0, (label, row)  # and a peak memory
+        assert abs(float(row["ratio"]) - wall / floor) < 0.01, (label, row)  # its ratio to the floor
+        # each figure is printed rounded to 0.01: the difference of two rounded ones is off by up to 0.015
+        assert abs(float(row["over floor s"]) - (wall - floor)) <= 0.016, (label, row)
 
 
 def test_the_benchmarks_fleets_are_valid_fleets_of_the_sizes_it_names():

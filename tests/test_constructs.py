@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from conftest import only, resources
-from constructs.eks_cluster import LOG_TYPES
+from conftest import ROOT, only, resources
+from fleet import names
 
 GENERATION_STACKS = ("argocd-blue", "target-blue")
 
@@ -34,8 +34,13 @@ def test_every_cluster_logs_all_five_control_plane_log_types_to_an_encrypted_gro
     stack = steady[stack_id]
     cluster = only(stack, "aws_eks_cluster")
     logs = only(stack, "aws_cloudwatch_log_group")
-    assert sorted(cluster["enabled_cluster_log_types"]) == sorted(LOG_TYPES)
-    assert len(LOG_TYPES) == 5
+    assert sorted(cluster["enabled_cluster_log_types"]) == [
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
+    ]
     assert logs["name"] == f"/aws/eks/{cluster['name']}/cluster"
     assert logs["kms_key_id"].startswith("${aws_kms_key.")
 
@@ -135,6 +140,19 @@ def test_hub_associates_argocds_service_accounts_with_the_shared_role(steady):
     assert {a["role_arn"] for a in associations} == {_shared_role_arn(steady["argocd-blue"])}
 
 
+def test_the_roles_trust_and_every_hubs_associations_name_the_same_service_accounts(hub_swap):
+    """One list feeds both: the day they differ, a hub loses its role with no error."""
+    [statement] = _policy(only(hub_swap["shared"], "aws_iam_role")["assume_role_policy"])["Statement"]
+    equals = statement["Condition"]["StringEquals"]
+    trusted = {
+        (equals["aws:RequestTag/kubernetes-namespace"], a) for a in equals["aws:RequestTag/kubernetes-service-account"]
+    }
+    assert trusted == {(names.ARGOCD_NAMESPACE, a) for a in names.ARGOCD_SERVICE_ACCOUNTS}
+    for hub in ("argocd-blue", "argocd-green"):
+        associations = resources(hub_swap[hub], "aws_eks_pod_identity_association").values()
+        assert {(a["namespace"], a["service_account"]) for a in associations} == trusted, hub
+
+
 def _shared_role_arn(stack) -> str:
     """The stack finds SharedArgoRole by its name, through a data source."""
     [(key, role)] = stack["data"]["aws_iam_role"].items()
@@ -225,7 +243,7 @@ def test_alb_reaches_the_pods_on_their_container_port_not_the_service_port(synth
     the ALB (IP targets) reaches the pods on 9898, so both SG rules open 9898 alone."""
     two = synth("examples/two-services.yaml")
     for gen in ("apiblue", "apigreen"):
-        target = two[f"target-{gen}"]
+        target = two[names.stack_id("target", gen)]
         [binding] = [r for r in resources(target, "helm_release").values() if r["name"] == "api-tgb"]
         assert json.loads(binding["values"][0])["servicePort"] == 80
         rules = resources(target, "aws_vpc_security_group_ingress_rule").values()
@@ -355,3 +373,51 @@ def test_cluster_keeps_its_role_policy_until_it_is_gone(steady, stack_id):
         if body["policy_arn"].endswith("/AmazonEKSClusterPolicy")
     }
     assert attachments and attachments <= set(cluster["depends_on"])
+
+
+# --- Each fact once: what a construct must own itself is pinned to the fleet's one copy ------
+
+
+def test_the_albs_forward_limit_is_the_one_the_fleet_model_enforces():
+    """AWS forwards to at most five target groups; the model refuses a sixth serving generation
+    before the construct would (the model must not import cdktf, so the construct keeps a copy)."""
+    from constructs.fleet_traffic import MAX_FORWARD_TARGET_GROUPS
+    from fleet.model import MAX_SERVING_TARGETS
+
+    assert MAX_FORWARD_TARGET_GROUPS == MAX_SERVING_TARGETS == 5
+
+
+def test_the_cluster_secret_keys_the_hub_writes_are_the_ones_the_fleet_commands_read():
+    from constructs import argocd_cluster
+
+    assert argocd_cluster.LABEL_GENERATION == names.LABEL_GENERATION
+    assert argocd_cluster.LABEL_SERVICE == names.LABEL_SERVICE
+    assert argocd_cluster.ANNOTATION_VALUES == names.ANNOTATION_VALUES
+
+
+OWN_DEFAULTS = {
+    "EksClusterProps.control_plane_security_group_ids": "what PrivateEndpointAccess adds, not the fleet",
+    "EksClusterProps.node_security_group_ids": "the ArgoCD-client SG a hub adds, not the fleet",
+    "EksClusterProps.region": "looked up when not given",
+    "EksClusterProps.partition": "looked up when not given",
+}
+"""The only construct props with a default: none of them is a value the fleet file decides."""
+
+
+def test_no_construct_prop_copies_a_default_the_fleet_model_owns():
+    """Node sizing, service range, tier tag, namespace, service accounts, CIDRs...: a prop the
+    stacks set from the fleet is required, so a fleet default is written once (fleet/model.py)."""
+    import dataclasses
+    import importlib
+
+    defaults = set()
+    for path in sorted((ROOT / "constructs").glob("*.py")):
+        module = importlib.import_module(f"constructs.{path.stem}")
+        for cls in vars(module).values():
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__:
+                defaults |= {
+                    f"{cls.__name__}.{f.name}"
+                    for f in dataclasses.fields(cls)
+                    if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+                }
+    assert defaults == set(OWN_DEFAULTS)

@@ -68,7 +68,7 @@ OUTPUT_SHOWN = 6000
 MIDWAY_DEADLINE = 180
 """How long an apply that is to be killed midway may take to get there (measured: ~25 s)."""
 POLL = 0.05
-STACK_TAG = "ephemeral-eks/stack"
+STACK_TAG = names.TAG_STACK
 """The default tag `stacks/common.py` puts on everything a stack creates."""
 SERVICE = "web"
 """The one service of every example this module runs: its ALB is acme-web-alb."""

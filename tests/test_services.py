@@ -70,8 +70,10 @@ def test_one_target_stack_per_target_generation(two: Stacks) -> None:
     fleet = load_fleet(ROOT / TWO)
     generations = [g for service in fleet.services.values() for g in service.targets]
     assert len(fleet.services) == 2 and len(generations) == 3
-    assert sorted(s for s in two if s.startswith("target-")) == sorted(f"target-{g}" for g in generations)
-    assert sorted(s for s in two if not s.startswith("target-")) == ["argocd-blue", "shared"]
+    kinds = {stack: names.parse_stack_id(stack) for stack in two}
+    targets = sorted(stack for stack, parsed in kinds.items() if parsed and parsed[0] == "target")
+    assert targets == sorted(names.stack_id("target", g) for g in generations)
+    assert sorted(set(two) - set(targets)) == ["argocd-blue", "shared"]
 
 
 def test_each_service_has_its_own_alb_and_target_groups(two: Stacks) -> None:
@@ -269,7 +271,8 @@ def test_a_swap_in_one_service_leaves_the_others_stacks_byte_identical(case: str
     for stack in untouched:
         assert after[stack] == before[stack], f"{case}: {stack} changed"
     changed = {s for s in after if after[s] != before.get(s)}
-    allowed = {"shared", *(s for s in after if s.startswith("argocd-")), *(set(after) - set(before))}
+    hubs = {s for s in after if (names.parse_stack_id(s) or ("",))[0] == "argocd"}
+    allowed = {names.SHARED_STACK, *hubs, *(set(after) - set(before))}
     assert changed <= allowed, f"{case}: {sorted(changed - allowed)} changed"
     diffs = diff_stacks({s: json.loads(t) for s, t in before.items()}, {s: json.loads(t) for s, t in after.items()})
     refusals = check(
