@@ -129,16 +129,19 @@ def target_group_name(prefix: str, generation: str) -> str:
     return f"{prefix}-{generation}"
 
 
+PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-iso-", "aws-iso"), ("us-isob-", "aws-iso-b"))
+"""Region prefix -> partition; the ISO-E and ISO-F regions (`eu-isoe-*`, `us-isof-*`) follow the
+same rule below ("Partitions", https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html)."""
+
+
 def partition(region: str) -> str:
     """The AWS partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("us-iso-"):
-        return "aws-iso"
-    if region.startswith("us-isob-"):
-        return "aws-iso-b"
+    for prefix, name in PARTITIONS:
+        if region.startswith(prefix):
+            return name
+    iso = region.split("-")[1] if region.count("-") >= 2 else ""
+    if iso.startswith("iso") and len(iso) == 4:  # isoe, isof: aws-iso-e, aws-iso-f
+        return f"aws-iso-{iso[3]}"
     return "aws"
 
 

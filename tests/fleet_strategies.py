@@ -8,6 +8,12 @@ The corrupted strategies only make files that are surely invalid, judged by the 
 here (ASCII-strict regular expressions of what each field accepts), never by the model itself:
 a corrupted file the model accepts is a finding, not a strategy bug.
 
+`judge(data)` is the oracle's verdict on a fleet dict: the paths of the fields it breaks, by the
+same rules (empty: valid). Drawn valid fleets must get an empty verdict and corrupted ones a
+non-empty one (`test_fuzz.py`), and `tests/edge_cases.py` runs one list of boundary cases
+through both `judge` and the model (`test_fleet_validation.py`): where the two disagree, one of
+them is wrong.
+
 The bugs these strategies found (YAML constructor crashes, control characters and bidi
 overrides echoed into messages, huge values, injection through tag values, ...) are fixed; the
 bulk draws those inputs like any other, and `test_fuzz.py` keeps one regression test per bug.
@@ -34,10 +40,10 @@ from fleet.versions import KUBERNETES_VERSIONS, offered, today
 KNOWN_BUGS: dict[str, str] = {
     "json-surrogate-pair": "a JSON fleet file's escaped surrogate pair (\\ud83d\\ude00, as json.dumps writes an "
     "emoji) is read as two lone surrogates, not the one character; valid fleets write no character beyond "
-    "U+FFFF in Helm values (test_known_bug_json_surrogate_pair_is_read_as_two_lone_surrogates)",
+    "U+FFFF in Helm values (test_yaml_1_1_reads_a_json_surrogate_pair_as_two_lone_surrogates)",
     "json-exponent-float": "a JSON number with an exponent and no point (1e-05, 1e+16, as json.dumps writes "
     "them) is read as the text '1e-05' (YAML 1.1 floats need a point); valid fleets draw no such float in "
-    "Helm values (test_known_bug_json_exponent_float_is_read_as_text)",
+    "Helm values (test_yaml_1_1_reads_a_json_exponent_float_as_text)",
 }
 """Classes of input the bulk leaves out while their bug stands, each with its strict-xfail test."""
 
@@ -49,28 +55,41 @@ MAX_BULK_STRING = 400
 
 # --- what each field accepts: the rules these strategies judge by (ASCII only, by design) -----
 
+BUCKET = (
+    r"(?!xn--|sthree-|amzn-s3-demo-)(?!.*\.\.)(?![0-9]+\.[0-9]+\.[0-9]+\.[0-9]+\Z)"
+    r"(?!.*(?:-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)\Z)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+)
+"""An S3 general purpose bucket name ("General purpose bucket naming rules",
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3-63 lowercase
+letters, digits, dots and hyphens, a letter or digit at both ends, no `..`, not an IP address,
+none of the reserved prefixes and suffixes."""
+
 SPEC = {
     "prefix": r"(?!.*--)[a-z](?:[a-z0-9-]{0,10}[a-z0-9])?",
     "app": r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?",
     "generation": r"[a-z][a-z0-9]{0,11}",
     "dns": r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?",
-    "chart_version": r"v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?",
+    "k8s_service": r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?",  # a Service name is a DNS-1035 label
+    # semver: MAJOR.MINOR.PATCH, then an optional -prerelease, then an optional +build
+    "chart_version": r"v?[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?",
     "region": r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]",
     "zone": r"[a-z]{2}(?:-gov)?-[a-z]+-[0-9][a-z]",
     "subnet_id": r"subnet-[0-9a-f]{8,17}",
     "vpc_id": r"vpc-[0-9a-f]{8,17}",
+    "sg_id": r"sg-[0-9a-f]{8,17}",
     "instance_type": r"[a-z0-9-]+\.[a-z0-9]+",
-    "repo_url": r"(?:https|oci)://[!#-&(-z|~]+",
-    "path": r"/[A-Za-z0-9/._~-]*",
-    "bucket": r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+    "repo_url": r"(?:https|oci)://[^\s'\"{}]+",
+    "path": r"/[A-Za-z0-9/._~-]{0,1023}",
+    "bucket": BUCKET,
     "key_prefix": r"(?!/)(?!.*//)(?!.*/$)[A-Za-z0-9!_.*'()/-]{1,200}",
     "dynamodb_table": r"[A-Za-z0-9_.-]{3,255}",
     "cert_arn": r"arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}",
     "waf_arn": r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}",
-    "tag_key": r"[A-Za-z0-9 _.:/=+@-]{1,128}",
+    "role_arn": r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}",
+    "tag_key": r"(?![Aa][Ww][Ss]:)[A-Za-z0-9 _.:/=+@-]{1,128}",  # AWS reserves aws: in any case
+    "tag_value": r"[A-Za-z0-9 _.:/=+@-]{0,256}",
     # services (one ALB and one ArgoCD project each; ArgoCD's own project is `default`)
     "service": r"(?!default\Z)[a-z][a-z0-9]{0,11}",
-    "git_repo_url": r"https://[!#-&(-z|~]+",
     "git_path": r"(?!/)(?!(?:.*/)?\.\.(?:/|\Z))[A-Za-z0-9._/-]{1,255}",
     "git_revision": r"[A-Za-z0-9._/-]{1,255}",
     "helm_key": r"(?s:.){1,253}",
@@ -80,10 +99,55 @@ SPEC = {
 SPEC_RE = {k: re.compile(v, re.ASCII) for k, v in SPEC.items()}
 HUB_PHASES = ("standby", "active", "retiring")
 TARGET_PHASES = ("provisioning", "registered", "serving", "retiring")
+"""The phases valid fleets draw; `destroyed` is valid too (`ALL_*_PHASES`), but not drawn."""
+ALL_HUB_PHASES = (*HUB_PHASES, "destroyed")
+ALL_TARGET_PHASES = (*TARGET_PHASES, "destroyed")
+NEW_PHASES = {"argocd": "standby", "target": "provisioning"}
+"""The phase of a generation nobody depends on yet: it starts on a version EKS offers today."""
 MAX_SERVICES = 20
 """A fleet holds 1-20 services (each has its own ALB; a region allows 50)."""
 MAX_SERVING = 5
 """A service's ALB forwards to at most five target groups."""
+MAX_TARGETS = 100
+"""Target generations per service (each has a rule on the service's ALB listener)."""
+MAX_CLUSTERS = 100
+"""Generations (hubs and targets, every service's) per fleet: each is an EKS cluster, and a region
+takes 100."""
+MAX_VALUES_BYTES = 200 * 1024
+"""Helm values of one generation of a service, all its chart apps' merged values as JSON: they
+travel in a cluster Secret's annotations (256 KiB in all)."""
+MAX_ALLOWED_CIDRS = 30
+"""`traffic.allowed_cidrs`: rules on the ALB's SG (two ports each)."""
+MAX_OPERATOR_CIDRS = 3
+"""`traffic.operator_cidrs`: an ALB rule condition takes three values."""
+MAX_PUBLIC_ACCESS_CIDRS = 40
+"""`public_access_cidrs`: EKS takes at most 40 public access CIDRs per cluster."""
+MAX_API_RULES = 50
+"""`api_access`: CIDRs plus distinct SGs, each a rule on the control-plane SG."""
+BUILTIN_TAG_KEYS = (
+    "Name",
+    "ephemeral-eks/fleet",
+    "ephemeral-eks/stack",
+    "ephemeral-eks/service",
+    "ephemeral-eks/tier",
+    "ephemeral-eks/generation",
+    "kubernetes.io/role/elb",
+    "kubernetes.io/role/internal-elb",
+)
+"""Tag keys the stacks set themselves; a fleet's `tags` may not name them, in any case (IAM tag
+keys are case-insensitive), nor name one key twice in two cases."""
+MAX_TAGS = 50
+"""Tags per AWS resource. A created subnet carries five of the built-in ones (Name, fleet,
+stack, tier, its load balancer role), so a fleet lists at most 45."""
+MAX_BUILTIN_TAGS_PER_RESOURCE = 5
+BUILTIN_LOWER = frozenset(k.lower() for k in BUILTIN_TAG_KEYS)
+SERVICE_RANGES = tuple(ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+SERVICE_PREFIXES = (12, 24)
+"""A Kubernetes service range (the fleet's or a generation's): inside an RFC 1918 range, /12 to /24."""
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+"""Not the served app's namespace (the target stack creates and owns that one)."""
+UNSERVABLE_PORTS = (443, 10250)
+"""Not the port the ALB reaches the served app's pods on (`container_port`, else `port`)."""
 LEGACY_KEYS = ("targets", "apps", "traffic")
 """Top-level keys of the one-service fleet file; now they live under `services.<name>`."""
 CHART_SOURCE = ("chart", "version")
@@ -118,6 +182,18 @@ def is_git_app(app: Any) -> bool:
     return isinstance(app, dict) and _given(app, "path") and not _given(app, "chart")
 
 
+def partition(region: str) -> str:
+    """The AWS partition of a region: the second field of every ARN in it."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if "-gov-" in region:
+        return "aws-us-gov"
+    iso = re.match(r"[a-z]{2}-iso([a-z]?)-", region)
+    if iso:
+        return "aws-iso" + (f"-{iso.group(1)}" if iso.group(1) else "")
+    return "aws"
+
+
 def strict_cidr(value: str) -> ipaddress.IPv4Network | None:
     """The CIDR rule: dotted-quad ASCII IPv4 network with no host bits."""
     if not re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,2}", value, re.ASCII):
@@ -138,7 +214,7 @@ GEN = {
     "generation": SPEC["generation"],
     "dns": r"[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?",
     "app": r"[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?",
-    "chart_version": r"v?[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?:[-+][0-9A-Za-z.-]{1,10})?",
+    "chart_version": r"v?[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?:-[0-9A-Za-z.-]{1,10})?(?:\+[0-9A-Za-z.-]{1,10})?",
     "bucket": r"[a-z0-9][a-z0-9.-]{1,20}[a-z0-9]",
     "key_prefix": r"[A-Za-z0-9!_.*'()-]{1,10}(?:/[A-Za-z0-9!_.*'()-]{1,9}){0,2}",
     "dynamodb_table": r"[A-Za-z0-9_.-]{3,30}",
@@ -195,7 +271,12 @@ dns_labels = st.one_of(
     _regex("dns"),
     st.sampled_from(["podinfo", "web", "api", "0", "a-b", "x" * 63]),
 )
-chart_versions = st.one_of(_regex("chart_version"), st.sampled_from(["1.2.3", "8.1.3", "v0.0.1", "6.9.2-rc.1"]))
+chart_versions = st.one_of(
+    _regex("chart_version"), st.sampled_from(["1.2.3", "8.1.3", "v0.0.1", "6.9.2-rc.1", "1.2.3-rc.1+b5", "1.0.0+b.7"])
+)
+k8s_service_names = dns_labels.filter(lambda n: accepts("k8s_service", n))
+"""A Kubernetes Service name: a DNS-1035 label (it starts with a letter)."""
+buckets = _regex("bucket").filter(lambda b: accepts("bucket", b))
 hex_ids = st.one_of(
     st.text(alphabet="0123456789abcdef", min_size=8, max_size=8),
     st.text(alphabet="0123456789abcdef", min_size=17, max_size=17),
@@ -326,10 +407,12 @@ health_check_paths = st.one_of(st.just("/"), _regex("path"))
 
 
 @st.composite
-def app_spec(draw: Any, served: bool) -> dict[str, Any]:
+def app_spec(draw: Any, served: bool, name: str = "a") -> dict[str, Any]:
     """An app: a chart (`chart` + `version`, https:// or oci://, maybe `values`) or a Git path
     (`path` + `revision`, https://). The served app has a `port`, and a `service` when it is a Git
-    path; `port`, `container_port` and `service` are optional otherwise."""
+    path or its name is no Service name; `port`, `container_port` and `service` are optional
+    otherwise. The served app's namespace is not a reserved one, and the port its pods are reached
+    on (`container_port`, else `port`) is not one of `UNSERVABLE_PORTS`."""
     git = draw(st.integers(0, 3)) == 0
     app: dict[str, Any]
     if git:
@@ -346,13 +429,14 @@ def app_spec(draw: Any, served: bool) -> dict[str, Any]:
         }
         if draw(st.integers(0, 2)) == 0:
             app["values"] = draw(helm_values)
-    app["namespace"] = draw(dns_labels)
+    ports = st.integers(1, 65535).filter(lambda p: not served or p not in UNSERVABLE_PORTS)
+    app["namespace"] = draw(dns_labels.filter(lambda n: not served or n not in RESERVED_NAMESPACES))
     if served or draw(st.booleans()):
-        app["port"] = draw(st.integers(1, 65535))
+        app["port"] = draw(ports)
     if draw(st.integers(0, 2)) == 0:
-        app["container_port"] = draw(st.integers(1, 65535))
-    if (served and git) or draw(st.booleans()):
-        app["service"] = draw(dns_labels)
+        app["container_port"] = draw(ports)
+    if (served and (git or not accepts("k8s_service", name))) or draw(st.booleans()):
+        app["service"] = draw(k8s_service_names)
     if draw(st.booleans()):
         app["health_check_path"] = draw(health_check_paths)
     return app
@@ -381,7 +465,7 @@ def service_spec(draw: Any, region: str, account: str, taken: set[str], most: in
     target yet (all weights 0, before it first serves); the others' serving weights sum to 100."""
     app_list = draw(st.lists(app_names, min_size=1, max_size=most, unique=True))
     served = draw(st.sampled_from(app_list))
-    apps = {n: draw(app_spec(served=n == served)) for n in app_list}
+    apps = {n: draw(app_spec(served=n == served, name=n)) for n in app_list}
     charts = [n for n, a in apps.items() if not is_git_app(a)]
 
     target_names = draw(
@@ -412,7 +496,7 @@ def service_spec(draw: Any, region: str, account: str, taken: set[str], most: in
 
     traffic: dict[str, Any] = {
         "app": served,
-        "certificate_arn": f"arn:aws:acm:{region}:{account}:certificate/{draw(st.uuids())}",
+        "certificate_arn": f"arn:{partition(region)}:acm:{region}:{account}:certificate/{draw(st.uuids())}",
     }
     if draw(st.booleans()):
         traffic["allowed_cidrs"] = draw(st.one_of(st.just(["0.0.0.0/0"]), public_cidr_lists().filter(bool)))
@@ -420,7 +504,7 @@ def service_spec(draw: Any, region: str, account: str, taken: set[str], most: in
         traffic["operator_cidrs"] = draw(public_cidr_lists(max_size=3).filter(bool))
     if draw(st.booleans()):
         traffic["waf_acl_arn"] = (
-            f"arn:aws:wafv2:{region}:{account}:regional/webacl/{draw(_regex('dns'))}/{draw(st.uuids())}"
+            f"arn:{partition(region)}:wafv2:{region}:{account}:regional/webacl/{draw(_regex('dns'))}/{draw(st.uuids())}"
         )
     service: dict[str, Any] = {"targets": targets, "apps": apps, "traffic": traffic}
     if draw(st.integers(0, 3)) == 0:
@@ -445,7 +529,7 @@ def valid_fleets(draw: Any) -> dict[str, Any]:
     elif state == 2:
         s3: dict[str, Any] = {
             "backend": "s3",
-            "bucket": draw(_regex("bucket")),
+            "bucket": draw(buckets),
             "region": draw(st.sampled_from(REGIONS)),
         }
         if draw(st.booleans()):
@@ -469,16 +553,38 @@ def valid_fleets(draw: Any) -> dict[str, Any]:
         s: draw(service_spec(region, account, taken, most=3 if count == 1 else 2))
         for s in draw(st.lists(service_names, min_size=count, max_size=count, unique=True))
     }
-    data["logs_bucket"] = draw(_regex("bucket"))
+    data["logs_bucket"] = draw(buckets)
     if draw(st.booleans()):
-        data["tags"] = draw(
-            st.dictionaries(
-                _regex("tag_key").filter(lambda k: not k.startswith(("ephemeral-eks/", "aws:"))),
-                safe_tag_text,
+        tags = draw(
+            st.lists(
+                st.tuples(
+                    _regex("tag_key").filter(
+                        lambda k: (
+                            k.lower() not in BUILTIN_LOWER and not k.lower().startswith(("ephemeral-eks/", "aws:"))
+                        )
+                    ),
+                    safe_tag_text,
+                ),
+                unique_by=lambda kv: kv[0].lower(),  # AWS tag keys are unique whatever their case
                 max_size=3,
             )
         )
+        data["tags"] = dict(tags)
+    if draw(st.integers(0, 3)) == 0:
+        data["api_access"] = draw(api_access(region, account))
     return data
+
+
+@st.composite
+def api_access(draw: Any, region: str, account: str) -> dict[str, Any]:
+    access: dict[str, Any] = {}
+    if draw(st.booleans()):
+        access["cidrs"] = draw(public_cidr_lists())
+    if draw(st.booleans()):
+        access["security_group_ids"] = draw(st.lists(hex_ids.map(lambda h: f"sg-{h}"), max_size=3, unique=True))
+    if draw(st.booleans()):
+        access["plan_role_arn"] = f"arn:{partition(region)}:iam::{account}:role/fleet-plan"
+    return access
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -503,9 +609,13 @@ def valid_fleet_texts(draw: Any) -> str:
     return to_yaml(data, flow=style == "flow")
 
 
-# --- the schema, as far as corrupting it needs ---------------------------------------------
+# --- the schema: what corrupting a fleet and judging one need -------------------------------
 
 REQ = True
+"""Required (for corrupting: dropping it breaks the fleet as it stands)."""
+NULL = None
+"""Optional, and null is the same as leaving it out (for every other field null is the wrong
+type)."""
 NODES = {
     "instance_types": ("list", "instance_type", False),
     "min_size": ("int", (1, 450), False),
@@ -517,6 +627,9 @@ GENERATION = {
     "kubernetes_version": ("str", "k8s", REQ),
     "nodes": ("model", NODES, False),
     "public_access_cidrs": ("list", "cidr", False),
+    "zones": ("list", "zone", NULL),
+    "private_subnet_ids": ("list", "subnet_id", NULL),
+    "service_cidr": ("str", "service_cidr", NULL),
 }
 HUB = {**GENERATION, "phase": ("str", "hub_phase", REQ)}
 TARGET = {
@@ -527,18 +640,18 @@ TARGET = {
 }
 APP = {  # which of chart/version/path/revision/port/service a given app needs: `_app_needs`
     "repo_url": ("str", "repo_url", REQ),
-    "chart": ("str", "dns", False),
-    "version": ("str", "chart_version", False),
-    "path": ("str", "git_path", False),
-    "revision": ("str", "git_revision", False),
+    "chart": ("str", "dns", NULL),
+    "version": ("str", "chart_version", NULL),
+    "path": ("str", "git_path", NULL),
+    "revision": ("str", "git_revision", NULL),
     "namespace": ("str", "dns", REQ),
     "values": ("helm", None, False),
-    "port": ("int", (1, 65535), False),
-    "container_port": ("int", (1, 65535), False),
-    "service": ("str", "dns", False),
+    "port": ("int", (1, 65535), NULL),
+    "container_port": ("int", (1, 65535), NULL),
+    "service": ("str", "k8s_service", NULL),
     "health_check_path": ("str", "path", False),
 }
-NETWORK = {  # with either source, every field present is needed
+NETWORK = {  # with either source, every field present is needed (judged by `_judge_network`)
     "vpc_id": ("str", "vpc_id", REQ),
     "private_subnet_ids": ("list", "subnet_id", REQ),
     "public_subnet_ids": ("list", "subnet_id", REQ),
@@ -550,8 +663,9 @@ STATE = {
     "bucket": ("str", "bucket", REQ),
     "region": ("str", "region", REQ),
     "key_prefix": ("str", "key_prefix", False),
-    "dynamodb_table": ("str", "dynamodb_table", False),
+    "dynamodb_table": ("str", "dynamodb_table", NULL),
 }
+LOCAL_STATE = {"backend": ("str", "backend", REQ)}
 ARGOCD = {"chart_version": ("str", "chart_version", REQ), "apps_chart_version": ("str", "chart_version", REQ)}
 LBC = {"chart_version": ("str", "chart_version", REQ)}
 TRAFFIC = {
@@ -559,7 +673,7 @@ TRAFFIC = {
     "certificate_arn": ("str", "cert_arn", REQ),
     "allowed_cidrs": ("list", "cidr", False),
     "operator_cidrs": ("list", "cidr", False),
-    "waf_acl_arn": ("str", "waf_arn", False),
+    "waf_acl_arn": ("str", "waf_arn", NULL),
 }
 CLUSTER_RESOURCE = {"group": ("str", "api_group", REQ), "kind": ("str", "kind", REQ)}
 SERVICE = {
@@ -567,6 +681,12 @@ SERVICE = {
     "apps": ("names", (APP, "app"), REQ),
     "traffic": ("model", TRAFFIC, REQ),
     "cluster_resources": ("models", CLUSTER_RESOURCE, False),
+    "closed": ("bool", None, False),
+}
+API_ACCESS = {
+    "cidrs": ("list", "cidr", False),
+    "security_group_ids": ("list", "sg_id", False),
+    "plan_role_arn": ("str", "role_arn", NULL),
 }
 FLEET = {
     "name": ("str", "prefix", REQ),
@@ -580,18 +700,8 @@ FLEET = {
     "services": ("names", (SERVICE, "service"), REQ),
     "logs_bucket": ("str", "bucket", REQ),
     "tags": ("names", ("tag_value", "tag_key"), False),
+    "api_access": ("model", API_ACCESS, False),
 }
-NULLABLE = {
-    "service",
-    "waf_acl_arn",
-    "dynamodb_table",
-    *CHART_SOURCE,
-    *GIT_SOURCE,
-    "port",
-    "container_port",
-}
-"""Fields whose value may be null (the same as leaving them out); for every other field null is
-the wrong type."""
 
 Path = tuple[Any, ...]
 
@@ -599,10 +709,11 @@ Path = tuple[Any, ...]
 @dataclass(frozen=True)
 class Field:
     path: Path
-    kind: str  # str, int, model, names, list, item (a list element), entry (a names-map or models
-    # entry), models (a list of models), helm (a mapping of Helm values)
+    kind: str  # str, int, bool, model, names, list, item (a list element), entry (a names-map or
+    # models entry), models (a list of models), helm (a mapping of Helm values)
     rule: Any
-    required: bool
+    required: bool  # dropping it breaks the fleet as it stands
+    nullable: bool = False  # null is the same as leaving it out
 
 
 def fields(data: Any) -> list[Field]:
@@ -618,7 +729,7 @@ def fields(data: Any) -> list[Field]:
                 continue
             kind, rule, required = spec[key]
             here = (*path, key)
-            out.append(Field(here, kind, rule, required))
+            out.append(Field(here, kind, rule, bool(required), nullable=required is NULL))
             if kind == "model":
                 model(here, value, rule)
             elif kind == "list" and isinstance(value, list):
@@ -659,7 +770,7 @@ def _app_needs(data: Any, field: Field) -> Field:
         required = served and is_git_app(app)
     else:
         return field
-    return Field(path, field.kind, field.rule, required)
+    return Field(path, field.kind, field.rule, required, field.nullable)
 
 
 def get(data: Any, path: Path) -> Any:
@@ -681,6 +792,397 @@ def rename_key(mapping: dict[str, Any], old: str, new: Any) -> None:
     items = [(new if k == old else k, v) for k, v in mapping.items()]
     mapping.clear()
     mapping.update(items)
+
+
+# --- the oracle's verdict ----------------------------------------------------------------------
+
+
+def judge(data: Any) -> list[str]:
+    """What is wrong with a fleet (as parsed YAML): the paths of the fields that break a rule
+    written here (`hubs.blue.weight`, `services.web.targets`), in the model's notation; empty
+    when the fleet is valid. A path names the field the model's message must name too; a
+    top-level problem of the whole file is ``""``, and the one-service file's keys are named
+    together (`targets, apps, traffic`)."""
+    if not isinstance(data, dict):
+        return [""]
+    moved = [key for key in LEGACY_KEYS if key in data]
+    if moved and "services" not in data:
+        return [", ".join(moved)]
+    found: list[Path] = []
+    _judge_model((), data, FLEET, found)
+    _judge_fleet(data, found)
+    return list(dict.fromkeys(".".join(str(p) for p in path) for path in found))
+
+
+def _strings(value: Any) -> list[str] | None:
+    """`value` as a list of strings, or None when it is not one (a type problem found elsewhere)."""
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _networks(value: Any) -> list[ipaddress.IPv4Network] | None:
+    """`value` as a list of CIDRs, or None when it is not one."""
+    texts = _strings(value)
+    if texts is None:
+        return None
+    networks = [strict_cidr(t) for t in texts]
+    return None if None in networks else networks  # type: ignore[return-value]
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _merged(base: dict[Any, Any], over: dict[Any, Any]) -> dict[Any, Any]:
+    """Helm values with a generation's over an app's: mappings merge key by key, the rest replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _overlap(networks: list[ipaddress.IPv4Network]) -> bool:
+    return any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
+
+
+def _text_ok(rule: str, value: str) -> bool:
+    if rule == "k8s":
+        return value in KUBERNETES_VERSIONS
+    if rule == "hub_phase":
+        return value in ALL_HUB_PHASES
+    if rule == "target_phase":
+        return value in ALL_TARGET_PHASES
+    if rule == "backend":
+        return value in ("local", "s3")
+    if rule in ("cidr", "vpc_cidr", "service_cidr"):
+        return strict_cidr(value) is not None
+    if rule == "app_ref":
+        return accepts("app", value)
+    return accepts(rule, value)
+
+
+def _json_ok(value: Any) -> bool:
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    if isinstance(value, list):
+        return all(_json_ok(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_ok(v) for k, v in value.items())
+    return False
+
+
+def _helm_ok(value: Any) -> bool:
+    """Helm values: a mapping of keys of 1-253 characters to JSON-like values."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and 1 <= len(k) <= 253 and _json_ok(v) for k, v in value.items()
+    )
+
+
+def _judge_model(path: Path, obj: Any, spec: dict[str, Any], found: list[Path]) -> None:
+    """Types, values, required and unknown keys of one mapping and everything in it."""
+    if not isinstance(obj, dict):
+        found.append(path)
+        return
+    for key, value in obj.items():
+        if key not in spec:
+            found.append((*path, key))
+            continue
+        kind, rule, required = spec[key]
+        if value is None:
+            if required is not NULL:
+                found.append((*path, key))
+            continue
+        _judge_value((*path, key), kind, rule, value, found)
+    if spec is not NETWORK:  # either source, each with its own fields: `_judge_network`
+        found.extend((*path, key) for key, (_, _, required) in spec.items() if required is REQ and key not in obj)
+
+
+def _judge_value(here: Path, kind: str, rule: Any, value: Any, found: list[Path]) -> None:
+    if kind == "str":
+        if not (isinstance(value, str) and _text_ok(rule, value)):
+            found.append(here)
+    elif kind == "int":
+        lo, hi = rule
+        if not (type(value) is int and lo <= value <= hi):
+            found.append(here)
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            found.append(here)
+    elif kind == "helm":
+        if not _helm_ok(value):
+            found.append(here)
+    elif kind == "model":
+        if rule is STATE:
+            _judge_state(here, value, found)
+        else:
+            _judge_model(here, value, rule, found)
+    elif kind in ("list", "models"):
+        if not isinstance(value, list | tuple):
+            found.append(here)
+            return
+        for i, item in enumerate(value):
+            if kind == "models":
+                _judge_model((*here, i), item, rule, found)
+            elif not (isinstance(item, str) and _text_ok(rule, item)):
+                found.append((*here, i))
+    elif kind == "names":
+        if not isinstance(value, dict):
+            found.append(here)
+            return
+        item_spec, key_rule = rule
+        for name, item in value.items():
+            at = (*here, name)
+            if not (isinstance(name, str) and accepts(key_rule, name)):
+                found.append(at)
+            if isinstance(item_spec, dict):
+                _judge_model(at, item, item_spec, found)
+            elif item_spec == "helm":
+                if not _helm_ok(item):
+                    found.append(at)
+            elif not (isinstance(item, str) and _text_ok(item_spec, item)):
+                found.append(at)
+
+
+def _judge_state(here: Path, state: Any, found: list[Path]) -> None:
+    """A union on `backend`: `local` takes nothing else, `s3` its bucket and region."""
+    if not isinstance(state, dict):
+        found.append(here)
+    elif state.get("backend") == "local":
+        _judge_model(here, state, LOCAL_STATE, found)
+    elif state.get("backend") == "s3":
+        _judge_model(here, state, STATE, found)
+    else:
+        found.append((*here, "backend"))
+
+
+def _judge_network(network: Any, region: str | None, found: list[Path]) -> ipaddress.IPv4Network | None:
+    """Either `vpc_id` with two or more private and public subnets, or `cidr` (/16-/20) with two
+    to four zones of the region. Returns the created VPC's range."""
+    if not isinstance(network, dict):
+        return None
+    at = ("network",)
+    if (network.get("vpc_id") is None) == (network.get("cidr") is None):
+        found.append(at)
+        return None
+    private, public = network.get("private_subnet_ids", []), network.get("public_subnet_ids", [])
+    zones = _strings(network.get("zones", []))
+    if network.get("vpc_id") is not None:
+        for field, ids in (("private_subnet_ids", _strings(private)), ("public_subnet_ids", _strings(public))):
+            if ids is not None and (len(ids) < 2 or len(set(ids)) != len(ids)):
+                found.append((*at, field))
+        if network.get("zones"):
+            found.append(at)
+        if _strings(private) and _strings(public) and set(_strings(private) or ()) & set(_strings(public) or ()):
+            found.append(at)
+        return None
+    if private or public:
+        found.append(at)
+    if zones is not None:
+        if not 2 <= len(zones) <= 4 or len(set(zones)) != len(zones):
+            found.append((*at, "zones"))
+        if region and any(not z.startswith(region) for z in zones):
+            found.append((*at, "zones"))
+    cidr = network.get("cidr")
+    vpc = strict_cidr(cidr) if isinstance(cidr, str) else None
+    if vpc is not None and not 16 <= vpc.prefixlen <= 20:
+        found.append(at)
+    return vpc
+
+
+def _judge_service_cidr(at: Path, value: Any, vpc: ipaddress.IPv4Network | None, found: list[Path]) -> None:
+    service = strict_cidr(value) if isinstance(value, str) else None
+    if service is None:
+        return
+    lo, hi = SERVICE_PREFIXES
+    outside = not any(service.subnet_of(r) for r in SERVICE_RANGES)
+    if (vpc is not None and service.overlaps(vpc)) or outside or not lo <= service.prefixlen <= hi:
+        found.append(at)
+
+
+def _judge_generation(at: Path, kind: str, gen: dict[str, Any], data: dict[str, Any], found: list[Path]) -> None:
+    version = gen.get("kubernetes_version")
+    if gen.get("phase") == NEW_PHASES[kind] and version in KUBERNETES_VERSIONS and version not in offered(today()):
+        found.append((*at, "kubernetes_version"))
+    if kind == "target":
+        weight, phase = gen.get("weight"), gen.get("phase")
+        if type(weight) is int and phase in ALL_TARGET_PHASES and (phase == "serving") != (weight > 0):
+            found.append((*at, "weight"))
+    nodes = gen.get("nodes")
+    if isinstance(nodes, dict):
+        sizes = [nodes.get(k, d) for k, d in (("min_size", 2), ("desired_size", 2), ("max_size", 4))]
+        if all(type(s) is int for s in sizes) and not sizes[0] <= sizes[1] <= sizes[2]:
+            found.append((*at, "nodes"))
+        if nodes.get("instance_types") == []:
+            found.append((*at, "nodes", "instance_types"))
+    public = _networks(gen.get("public_access_cidrs", []))
+    if public is not None and (
+        len(public) > MAX_PUBLIC_ACCESS_CIDRS or any(n.prefixlen < 8 for n in public) or _overlap(public)
+    ):
+        found.append((*at, "public_access_cidrs"))
+    network = data.get("network") if isinstance(data.get("network"), dict) else {}
+    for field, created in (("zones", True), ("private_subnet_ids", False)):
+        pinned = _strings(gen.get(field))
+        if pinned is None:
+            continue
+        fleet = _strings(network.get(field, [])) or []
+        applies = network.get("cidr" if created else "vpc_id") is not None
+        if len(pinned) < 2 or len(set(pinned)) != len(pinned) or not applies or set(pinned) - set(fleet):
+            found.append((*at, field))
+    if gen.get("service_cidr") is not None:
+        cidr = network.get("cidr")
+        vpc = strict_cidr(cidr) if isinstance(cidr, str) else None
+        _judge_service_cidr((*at, "service_cidr"), gen["service_cidr"], vpc, found)
+
+
+def _arn_in(arn: Any, region: str | None, regional: bool = True) -> bool:
+    """An ARN of the region's partition (and, for a regional service, of the region itself)."""
+    if not isinstance(arn, str) or region is None:
+        return True
+    parts = arn.split(":")
+    return len(parts) > 3 and parts[1] == partition(region) and (not regional or parts[3] == region)
+
+
+def _judge_service(at: Path, service: dict[str, Any], region: str | None, found: list[Path]) -> None:
+    targets, apps, traffic = service.get("targets"), service.get("apps"), service.get("traffic")
+    targets = targets if isinstance(targets, dict) else {}
+    apps = apps if isinstance(apps, dict) else None
+    specs = {n: t for n, t in targets.items() if isinstance(t, dict)}
+    serving = [n for n, t in specs.items() if t.get("phase") == "serving"]
+    weights = [t.get("weight") for t in specs.values()]
+    if isinstance(service.get("targets"), dict) and (
+        not targets
+        or len(targets) > MAX_TARGETS
+        or len(serving) > MAX_SERVING
+        or not _priorities_distinct([n for n in targets if isinstance(n, str)])
+        or (serving and all(type(w) is int for w in weights) and sum(weights) != 100)
+    ):
+        found.append((*at, "targets"))
+    if service.get("closed") is True and serving:
+        found.append((*at, "closed"))
+    if apps is not None:
+        if not apps:
+            found.append((*at, "apps"))
+        for name, app in apps.items():
+            if isinstance(app, dict):
+                _judge_app((*at, "apps", name), app, found)
+        for gen, target in specs.items():
+            values = _mapping(target.get("values"))
+            for app in values:
+                if app not in apps or not isinstance(apps[app], dict) or apps[app].get("chart") is None:
+                    found.append((*at, "targets", gen, "values", app))
+            charts = {a: app for a, app in apps.items() if isinstance(app, dict) and app.get("chart") is not None}
+            merged = [_merged(_mapping(app.get("values")), _mapping(values.get(a))) for a, app in charts.items()]
+            try:
+                size = sum(len(json.dumps(m, sort_keys=True, default=str)) for m in merged)
+            except ValueError:  # an integer of more digits than Python writes out
+                size = MAX_VALUES_BYTES + 1
+            if size > MAX_VALUES_BYTES:
+                found.append((*at, "targets", gen, "values"))
+    if not isinstance(traffic, dict):
+        return
+    served = traffic.get("app")
+    if apps is not None and isinstance(served, str):
+        if served not in apps:
+            found.append((*at, "traffic", "app"))
+        elif isinstance(apps[served], dict):
+            _judge_served((*at, "apps", served), apps[served], found)
+    for field in ("certificate_arn", "waf_acl_arn"):
+        if not _arn_in(traffic.get(field), region):
+            found.append((*at, "traffic", field))
+    for field, most in (("allowed_cidrs", MAX_ALLOWED_CIDRS), ("operator_cidrs", MAX_OPERATOR_CIDRS)):
+        listed = _networks(traffic.get(field, []))
+        if listed is not None and (len(listed) > most or _overlap(listed)):
+            found.append((*at, "traffic", field))
+
+
+def _judge_app(at: Path, app: dict[str, Any], found: list[Path]) -> None:
+    """`chart` + `version` or `path` + `revision`; a Git path is https:// and takes no values."""
+    chart = [k for k in CHART_SOURCE if _given(app, k)]
+    git = [k for k in GIT_SOURCE if _given(app, k)]
+    if chart and git:
+        found.append(at)
+    elif not chart and not git:
+        found.append((*at, "chart"))
+    else:
+        given = chart or git
+        pair = CHART_SOURCE if chart else GIT_SOURCE
+        if len(given) == 1:
+            found.append((*at, next(k for k in pair if k not in given)))
+        elif git:
+            url = app.get("repo_url")
+            if isinstance(url, str) and url.startswith("oci://"):
+                found.append((*at, "repo_url"))
+            if app.get("values"):
+                found.append((*at, "values"))
+
+
+def _judge_served(at: Path, app: dict[str, Any], found: list[Path]) -> None:
+    """The app the ALB serves: its Service port, its Service's name (a Git path names it), a
+    namespace of its own, and pods the ALB may reach."""
+    port, container_port = app.get("port"), app.get("container_port")
+    if port is None:
+        found.append((*at, "port"))
+    if app.get("chart") is None and app.get("service") is None:
+        found.append((*at, "service"))
+    if app.get("namespace") in RESERVED_NAMESPACES:
+        found.append((*at, "namespace"))
+    reached = container_port if container_port is not None else port
+    if type(reached) is int and reached in UNSERVABLE_PORTS:
+        found.append((*at, "container_port" if container_port is not None else "port"))
+
+
+def _judge_fleet(data: dict[str, Any], found: list[Path]) -> None:
+    """The rules across fields."""
+    name, region = data.get("name"), data.get("region")
+    region = region if isinstance(region, str) and accepts("region", region) else None
+    if isinstance(name, str) and not usable_prefix(name):
+        found.append(("name",))
+    vpc = _judge_network(data.get("network"), region, found)
+    if "service_cidr" in data:
+        _judge_service_cidr(("service_cidr",), data["service_cidr"], vpc, found)
+
+    hubs = data.get("hubs") if isinstance(data.get("hubs"), dict) else {}
+    if isinstance(data.get("hubs"), dict):
+        active = [n for n, h in hubs.items() if isinstance(h, dict) and h.get("phase") == "active"]
+        if len(active) != 1:
+            found.append(("hubs",))
+    for hub, spec in hubs.items():
+        if isinstance(spec, dict):
+            _judge_generation(("hubs", hub), "argocd", spec, data, found)
+
+    services = data.get("services")
+    if isinstance(services, dict):
+        targets = [t for s in services.values() if isinstance(s, dict) for t in _mapping(s.get("targets"))]
+        if not 1 <= len(services) <= MAX_SERVICES or len(hubs) + len(targets) > MAX_CLUSTERS:
+            found.append(("services",))
+        owner: dict[Any, Any] = {}
+        for service, spec in services.items():
+            if not isinstance(spec, dict):
+                continue
+            targets = spec.get("targets") if isinstance(spec.get("targets"), dict) else {}
+            for gen, target in targets.items():
+                if owner.setdefault(gen, service) != service:
+                    found.append(("services", service, "targets", gen))
+                if isinstance(target, dict):
+                    _judge_generation(("services", service, "targets", gen), "target", target, data, found)
+            _judge_service(("services", service), spec, region, found)
+
+    tags = data.get("tags")
+    if isinstance(tags, dict):
+        keys = [k.lower() for k in tags if isinstance(k, str)]
+        if len(set(keys)) != len(keys) or len(tags) > MAX_TAGS - MAX_BUILTIN_TAGS_PER_RESOURCE:
+            found.append(("tags",))
+        found.extend(("tags", k) for k in tags if isinstance(k, str) and k.lower() in BUILTIN_LOWER)
+
+    access = data.get("api_access")
+    if isinstance(access, dict):
+        cidrs = _networks(access.get("cidrs", []))
+        groups = _strings(access.get("security_group_ids", []))
+        if cidrs is not None and (_overlap(cidrs) or len(cidrs) + len(set(groups or [])) > MAX_API_RULES):
+            found.append(("api_access",))
+        if not _arn_in(access.get("plan_role_arn"), region, regional=False):
+            found.append(("api_access", "plan_role_arn"))
 
 
 # --- hostile values -------------------------------------------------------------------------
@@ -820,7 +1322,7 @@ def invalid_strings(rule: str, data: dict[str, Any], path: Path = ()) -> st.Sear
             st.sampled_from(["1.29", "1.34", "1.3", "v1.33", "1.33.0", "1", "latest", ""]), bulk_text()
         ).filter(lambda s: s not in KUBERNETES_VERSIONS)
     if rule in ("hub_phase", "target_phase"):
-        allowed = HUB_PHASES if rule == "hub_phase" else TARGET_PHASES
+        allowed = ALL_HUB_PHASES if rule == "hub_phase" else ALL_TARGET_PHASES
         return st.one_of(
             st.sampled_from(["Active", "SERVING", "live", "", "serving ", "standby\n"]), bulk_text()
         ).filter(lambda s: s not in allowed)
@@ -857,8 +1359,6 @@ def invalid_strings(rule: str, data: dict[str, Any], path: Path = ()) -> st.Sear
         return st.one_of(pool).filter(lambda s: s not in own)
     if rule == "tag_value":
         return st.text(alphabet=LOWER, min_size=257, max_size=MAX_BULK_STRING)
-    if rule == "repo_url":  # the model allows any non-ASCII URL: only surely-wrong ones here
-        return hostile_names("repo_url").filter(lambda s: not re.fullmatch(r"(?:https|oci)://[^\s'\"{}]+", s))
     return hostile_names(rule)
 
 
@@ -890,6 +1390,8 @@ def wrong_types(kind: str, nullable: bool) -> st.SearchStrategy[Any]:
         pool = [*scalars, *containers]
     elif kind == "int":
         pool = [text, st.integers(0, 100).map(str), st.floats(), st.booleans(), st.binary(max_size=4), *containers]
+    elif kind == "bool":
+        pool = [text, st.integers(0, 1), st.floats(), st.binary(max_size=4), *containers]
     elif kind in ("model", "entry", "helm"):
         pool = [text, *scalars, st.lists(st.integers(), max_size=3)]
     elif kind == "names":
@@ -979,8 +1481,7 @@ def _structural(draw: Any, data: dict[str, Any]) -> str:
         return f"drop:{target.path[-1]}"
     if kind == "wrong-type":
         target = draw(st.sampled_from(present))
-        last = target.path[-1]
-        put(data, target.path, draw(wrong_types(target.kind, isinstance(last, str) and last in NULLABLE)))
+        put(data, target.path, draw(wrong_types(target.kind, target.nullable)))
         return f"wrong-type:{target.kind}"
     if kind == "bad-value":
         candidates = [f for f in present if f.kind in ("str", "item", "int", "helm")]

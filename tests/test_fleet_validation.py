@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from edge_cases import apply, model_cases, named, oracle_cases
+from fleet_strategies import judge
 
 from conftest import EXAMPLES, ROOT
-from fleet.load import FleetError, load_fleet
+from fleet.load import FleetError, load_fleet, validate
 
 STEADY = (EXAMPLES / "steady.yaml").read_text()
 TWO_SERVICES = (EXAMPLES / "two-services.yaml").read_text()
@@ -284,6 +286,29 @@ def test_a_service_variant_validates(case, tmp_path):
     path = tmp_path / "fleet.yaml"
     path.write_text(GOOD_FLEETS[case])
     load_fleet(path)
+
+
+# --- one list of edge cases, judged by the model and by the fuzz oracle (tests/edge_cases.py) ---
+
+
+@pytest.mark.parametrize(("description", "edit", "expected"), model_cases())
+def test_the_model_judges_each_edge_case(description, edit, expected):
+    data = apply(edit)
+    if expected is None:
+        validate(data, "edge.yaml")
+        return
+    with pytest.raises(FleetError) as caught:
+        validate(data, "edge.yaml")
+    assert named(expected, caught.value.problems), f"{description}: expected {expected}, got {caught.value.problems}"
+
+
+@pytest.mark.parametrize(("description", "edit", "expected"), oracle_cases())
+def test_the_fuzz_oracle_judges_each_edge_case_as_the_model_must(description, edit, expected):
+    found = judge(apply(edit))
+    if expected is None:
+        assert found == [], f"{description}: the oracle finds {found} wrong in a valid fleet"
+    else:
+        assert named(expected, found), f"{description}: expected {expected}, the oracle found {found}"
 
 
 def test_the_one_service_file_is_refused_with_one_line_before_any_field_check(tmp_path):
