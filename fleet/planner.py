@@ -387,19 +387,7 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
         )
         current = apply_edit(current, edit)
 
-    for name in [n for n in targets() if targets()[n].phase == DESTROYED]:
-        steps.append(_remove_destroyed(current, section, name))
-        current = apply_edit(current, _gone(current, section, name))
-    for name in [n for n in targets() if targets()[n].phase == "retiring"]:
-        steps += _destroy_target(
-            current,
-            section,
-            name,
-            why="weight 0, deregistered and drained since the step before",
-            rollback=f"none once destroyed; until then, a PR setting {name} back to registered",
-        )
-        current = apply_edit(current, _gone(current, section, name))
-    return steps
+    return steps + _end_leaving(current, section, "weight 0, deregistered and drained since the step before")
 
 
 def _close_steps(fleet: Fleet, service: str) -> list[Step]:
@@ -435,17 +423,24 @@ def _close_steps(fleet: Fleet, service: str) -> list[Step]:
             )
         )
         current = apply_edit(current, edit)
+    return steps + _end_leaving(current, section, "deregistered and drained since the step before")
+
+
+def _end_leaving(fleet: Fleet, section: str, why: str) -> list[Step]:
+    """The generations of `section` on their way out: a destroyed one leaves the file, a retiring
+    one is destroyed, then leaves (with its service, if it is the last)."""
+    steps: list[Step] = []
+    current = fleet
+
+    def phases() -> dict[str, str]:
+        return {n: t.phase for n, t in _generations_at(current, section).items()}
+
     for name in [n for n, p in phases().items() if p == DESTROYED]:
         steps.append(_remove_destroyed(current, section, name))
         current = apply_edit(current, _gone(current, section, name))
     for name in [n for n, p in phases().items() if p == "retiring"]:
-        steps += _destroy_target(
-            current,
-            section,
-            name,
-            why="deregistered and drained since the step before",
-            rollback=f"none once destroyed; until then, a PR setting {name} back to registered",
-        )
+        rollback = f"none once destroyed; until then, a PR setting {name} back to registered"
+        steps += _destroy_target(current, section, name, why=why, rollback=rollback)
         current = apply_edit(current, _gone(current, section, name))
     return steps
 
