@@ -14,7 +14,6 @@ with ENOENT.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -40,7 +39,7 @@ from fleet import names
 from main import KEPT, SynthError, _refuse_error_annotations, _run_by_cdktf_cli, _swap_in
 from stacks.endpoints import ENV as ENDPOINT_ENV
 from stacks.endpoints import SERVICES, EndpointError, aws_endpoint, aws_provider_settings
-from tf_tools import cli_config, find_mirror
+from tf_tools import cli_config, find_mirror, report
 
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 SYNTH_TIMEOUT = 300
@@ -260,19 +259,6 @@ class Project:
 def _expect(code: int | None, out: str, what: str, expected: int = 0) -> None:
     if code != expected:
         pytest.fail(f"{what} exited {code}, expected {expected}:\n{out[-OUTPUT_SHOWN:]}", pytrace=False)
-
-
-def report(config: pytest.Config, title: str, lines: list[str]) -> None:
-    """Each CLI command and its wall time, on the terminal even under -q."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or not lines:
-        return
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        reporter.write_line("")
-        reporter.write_line(title)
-        for line in lines:
-            reporter.write_line(f"  {line}")
 
 
 @pytest.fixture

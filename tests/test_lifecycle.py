@@ -54,7 +54,7 @@ from conftest import ROOT, Synth
 from fleet import names
 from fleet.load import load_fleet
 from fleet.planner import plan
-from tf_tools import cli_config
+from tf_tools import cli_config, report
 
 pytestmark = pytest.mark.lifecycle
 
@@ -439,20 +439,7 @@ def lifecycle(
             yield state
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    report(request.config, state.log)
-
-
-def report(config: pytest.Config, lines: list[str]) -> None:
-    """Each terraform command and its wall time, on the terminal even under -q."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or not lines:
-        return
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        reporter.write_line("")
-        reporter.write_line(f"lifecycle: terraform against moto, {len(lines)} commands")
-        for line in lines:
-            reporter.write_line(f"  {line}")
+    report(request.config, f"lifecycle: terraform against moto, {len(state.log)} commands", state.log)
 
 
 def test_steady_fleet_deploys_stack_by_stack(lifecycle):

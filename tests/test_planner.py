@@ -532,3 +532,20 @@ def test_the_readme_runbook_is_the_planners_real_output(example_name):
     printed = _cli("plan", f"examples/{example_name}.yaml")
     assert printed.returncode == 0, printed.stderr
     assert f"```text\n{printed.stdout.rstrip()}\n```" in (ROOT / "README.md").read_text()
+
+
+def test_plan_whose_reader_left_ends_quietly():
+    """`python -m fleet plan | head -0`: the reader is gone before the plan is printed (the pipe is
+    closed before the interpreter has even started), and no traceback follows."""
+    run = subprocess.Popen(
+        [sys.executable, "-m", "fleet", "plan", "examples/target-swap.yaml"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.close()
+    stderr = run.stderr.read()
+    assert run.wait(timeout=60) == 1
+    assert stderr == "", stderr

@@ -6,6 +6,7 @@ providers, resources and data sources, and every depends_on that points at them.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import shutil
 import subprocess
@@ -63,3 +64,16 @@ def strip_kubernetes(stack: dict[str, Any]) -> dict[str, Any]:
 
 def run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def report(config: Any, title: str, lines: list[str]) -> None:
+    """Each command of a test and its wall time, on the terminal even under -q."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or not lines:
+        return
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        reporter.write_line("")
+        reporter.write_line(title)
+        for line in lines:
+            reporter.write_line(f"  {line}")
