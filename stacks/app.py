@@ -6,13 +6,16 @@ from cdktf import App
 
 from fleet.model import Fleet
 from stacks.argocd import ArgoCdStack
+from stacks.literal import terraform_literals
 from stacks.shared import SharedStack
 from stacks.target import TargetStack
 
 
 def build(app: App, fleet: Fleet) -> None:
     """`shared`, then one stack per hub and per target generation, in fleet-file order.
-    Stack ids are a public contract: `cdktf deploy <id>` takes them."""
+    Stack ids are a public contract: `cdktf deploy <id>` takes them. The stacks read the fleet
+    only through `terraform_literals`: no fleet-file string reaches Terraform as an expression."""
+    fleet = terraform_literals(fleet)
     outdir = app.outdir
     SharedStack(app, fleet, outdir)
     for generation in fleet.hubs:
