@@ -1,4 +1,4 @@
-"""Read the fleet file named by $FLEET (`fleet.load.default_fleet`), build its stacks, synthesize them.
+"""Read the fleet file named by $FLEET (`fleet.spec.load.default_fleet`), build its stacks, synthesize them.
 
 A bad fleet file ends in one message per mistake and exit code 2, before anything is written.
 The synthesized tree is built beside the output directory and swapped in only when complete,
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fleet.load import FleetError, default_fleet, load_fleet
+from fleet.spec.load import FleetError, default_fleet, load_fleet
 
 DEFAULT_OUTDIR = "cdktf.out"
 

@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     cases: list[tuple[str, Path, int]] = []
     if args.default_fleet:
         sys.path.insert(0, str(ROOT))
-        from fleet.load import DEFAULT_FLEET, load_fleet
+        from fleet.spec.load import DEFAULT_FLEET, load_fleet
 
         default = load_fleet(str(ROOT / DEFAULT_FLEET))
         cases.append((DEFAULT_FLEET, ROOT / DEFAULT_FLEET, len(default.hubs) + len(default.targets)))

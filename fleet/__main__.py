@@ -5,6 +5,9 @@ python -m fleet plan [FILE] [--base REV]   the steps that finish every swap unde
 python -m fleet diff --base REV            per-stack diff of the synthesized fleet, and the guard
 python -m fleet action STACK [FILE]        what the deploy workflow runs for a stack: deploy or destroy
 python -m fleet check [FILE] STACK         live checks (AWS, Kubernetes, ArgoCD) before a swap's next step
+
+This module only reads the arguments and calls one function per command. Every command prints
+one line per mistake and exits 2 when it cannot run; never a traceback.
 """
 
 from __future__ import annotations
@@ -13,41 +16,12 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 
-from fleet import names
-from fleet.lifecycle import DESTROYED
-from fleet.load import FleetError, default_fleet, load_fleet
-from fleet.model import Fleet
-from fleet.planner import DEFAULT_WEIGHT_STEPS, PlanRefused, check_transition, plan, render_json, render_text
-from fleet.sources import SourceError, base_fleet
-from fleet.state import read_state
-
-
-def summary(fleet: Fleet) -> str:
-    stacks = [names.SHARED_STACK]
-    stacks += [names.stack_id("argocd", n) for n in fleet.hubs]
-    stacks += [names.stack_id("target", n) for n in fleet.targets]
-    hubs = ", ".join(f"{n} ({h.phase}, {h.kubernetes_version})" for n, h in fleet.hubs.items())
-    network = f"reuse {fleet.network.vpc_id}" if fleet.network.vpc_id else f"create {fleet.network.cidr}"
-    lines = [
-        f"fleet {fleet.name} in {fleet.region}, network: {network}, state: {fleet.state.backend}",
-        f"stacks:  {' '.join(stacks)}",
-        f"hubs:    {hubs} (every hub serves every service)",
-    ]
-    for name, service in fleet.services.items():
-        targets = ", ".join(
-            f"{n} ({t.phase}, {t.kubernetes_version}, weight {t.weight})" for n, t in service.targets.items()
-        )
-        apps = ", ".join(
-            f"{n} {a.chart}@{a.version}" if a.helm else f"{n} {a.path}@{a.revision}" for n, a in service.apps.items()
-        )
-        lines += [
-            f"service {name}: ALB {names.alb_name(fleet.name, name)} serves {service.traffic.app}, "
-            f"ArgoCD project {names.project_name(name)}",
-            f"  targets: {targets}",
-            f"  apps:    {apps}",
-        ]
-    return "\n".join(lines)
+from fleet.names import PROJECT_ROOT
+from fleet.ops.defaults import DEFAULT_WEIGHT_STEPS, DEFAULT_WINDOW_MINUTES, GROUPS
+from fleet.spec import Fleet
+from fleet.spec.load import DEFAULT_FLEET, FleetError, default_fleet, load_fleet
 
 
 def _weight_steps(text: str) -> tuple[int, ...]:
@@ -55,125 +29,194 @@ def _weight_steps(text: str) -> tuple[int, ...]:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of weights such as 10,50,100"
+            f"{text!r} is not a comma-separated list of weights such as {_listed(DEFAULT_WEIGHT_STEPS)}"
         ) from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["diff"]:
-        from fleet.stackdiff import main as diff_main
+def _listed(values: tuple[int, ...]) -> str:
+    return ",".join(str(v) for v in values)
 
-        return diff_main(argv[1:])
 
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
         prog="python -m fleet", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = cli.add_subparsers(dest="command", required=True)
     default_file = default_fleet()
-    check = sub.add_parser("validate", help="validate a fleet file and summarize it")
-    check.add_argument("file", nargs="?", default=default_file)
+
+    validating = sub.add_parser("validate", help="validate a fleet file and summarize it")
+    validating.add_argument("file", nargs="?", default=default_file)
+
     planning = sub.add_parser("plan", help="print the steps that finish every swap under way")
     planning.add_argument("file", nargs="?", default=default_file)
     planning.add_argument("--base", help="the fleet before this PR: a file or a git revision; refuses an unsafe change")
     planning.add_argument("--json", action="store_true", help="print the plan as JSON")
     planning.add_argument(
-        "--weight-steps", type=_weight_steps, default=DEFAULT_WEIGHT_STEPS, help="traffic steps, default 10,50,100"
+        "--weight-steps",
+        type=_weight_steps,
+        default=DEFAULT_WEIGHT_STEPS,
+        help=f"traffic steps, default {_listed(DEFAULT_WEIGHT_STEPS)}",
     )
-    sub.add_parser(
-        "diff", help="per-stack diff against a base revision, and the live-generation guard (see diff --help)"
+
+    diffing = sub.add_parser(
+        "diff",
+        help="per-stack diff against a base revision, and the live-generation guard",
+        description="Compare the synthesized stacks of a base and a head, and refuse what would replace, "
+        "destroy or change what a live generation runs or stands on (exit 1).",
     )
-    action = sub.add_parser("action", help="print deploy or destroy: what the deploy workflow runs for STACK")
-    action.add_argument("stack")
-    action.add_argument("file", nargs="?", default=default_file)
-    live = sub.add_parser("check", help="live checks of STACK before the next step of a swap (see fleet/check.py)")
-    live.add_argument("file", nargs="?", default=default_file)
-    live.add_argument("stack")
-    live.add_argument("--before-destroy", action="store_true", help="target-<gen>: no requests over the window")
-    live.add_argument("--window-minutes", type=int, default=30, help="--before-destroy window, default 30")
-    live.add_argument(
+    _diff_arguments(diffing)
+
+    acting = sub.add_parser("action", help="print deploy or destroy: what the deploy workflow runs for STACK")
+    acting.add_argument("stack")
+    acting.add_argument("file", nargs="?", default=default_file)
+
+    checking = sub.add_parser("check", help="live checks of STACK before the next step of a swap")
+    checking.add_argument("file", nargs="?", default=default_file)
+    checking.add_argument("stack")
+    checking.add_argument("--before-destroy", action="store_true", help="target-<gen>: no requests over the window")
+    checking.add_argument(
+        "--window-minutes",
+        type=int,
+        default=DEFAULT_WINDOW_MINUTES,
+        help=f"--before-destroy window, default {DEFAULT_WINDOW_MINUTES}",
+    )
+    checking.add_argument(
         "--api-endpoint", action="append", default=[], metavar="CLUSTER=URL", help="reach CLUSTER's API at URL"
     )
-    live.add_argument("--only", action="append", default=[], metavar="GROUP", help="cluster, argocd or traffic")
-    args = parser.parse_args(argv)
-    if args.command == "check":
-        from fleet.check import run as check_run
+    checking.add_argument("--only", action="append", default=[], metavar="GROUP", help=", ".join(GROUPS))
+    return cli
 
-        return check_run(
-            args.file,
-            args.stack,
-            before_destroy=args.before_destroy,
-            window_minutes=args.window_minutes,
-            api_endpoints=args.api_endpoint,
-            groups=args.only,
-        )
 
+def _diff_arguments(cli: argparse.ArgumentParser) -> None:
+    cli.add_argument(
+        "--base",
+        required=True,
+        metavar="GIT_REV|DIR",
+        help="a cdktf.out directory, or a git revision of --repo to synthesize the fleet file at",
+    )
+    cli.add_argument("--head", metavar="DIR", help="a cdktf.out directory (default: synthesize --repo's working tree)")
+    cli.add_argument(
+        "--fleet",
+        metavar="FILE",
+        help=f"the head's fleet file, relative to --repo, and its path at a git --base (default: $FLEET, then {DEFAULT_FLEET})",
+    )
+    cli.add_argument(
+        "--base-fleet",
+        metavar="FILE",
+        help="with a --base directory: the fleet file it was synthesized from, for the generations' "
+        "phases (default: unknown, every generation stack in base counts as live)",
+    )
+    cli.add_argument(
+        "--repo",
+        metavar="DIR",
+        default=str(PROJECT_ROOT),
+        help="the repository to synthesize the head in and to read a --base revision from (default: this project)",
+    )
+    cli.add_argument(
+        "--state-migrated",
+        action="store_true",
+        help="every stack's state was migrated to the head's backend already (the PR label migrate-state)",
+    )
+    cli.add_argument("--markdown-out", metavar="FILE", help="also write the PR comment body to FILE")
+    cli.add_argument("--stacks-out", metavar="FILE", help="also write the changed stack ids to FILE")
+    mode = cli.add_mutually_exclusive_group()
+    mode.add_argument("--markdown", action="store_true", help="print a PR comment body")
+    mode.add_argument("--stacks", action="store_true", help="print only the added or changed stack ids")
+
+
+# --- one function per command -------------------------------------------------------------------
+
+
+def validate(args: argparse.Namespace) -> int:
+    from fleet.spec.summary import summary
+
+    fleet = load_fleet(args.file)
+    _warn(args.file, fleet)
+    print(f"{args.file}: valid")
+    print(summary(fleet))
+    return 0
+
+
+def plan(args: argparse.Namespace) -> int:
+    from fleet.gate.phases import pr_refusals
+    from fleet.ops.planner import PlanRefused
+    from fleet.ops.planner import plan as steps_of
+    from fleet.ops.render import render_json, render_text
+
+    fleet = load_fleet(args.file)
     try:
-        fleet = load_fleet(args.file)
-        if args.command == "action":
-            return _action(fleet, args.stack)
-        if args.command == "plan":
-            reasons: list[str] = []
-            if args.base:
-                base = base_fleet(args.base, args.file)
-                reasons = check_transition(base, fleet) + _left_with_state(base, fleet)
-            if reasons:
-                raise PlanRefused(reasons)
-            steps = plan(fleet, args.weight_steps)
-    except (FleetError, SourceError) as err:
-        print(err, file=sys.stderr)
-        return 2
+        if args.base:
+            refusals, notes = pr_refusals(args.base, args.file, fleet)
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
+            if refusals:
+                raise PlanRefused(refusals)
+        steps = steps_of(fleet, args.weight_steps)
     except PlanRefused as refused:
         for reason in refused.reasons:
             print(f"{args.file}: refused: {reason}", file=sys.stderr)
         return 2
-    for warning in fleet.support_warnings():
-        print(f"{args.file}: warning: {warning}", file=sys.stderr)
-    if args.command == "validate":
-        print(f"{args.file}: valid")
-        print(summary(fleet))
-    elif args.json:
+    _warn(args.file, fleet)
+    if args.json:
         print(json.dumps(render_json(args.file, steps), indent=2))
     else:
         print(render_text(args.file, fleet, steps))
     return 0
 
 
-def _left_with_state(base: Fleet, head: Fleet) -> list[str]:
-    """A destroyed generation leaving the file: its state must be empty where it can be read."""
-    reasons = []
-    for where, kind, spec in base.generations():
-        name = where.rsplit(".", 1)[1]
-        if name in (head.hubs if kind == "argocd" else head.targets) or spec.phase != DESTROYED:
-            continue
-        stack = names.stack_id(kind, name)
-        reading = read_state(base, stack)
-        if reading.resources is None:
-            print(f"note: {where}: state {reading.where} {reading.why}; make sure it is empty", file=sys.stderr)
-        elif reading.resources:
-            reasons.append(
-                f"{where}: its state {reading.where} still lists {reading.resources} resource(s); "
-                f"run `cdktf destroy {stack}` before removing it from the file"
-            )
-    return reasons
+def diff(args: argparse.Namespace) -> int:
+    from fleet.gate.comment import run_diff
+
+    return run_diff(args)
 
 
-def _action(fleet: Fleet, stack: str) -> int:
-    """deploy, or destroy for a generation in phase destroyed; exit 2 for a stack not in the fleet."""
-    if stack == names.SHARED_STACK:
-        print("deploy")
-        return 0
-    parsed = names.parse_stack_id(stack)
-    spec = None
-    if parsed is not None:
-        spec = (fleet.hubs if parsed[0] == "argocd" else fleet.targets).get(parsed[1])
-    if spec is None:
-        print(
-            f"{stack}: not a stack of fleet {fleet.name}; use shared, argocd-<hub> or target-<target>", file=sys.stderr
-        )
+def action(args: argparse.Namespace) -> int:
+    from fleet.ops.pipeline import UnknownStack, stack_action
+
+    try:
+        print(stack_action(load_fleet(args.file), args.stack))
+    except UnknownStack as err:
+        print(err, file=sys.stderr)
         return 2
-    print("destroy" if spec.phase == DESTROYED else "deploy")
     return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from fleet.ops.checks import run
+
+    return run(
+        args.file,
+        args.stack,
+        before_destroy=args.before_destroy,
+        window_minutes=args.window_minutes,
+        api_endpoints=args.api_endpoint,
+        groups=args.only,
+    )
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "validate": validate,
+    "plan": plan,
+    "diff": diff,
+    "action": action,
+    "check": check,
+}
+
+
+def _warn(file: str, fleet: Fleet) -> None:
+    for warning in fleet.support_warnings():
+        print(f"{file}: warning: {warning}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
+    from fleet.gate.sources import SourceError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (FleetError, SourceError) as err:
+        print(err, file=sys.stderr)
+        return 2
 
 
 def run() -> int:

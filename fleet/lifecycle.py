@@ -16,20 +16,29 @@ from __future__ import annotations
 
 from typing import Literal
 
+from fleet.names import Kind
+
 TargetPhase = Literal["provisioning", "registered", "serving", "retiring", "destroyed"]
 HubPhase = Literal["standby", "active", "retiring", "destroyed"]
 
-TARGET_PHASES: tuple[str, ...] = ("provisioning", "registered", "serving", "retiring", "destroyed")
-HUB_PHASES: tuple[str, ...] = ("standby", "active", "retiring", "destroyed")
+PROVISIONING: TargetPhase = "provisioning"
+REGISTERED: TargetPhase = "registered"
+SERVING: TargetPhase = "serving"
+STANDBY: HubPhase = "standby"
+ACTIVE: HubPhase = "active"
+RETIRING: Literal["retiring"] = "retiring"
+DESTROYED: Literal["destroyed"] = "destroyed"
 
-DESTROYED = "destroyed"
-REGISTERED_PHASES = frozenset({"registered", "serving"})
+TARGET_PHASES: tuple[str, ...] = (PROVISIONING, REGISTERED, SERVING, RETIRING, DESTROYED)
+HUB_PHASES: tuple[str, ...] = (STANDBY, ACTIVE, RETIRING, DESTROYED)
+
+REGISTERED_PHASES = frozenset({REGISTERED, SERVING})
 """Target phases every hub registers (a cluster Secret each): ApplicationSets deploy to them."""
-PAUSED_HUB_PHASES = frozenset({"standby", "retiring", DESTROYED})
+PAUSED_HUB_PHASES = frozenset({STANDBY, RETIRING, DESTROYED})
 """Hub phases whose cluster Secrets carry skip-reconcile: they never sync anything."""
-CANDIDATE_PHASES = {"target": frozenset({"provisioning"}), "argocd": frozenset({"standby"})}
+CANDIDATE_PHASES: dict[Kind, frozenset[str]] = {"target": frozenset({PROVISIONING}), "hub": frozenset({STANDBY})}
 """Generations nobody depends on yet: an in-place change to their cluster is still allowed."""
-OPERATOR_RULE_PHASES = frozenset({"provisioning", "registered", "serving"})
+OPERATOR_RULE_PHASES = frozenset({PROVISIONING, REGISTERED, SERVING})
 """Target phases with a listener rule that lets operators try the generation through the ALB (and
 makes the ALB health-check it before it takes weight); a retiring generation has none, so nothing
 reaches it any more."""
@@ -38,27 +47,28 @@ NEW = "(new)"
 GONE = "(removed)"
 
 TARGET_MOVES: dict[str, frozenset[str]] = {
-    NEW: frozenset({"provisioning"}),
-    "provisioning": frozenset({"registered", DESTROYED}),
-    "registered": frozenset({"serving", "provisioning", "retiring"}),
-    "serving": frozenset({"registered"}),
-    "retiring": frozenset({"serving", "registered", DESTROYED}),
+    NEW: frozenset({PROVISIONING}),
+    PROVISIONING: frozenset({REGISTERED, DESTROYED}),
+    REGISTERED: frozenset({SERVING, PROVISIONING, RETIRING}),
+    SERVING: frozenset({REGISTERED}),
+    RETIRING: frozenset({SERVING, REGISTERED, DESTROYED}),
     DESTROYED: frozenset({GONE}),
 }
 """Phase changes one PR may make to a target generation (forward, or back as a rollback)."""
 
 HUB_MOVES: dict[str, frozenset[str]] = {
-    NEW: frozenset({"standby"}),
-    "standby": frozenset({"active", DESTROYED}),
-    "active": frozenset({"retiring", "standby"}),
-    "retiring": frozenset({"active", DESTROYED}),
+    NEW: frozenset({STANDBY}),
+    STANDBY: frozenset({ACTIVE, DESTROYED}),
+    ACTIVE: frozenset({RETIRING, STANDBY}),
+    RETIRING: frozenset({ACTIVE, DESTROYED}),
     DESTROYED: frozenset({GONE}),
 }
+"""Phase changes one PR may make to a hub generation."""
 
-MOVES = {"target": TARGET_MOVES, "argocd": HUB_MOVES}
+MOVES: dict[Kind, dict[str, frozenset[str]]] = {"target": TARGET_MOVES, "hub": HUB_MOVES}
 
 
-def is_live(kind: str, phase: str) -> bool:
+def is_live(kind: Kind, phase: str) -> bool:
     """A live generation is immutable: what it runs on may not be changed in place. Candidates
     (nobody depends on them yet) and destroyed generations (on their way out) are not live."""
     return phase not in CANDIDATE_PHASES[kind] and phase != DESTROYED

@@ -11,13 +11,18 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["argocd", "target"]
+Kind = Literal["hub", "target"]
+"""A generation is a hub (runs ArgoCD) or a target (runs the apps). One word in code and docs: hub."""
+KINDS: tuple[Kind, ...] = ("hub", "target")
+NAME_SEGMENT: dict[Kind, str] = {"hub": "argocd", "target": "target"}
+"""The kind as stack ids and cluster names spell it (`argocd-blue`, `acme-argocd-blue`): a public
+contract older than the word hub, kept because renaming it replaces real infrastructure."""
 
 SHARED_STACK = "shared"
 ARGOCD_NAMESPACE = "argocd"
 """The namespace ArgoCD runs in on every hub: the argo-cd release, its Pod Identity associations,
 SharedArgoRole's trust, the cluster Secrets, ApplicationSets and AppProjects, and what the planner
-and `fleet check` read there. (Not the hub stacks' kind `argocd`, nor the release's name.)"""
+and `fleet check` read there. (Not the hub stacks' id segment `argocd`, nor the release's name.)"""
 ARGOCD_SERVICE_ACCOUNTS: tuple[str, ...] = (
     "argocd-application-controller",
     "argocd-applicationset-controller",
@@ -41,7 +46,6 @@ TAG_SERVICE = "ephemeral-eks/service"
 """On a service's ALB, its target groups and its target stacks' resources."""
 
 
-KINDS: tuple[Kind, ...] = ("argocd", "target")
 TAG_GENERATION = "ephemeral-eks/generation"
 """On the resources `shared` keeps for one target generation (its target group, its rule): the
 guard reads whose they are from it."""
@@ -49,15 +53,7 @@ guard reads whose they are from it."""
 
 def stack_id(kind: Kind, generation: str) -> str:
     """`argocd-blue`, `target-green`: the id `cdktf deploy` takes."""
-    return f"{kind}-{generation}"
-
-
-def parse_stack_id(stack: str) -> tuple[Kind, str] | None:
-    """`target-blue` -> ("target", "blue"); None for `shared` and anything that is not a stack id."""
-    for kind in KINDS:
-        if stack.startswith(f"{kind}-") and len(stack) > len(kind) + 1:
-            return kind, stack[len(kind) + 1 :]
-    return None
+    return f"{NAME_SEGMENT[kind]}-{generation}"
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +81,7 @@ def s3_state_key(key_prefix: str, fleet: str, stack: str) -> str:
 
 
 def cluster_name(prefix: str, kind: Kind, generation: str) -> str:
-    return f"{prefix}-{kind}-{generation}"
+    return f"{prefix}-{NAME_SEGMENT[kind]}-{generation}"
 
 
 def node_group_name(cluster: str) -> str:
@@ -95,7 +91,7 @@ def node_group_name(cluster: str) -> str:
 
 def hub_cluster_pattern(prefix: str) -> str:
     """Matches every hub generation's cluster name, and only those of this fleet's hubs."""
-    return f"{prefix}-argocd-*"
+    return f"{prefix}-{NAME_SEGMENT['hub']}-*"
 
 
 def shared_role_name(prefix: str) -> str:

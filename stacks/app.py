@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cdktf import App
 
-from fleet.model import Fleet
+from fleet.spec import Fleet
 from stacks.argocd import ArgoCdStack
 from stacks.literal import terraform_literals
 from stacks.shared import SharedStack

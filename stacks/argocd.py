@@ -14,7 +14,7 @@ from constructs.refs import Refs
 from constructs.shared_argo_role import SharedArgoRole
 from fleet import names
 from fleet.lifecycle import DESTROYED, PAUSED_HUB_PHASES
-from fleet.model import Fleet
+from fleet.spec import Fleet
 from stacks.common import (
     cluster_props,
     configure,
@@ -28,7 +28,7 @@ from stacks.common import (
 
 class ArgoCdStack(TerraformStack):
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
-        stack_id = names.stack_id("argocd", generation)
+        stack_id = names.stack_id("hub", generation)
         super().__init__(scope, stack_id)
         configure(self, fleet, stack_id, outdir)
         hub = fleet.hubs[generation]
@@ -107,7 +107,7 @@ class ArgoCdStack(TerraformStack):
             "argocd",
             ArgoCdClusterProps(
                 cluster=cluster_props(
-                    fleet, "argocd", generation, hub, network, node_security_group_ids=(client_sg.id,)
+                    fleet, "hub", generation, hub, network, node_security_group_ids=(client_sg.id,)
                 ),
                 vpc_id=network.vpc_id,
                 operators=operator_access(fleet),

@@ -22,7 +22,7 @@ from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
 from constructs.fleet_network import PRIVATE_TIER
 from constructs.private_endpoint_access import OperatorAccess
 from fleet import names
-from fleet.model import Fleet, Generation
+from fleet.spec import Fleet, Generation
 from fleet.versions import BY_VERSION
 
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"

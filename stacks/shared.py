@@ -14,7 +14,7 @@ from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTa
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from fleet import names
 from fleet.lifecycle import OPERATOR_RULE_PHASES
-from fleet.model import Fleet
+from fleet.spec import Fleet
 from stacks.common import configure
 
 

@@ -11,7 +11,7 @@ from constructs.shared_argo_role import SharedArgoRole
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet import names
 from fleet.lifecycle import DESTROYED
-from fleet.model import Fleet
+from fleet.spec import Fleet
 from stacks.common import (
     cluster_props,
     configure,

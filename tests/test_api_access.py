@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, resources
-from fleet.diff import diff_stacks
-from fleet.guard import check
-from fleet.load import load_fleet
+from fleet.gate.diff import diff_stacks
+from fleet.gate.guard import refusals as guard_refusals
+from fleet.spec.load import load_fleet
 
 PLAN_ROLE = "arn:aws:iam::111122223333:role/fleet-plan"
 ACCESS = {"cidrs": ["10.99.0.0/24"], "security_group_ids": ["sg-0123456789abcdef0"], "plan_role_arn": PLAN_ROLE}
@@ -65,7 +65,7 @@ def test_without_api_access_only_argocd_reaches_a_target(steady):
 def test_letting_runners_in_passes_the_guard_and_shutting_them_out_does_not(steady, with_access):
     opened, opened_fleet = with_access
     base_fleet = load_fleet(ROOT / "examples/steady.yaml")
-    assert check(diff_stacks(steady, opened), steady, opened, base_fleet, opened_fleet) == []
-    refusals = check(diff_stacks(opened, steady), opened, steady, opened_fleet, base_fleet)
+    assert guard_refusals(diff_stacks(steady, opened), steady, opened, base_fleet, opened_fleet) == []
+    refusals = guard_refusals(diff_stacks(opened, steady), opened, steady, opened_fleet, base_fleet)
     assert refusals and all("destroys it" in r.happens for r in refusals)
     assert {r.stack for r in refusals} == {"argocd-blue", "target-blue"}

@@ -60,7 +60,7 @@ def test_the_benchmarks_fleets_are_valid_fleets_of_the_sizes_it_names():
     bench = importlib.util.module_from_spec(spec)
     sys.modules.setdefault(spec.name, bench)  # its dataclasses look their module up there
     spec.loader.exec_module(bench)
-    from fleet.model import Fleet
+    from fleet.spec import Fleet
 
     fleet = Fleet.model_validate(bench.services_fleet(5))
     assert (len(fleet.services), len(fleet.targets), len(fleet.hubs)) == (5, 10, 2)

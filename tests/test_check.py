@@ -36,7 +36,10 @@ import pytest
 from emulator import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, HOST, EmulatorUnavailable, MotoServer, free_port
 
 from conftest import ROOT
-from fleet import check, names
+from fleet import names
+from fleet.ops import aws as ops_aws
+from fleet.ops import checks, errors
+from fleet.ops import kube as ops_kube
 
 FLEET = ROOT / "examples" / "target-swap.yaml"
 TWO_SERVICES = ROOT / "examples" / "two-services.yaml"
@@ -46,7 +49,7 @@ SERVICE = "web"
 """The one service of examples/target-swap.yaml."""
 API = "api"
 """examples/two-services.yaml's second service (generations apiblue, serving, and apigreen)."""
-HUB = names.cluster_name(PREFIX, "argocd", "blue")
+HUB = names.cluster_name(PREFIX, "hub", "blue")
 GREEN = names.cluster_name(PREFIX, "target", "green")
 BLUE = names.cluster_name(PREFIX, "target", "blue")
 BLUE_REQUESTS = 42
@@ -60,7 +63,7 @@ needs_moto = pytest.mark.skipif(bool(MOTO_MISSING), reason=MOTO_MISSING or "-")
 # --- a fake Kubernetes API ---------------------------------------------------------------------
 
 METRICS_PATH = (
-    f"/api/v1/namespaces/{names.ARGOCD_NAMESPACE}/services/{check.METRICS_SERVICE}:{check.METRICS_PORT}/proxy/metrics"
+    f"/api/v1/namespaces/{names.ARGOCD_NAMESPACE}/services/{checks.METRICS_SERVICE}:{checks.METRICS_PORT}/proxy/metrics"
 )
 APPS_PATH = f"/apis/argoproj.io/v1alpha1/namespaces/{names.ARGOCD_NAMESPACE}/applications"
 
@@ -82,11 +85,11 @@ def app(generation: str, sync: str = "Synced", health: str = "Healthy") -> dict[
 def metrics(*servers: tuple[str, int, int]) -> str:
     """Controller metrics text: (server, connection status, cache age) per cluster."""
     lines = [
-        f"# HELP {check.CONNECTION_METRIC} The k8s cluster current connection status.",
-        f"# TYPE {check.CONNECTION_METRIC} gauge",
+        f"# HELP {checks.CONNECTION_METRIC} The k8s cluster current connection status.",
+        f"# TYPE {checks.CONNECTION_METRIC} gauge",
     ]
-    lines += [f'{check.CONNECTION_METRIC}{{k8s_version="1.36",server="{s}"}} {v}' for s, v, _ in servers]
-    lines += [f'{check.CACHE_AGE_METRIC}{{server="{s}"}} {age}' for s, _, age in servers]
+    lines += [f'{checks.CONNECTION_METRIC}{{k8s_version="1.36",server="{s}"}} {v}' for s, v, _ in servers]
+    lines += [f'{checks.CACHE_AGE_METRIC}{{server="{s}"}} {age}' for s, _, age in servers]
     lines.append('argocd_app_info{name="x",server="https://kubernetes.default.svc"} 1')
     return "\n".join(lines) + "\n"
 
@@ -351,7 +354,7 @@ def test_no_app_for_the_generation_fails(aws, kube, tmp_path):
 @pytest.mark.parametrize(
     ("state", "says"),
     [
-        ("disconnected", f"ArgoCD on hub {HUB} cannot reach {GREEN} ({check.CONNECTION_METRIC} is 0)"),
+        ("disconnected", f"ArgoCD on hub {HUB} cannot reach {GREEN} ({checks.CONNECTION_METRIC} is 0)"),
         ("syncing", f"ArgoCD on hub {HUB} has not finished its first sync of {GREEN} yet"),
         ("unknown", f"ArgoCD on hub {HUB} reports no connection state for {GREEN} ("),
         ("no-service", "controller.metrics.enabled: true"),
@@ -564,7 +567,7 @@ def test_token_is_what_aws_eks_get_token_makes(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_KEY)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    token = check.Aws(REGION).token(GREEN)
+    token = ops_aws.Aws(REGION).token(GREEN)
     assert token.startswith("k8s-aws-v1.") and "=" not in token
     body = token.removeprefix("k8s-aws-v1.")
     url = urlsplit(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode())
@@ -583,7 +586,7 @@ def test_metrics_parser_reads_labels_and_values():
         'argocd_cluster_connection_status_total{server="https://a.example"} 7\n'
         "argocd_cluster_connection_status 5\n"
     )
-    assert check.samples(text, check.CONNECTION_METRIC) == [
+    assert ops_kube.samples(text, checks.CONNECTION_METRIC) == [
         ({"k8s_version": "1.36", "server": "https://a.example/"}, 1.0),
         ({"server": 'https://b"q\\.example', "k8s_version": "1.35"}, 0.0),
         ({}, 5.0),
@@ -596,17 +599,17 @@ class _Eks:
 
 
 def test_a_node_group_not_active_says_its_status():
-    aws = check.Aws(REGION)
+    aws = ops_aws.Aws(REGION)
     aws._clients["eks"] = _Eks()
-    outcome = check.run_check("target-green", "node group", lambda: check.node_group_active(aws, GREEN))
-    assert outcome == check.Outcome(False, f"target-green: node group {GREEN}-nodes is CREATING, not ACTIVE")
+    outcome = checks.run_check("target-green", "node group", lambda: checks.node_group_active(aws, GREEN))
+    assert outcome == errors.Outcome(False, f"target-green: node group {GREEN}-nodes is CREATING, not ACTIVE")
 
 
 def test_an_unexpected_error_is_still_one_line():
     def broken() -> str:
         raise RuntimeError("boom\nwith a second line")
 
-    assert check.run_check("shared", "load balancer acme-web-alb", broken) == check.Outcome(
+    assert checks.run_check("shared", "load balancer acme-web-alb", broken) == errors.Outcome(
         False, "shared: load balancer acme-web-alb: RuntimeError: boom with a second line"
     )
 
@@ -694,13 +697,13 @@ def test_a_tunnel_keeps_tls_verified_against_the_real_endpoint(tls_kube, endpoin
     other_ca, _, _ = certificate_authority(EKS_HOST)
     aws = _ClusterAws(endpoint, ca_pem if trusted else other_ca)
     with contextlib.ExitStack() as stack:
-        kube = check.Kube(aws, {GREEN: server.url}, stack)  # type: ignore[arg-type]
+        kube = ops_kube.Kube(aws, {GREEN: server.url}, stack)  # type: ignore[arg-type]
         if says is None:
-            assert check.nodes_ready(kube, GREEN) == f"1 node of {GREEN} Ready"
+            assert checks.nodes_ready(kube, GREEN) == f"1 node of {GREEN} Ready"
             assert server.seen == [("/api/v1/nodes", "Bearer k8s-aws-v1.test")]
         else:
-            with pytest.raises(check.CheckFailed, match=says):
-                check.nodes_ready(kube, GREEN)
+            with pytest.raises(errors.CheckFailed, match=says):
+                checks.nodes_ready(kube, GREEN)
             assert server.seen == []
 
 
@@ -709,9 +712,9 @@ def test_an_endpoint_out_of_reach_names_the_tunnel_option(tls_kube):
     _, ca_pem = tls_kube
     endpoint = f"https://{HOST}:{free_port()}"
     with contextlib.ExitStack() as stack:
-        kube = check.Kube(_ClusterAws(endpoint, ca_pem), {}, stack)  # type: ignore[arg-type]
-        with pytest.raises(check.CheckFailed) as failed:
-            check.nodes_ready(kube, GREEN)
+        kube = ops_kube.Kube(_ClusterAws(endpoint, ca_pem), {}, stack)  # type: ignore[arg-type]
+        with pytest.raises(errors.CheckFailed) as failed:
+            checks.nodes_ready(kube, GREEN)
     assert str(failed.value).startswith(f"cannot reach the Kubernetes API of {GREEN} at {endpoint}: ")
     assert str(failed.value).endswith(
         f"a private endpoint needs a tunnel and --api-endpoint {GREEN}=https://127.0.0.1:PORT"

@@ -382,7 +382,7 @@ def test_the_albs_forward_limit_is_the_one_the_fleet_model_enforces():
     """AWS forwards to at most five target groups; the model refuses a sixth serving generation
     before the construct would (the model must not import cdktf, so the construct keeps a copy)."""
     from constructs.fleet_traffic import MAX_FORWARD_TARGET_GROUPS
-    from fleet.model import MAX_SERVING_TARGETS
+    from fleet.spec.limits import MAX_SERVING_TARGETS
 
     assert MAX_FORWARD_TARGET_GROUPS == MAX_SERVING_TARGETS == 5
 

@@ -15,7 +15,7 @@ from edge_cases import apply, model_cases, named, oracle_cases
 from fleet_strategies import judge
 
 from conftest import EXAMPLES, ROOT
-from fleet.load import FleetError, load_fleet, validate
+from fleet.spec.load import FleetError, load_fleet, validate
 
 STEADY = (EXAMPLES / "steady.yaml").read_text()
 TWO_SERVICES = (EXAMPLES / "two-services.yaml").read_text()

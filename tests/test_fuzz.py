@@ -60,7 +60,7 @@ from test_invariants import _addresses, _references
 
 from conftest import ROOT
 from fleet import names
-from fleet.load import FleetError, load_fleet, validate
+from fleet.spec.load import FleetError, load_fleet, validate
 
 pytestmark = pytest.mark.fuzz
 
@@ -371,7 +371,7 @@ def aws_names(fleet: Any) -> dict[str, list[str]]:
     them (README, "Names": `<cluster>-cluster`, `-node`, `-lbc`, `-control-plane`; each service's
     ALB and its SG, ArgoCD project and ApplicationSets)."""
     prefix = fleet.name
-    hubs = [names.cluster_name(prefix, "argocd", h) for h in fleet.hubs]
+    hubs = [names.cluster_name(prefix, "hub", h) for h in fleet.hubs]
     targets = [names.cluster_name(prefix, "target", t) for t in fleet.targets]
     services = list(fleet.services)
     return {
@@ -388,7 +388,7 @@ def aws_names(fleet: Any) -> dict[str, list[str]]:
         "application set": [names.application_set_name(s, a) for s, spec in fleet.services.items() for a in spec.apps],
         "vpc": [names.vpc_name(prefix)],
         "stack": [names.SHARED_STACK]
-        + [names.stack_id("argocd", h) for h in fleet.hubs]
+        + [names.stack_id("hub", h) for h in fleet.hubs]
         + [names.stack_id("target", t) for t in fleet.targets],
     }
 
@@ -663,7 +663,7 @@ def test_regression_a_set_never_makes_the_fleet_depend_on_the_hash_seed(tmp_path
             "zones: [eu-west-1a, eu-west-1b, eu-west-1c]", "zones: !!set {eu-west-1a, eu-west-1b, eu-west-1c}"
         )
     )
-    code = f"from fleet.load import load_fleet; print(load_fleet({str(fleet)!r}).network.zones)"
+    code = f"from fleet.spec.load import load_fleet; print(load_fleet({str(fleet)!r}).network.zones)"
     orders = {
         subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=_env(PYTHONHASHSEED=str(s))

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from fleet.diff import diff_stacks
-from fleet.guard import Refusal, check
-from fleet.load import load_fleet
+from fleet.gate.diff import diff_stacks
+from fleet.gate.guard import Refusal
+from fleet.gate.guard import refusals as guard_refusals
+from fleet.spec.load import load_fleet
 
 STEADY = "examples/steady.yaml"
 Edit = Callable[[dict[str, Any]], None]
@@ -191,7 +192,7 @@ def refusals_for(synth, derived_fleet, steady_side, name: str, edit: Edit) -> li
     base, base_fleet = steady_side
     path = derived_fleet(STEADY, name.replace(" ", "-").replace("'", ""), edit)
     head = synth(path)
-    return check(diff_stacks(base, head), base, head, base_fleet, load_fleet(path))
+    return guard_refusals(diff_stacks(base, head), base, head, base_fleet, load_fleet(path))
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
@@ -216,10 +217,10 @@ def test_a_state_migration_passes_once_its_state_was_migrated(synth, derived_fle
     base, base_fleet = steady_side
     edit, *_ = REFUSED["state moves from local to s3"]
     head = synth(derived_fleet(STEADY, "state-moves-from-local-to-s3", edit))
-    (refusal,) = check(diff_stacks(base, head), base, head, base_fleet)
+    (refusal,) = guard_refusals(diff_stacks(base, head), base, head, base_fleet)
     assert str(refusal).startswith("state: terraform.backend: the state backend of 3 stack(s) changes")
     assert any("init -migrate-state" in step and "target-blue" in step for step in refusal.steps)
-    assert check(diff_stacks(base, head), base, head, base_fleet, state_migrated=True) == []
+    assert guard_refusals(diff_stacks(base, head), base, head, base_fleet, state_migrated=True) == []
 
 
 def test_a_generation_leaves_only_from_phase_destroyed(synth):
@@ -229,15 +230,15 @@ def test_a_generation_leaves_only_from_phase_destroyed(synth):
     )
     retiring_fleet = load_fleet(ROOT / "examples/target-swap-5-retiring.yaml")
     destroyed_fleet = load_fleet(ROOT / "examples/target-swap-6-destroyed.yaml")
-    skipped = check(diff_stacks(retiring, done), retiring, done, retiring_fleet)
+    skipped = guard_refusals(diff_stacks(retiring, done), retiring, done, retiring_fleet)
     assert [r.subject for r in skipped if r.stack == "target-blue"] == ["stack removed"]
-    assert check(diff_stacks(retiring, destroyed), retiring, destroyed, retiring_fleet) == []
-    assert check(diff_stacks(destroyed, done), destroyed, done, destroyed_fleet) == []
+    assert guard_refusals(diff_stacks(retiring, destroyed), retiring, destroyed, retiring_fleet) == []
+    assert guard_refusals(diff_stacks(destroyed, done), destroyed, done, destroyed_fleet) == []
 
 
 def test_removing_a_stack_with_no_base_fleet_is_refused(synth):
     base, head = synth("examples/target-swap.yaml"), synth(STEADY)
-    refusals = check(diff_stacks(base, head), base, head, None)
+    refusals = guard_refusals(diff_stacks(base, head), base, head, None)
     assert [r.stack for r in refusals if r.subject == "stack removed"] == ["target-green"]
 
 
@@ -248,7 +249,7 @@ def test_a_new_lock_moves_no_state_and_passes(synth, derived_fleet):
     base, head = synth(base_file), synth(head_file)
     diffs = diff_stacks(base, head)
     assert {d.stack for d in diffs if d.verdict == "changed"} == {"shared", "argocd-blue", "target-blue"}
-    assert check(diffs, base, head, load_fleet(base_file), load_fleet(head_file)) == []
+    assert guard_refusals(diffs, base, head, load_fleet(base_file), load_fleet(head_file)) == []
 
 
 # --- one fleet, two services --------------------------------------------------------------------
@@ -290,7 +291,7 @@ def test_a_service_wide_edit_is_refused_only_on_that_services_live_generations(
     base, base_fleet = two_side
     path = derived_fleet(TWO, f"two-{setting.replace('.', '-')}", _set(setting, value))
     head = synth(path)
-    refusals = check(diff_stacks(base, head), base, head, base_fleet, load_fleet(path))
+    refusals = guard_refusals(diff_stacks(base, head), base, head, base_fleet, load_fleet(path))
     lines = [str(r) for r in refusals]
     assert {r.stack for r in refusals} == live, "\n".join(lines)
     service = setting.split(".")[1]
@@ -309,14 +310,14 @@ def test_removing_a_service_whose_generations_are_all_destroyed_passes(synth, de
     assert verdicts["target-apiblue"] == verdicts["target-apigreen"] == "removed"
     assert verdicts["shared"] == "changed", "api's ALB goes with it"
     assert verdicts["target-blue"] == "unchanged"
-    assert check(diffs, base, head, load_fleet(base_file), load_fleet(head_file)) == []
+    assert guard_refusals(diffs, base, head, load_fleet(base_file), load_fleet(head_file)) == []
 
 
 def test_removing_a_service_with_live_generations_is_refused(synth, derived_fleet, two_side):
     base, base_fleet = two_side
     head_file = derived_fleet(TWO, "two-api-removed", _remove_service("api"))
     head = synth(head_file)
-    refusals = check(diff_stacks(base, head), base, head, base_fleet, load_fleet(head_file))
+    refusals = guard_refusals(diff_stacks(base, head), base, head, base_fleet, load_fleet(head_file))
     removed = {(r.stack, r.phase) for r in refusals if r.subject == "stack removed"}
     assert removed == {("target-apiblue", "serving"), ("target-apigreen", "registered")}
     shared = [r for r in refusals if r.stack == "shared"]

@@ -4,7 +4,7 @@ One emulator and one set of terraform states serve the whole module; the tests r
 order and each continues where the one before stopped: the steady fleet is deployed stack by
 stack, then a target swap (blue -> green) and a hub swap (blue -> green) run to the end. Every
 stack has its own working directory and state, as `cdktf deploy <stack>` gives it. The commands
-each step runs are the planner's (`fleet.planner.plan`), translated from `cdktf deploy/destroy`
+each step runs are the planner's (`fleet.ops.planner.plan`), translated from `cdktf deploy/destroy`
 to `terraform apply/destroy`; a test checks that the planner prints them.
 
 What the emulator cannot take, and why, is listed in `emulator.EMULATOR_EXCLUSIONS`,
@@ -52,8 +52,8 @@ from emulator import (
 
 from conftest import ROOT, Synth
 from fleet import names
-from fleet.load import load_fleet
-from fleet.planner import plan
+from fleet.ops.planner import plan
+from fleet.spec.load import load_fleet
 from tf_tools import cli_config, report
 
 pytestmark = pytest.mark.lifecycle
@@ -451,7 +451,7 @@ def test_steady_fleet_deploys_stack_by_stack(lifecycle):
         order = [
             names.SHARED_STACK,
             *(names.stack_id("target", t) for t in fleet.targets),
-            *(names.stack_id("argocd", h) for h in fleet.hubs),
+            *(names.stack_id("hub", h) for h in fleet.hubs),
         ]
         assert order == ["shared", "target-blue", "argocd-blue"]
         lc.run(tuple(f"cdktf deploy {stack}" for stack in order), "steady")

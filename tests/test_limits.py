@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, Stacks, resources
-from fleet import model
+from fleet.spec import limits as model
 
 STEADY = ROOT / "examples" / "steady.yaml"
 Edit = Callable[[dict[str, Any]], None]

@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import EXAMPLES, ROOT
-from fleet import names
+from fleet.gate.phases import transition_refusals
 from fleet.lifecycle import HUB_PHASES, TARGET_PHASES
-from fleet.load import load_fleet
-from fleet.model import Fleet
-from fleet.planner import PlanRefused, Step, apply_edit, check_transition, fleet_data, plan, targets_section
+from fleet.ops.edits import apply_edit, fleet_data
+from fleet.ops.planner import PlanRefused, Step, plan
+from fleet.ref import Section, parse_stack_id
+from fleet.spec import Fleet
+from fleet.spec.load import load_fleet
 
 TARGET_SWAP = [
     "steady",
@@ -32,7 +34,7 @@ TARGET_SWAP = [
     "target-swap-7-done",
 ]
 HUB_SWAP = ["steady", "hub-swap", "hub-swap-2-promoted", "hub-swap-3-destroyed", "hub-swap-4-done"]
-WEB = targets_section("web")
+WEB = Section.targets("web")
 """Where the examples' one service keeps its target generations: services.web.targets."""
 
 
@@ -103,13 +105,13 @@ def test_mid_swap_plan_continues_from_the_current_weights():
 
 def test_hub_promotion_pauses_the_old_hub_before_activating_the_new_one():
     steps = plan(example("hub-swap"))
-    promote = first(steps, lambda s: s.edit and s.edit.get("hubs", {}).get("green") == {"phase": "active"})
-    assert steps[promote].edit == {"hubs": {"blue": {"phase": "retiring"}, "green": {"phase": "active"}}}
+    promote = first(steps, lambda s: s.edit and s.edit.get(Section.hubs(), {}).get("green") == {"phase": "active"})
+    assert steps[promote].edit == {Section.hubs(): {"blue": {"phase": "retiring"}, "green": {"phase": "active"}}}
     assert steps[promote].commands == ("cdktf deploy argocd-blue", "cdktf deploy argocd-green")
     destroy = first(steps, lambda s: "cdktf destroy argocd-blue" in s.commands)
     assert promote < destroy
-    kinds = {parsed[0] for c in commands(steps) if (parsed := names.parse_stack_id(c.split()[-1]))}
-    assert kinds == {"argocd"}, "a hub swap touches no target stack"
+    kinds = {parsed[0] for c in commands(steps) if (parsed := parse_stack_id(c.split()[-1]))}
+    assert kinds == {"hub"}, "a hub swap touches no target stack"
 
 
 def test_every_step_has_a_rollback_and_checks_come_before_traffic_moves():
@@ -129,7 +131,7 @@ def test_every_step_has_a_rollback_and_checks_come_before_traffic_moves():
 @pytest.mark.parametrize("chain", [TARGET_SWAP, HUB_SWAP], ids=["target swap", "hub swap"])
 def test_each_example_follows_from_the_one_before_as_one_safe_pr(chain):
     for before, after in zip(chain, chain[1:], strict=False):
-        assert check_transition(example(before), example(after)) == [], f"{before} -> {after}"
+        assert transition_refusals(example(before), example(after)) == [], f"{before} -> {after}"
 
 
 REFUSALS = {
@@ -174,7 +176,7 @@ def test_unsafe_pr_is_refused_with_what_to_do_instead(case):
     data = fleet_data(base)
     edit(data)
     head = Fleet.model_validate(data)
-    reasons = check_transition(base, head)
+    reasons = transition_refusals(base, head)
     assert any(expected in r for r in reasons), reasons
 
 
@@ -186,7 +188,7 @@ def test_leaving_a_serving_service_without_a_serving_target_is_refused():
     web(data)["blue"].update(phase="registered", weight=0)
     head = Fleet.model_validate(data)
     assert not any(t.phase == "serving" for t in head.services["web"].targets.values())
-    assert check_transition(base, head) == [
+    assert transition_refusals(base, head) == [
         "services.web.targets: no generation would serve web (blue serves now) and its ALB would answer 503 to "
         "every request; keep one serving, or set services.web.closed: true to take the service down"
     ]
@@ -289,7 +291,7 @@ def test_check_transition_keeps_each_service_to_itself(case):
     data = copy.deepcopy(data)
     head_edit(data)
     head = Fleet.model_validate(data)
-    reasons = check_transition(base, head)
+    reasons = transition_refusals(base, head)
     assert len(reasons) == len(expected), reasons
     for opening in expected:
         assert [r for r in reasons if r.startswith(opening)], reasons
@@ -343,7 +345,7 @@ def _try(base: Fleet, data: dict) -> Fleet | None:
         head = Fleet.model_validate(data)
     except ValidationError:
         return None
-    return None if check_transition(base, head) else head
+    return None if transition_refusals(base, head) else head
 
 
 edits = st.one_of(
@@ -403,7 +405,7 @@ def _run_plan_to_the_end(fleet: Fleet) -> Fleet:
     for step in plan(fleet):
         for command in step.commands:
             if command.startswith("cdktf destroy "):
-                parsed = names.parse_stack_id(command.removeprefix("cdktf destroy "))
+                parsed = parse_stack_id(command.removeprefix("cdktf destroy "))
                 assert parsed is not None, command
                 kind, gen = parsed
                 if kind == "target":
@@ -415,7 +417,7 @@ def _run_plan_to_the_end(fleet: Fleet) -> Fleet:
                     assert gen != current.active_hub
         if step.edit:
             nxt = apply_edit(current, step.edit)
-            assert check_transition(current, nxt) == [], step.title
+            assert transition_refusals(current, nxt) == [], step.title
             _assert_safe_state(nxt)
             for name, target in nxt.targets.items():
                 if target.weight > current.targets.get(name, target).weight:

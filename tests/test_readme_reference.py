@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from fleet.model import Fleet
+from fleet.spec import Fleet
 
 README = (ROOT / "README.md").read_text()
 SCHEMA = Fleet.model_json_schema()
@@ -271,7 +271,7 @@ def _row(path: str, field: str) -> Row:
 
 def test_the_readme_states_the_models_limits() -> None:
     """The limits that live in validators, not in the schema: each number where its row says it."""
-    from fleet import model
+    from fleet.spec import limits as model
 
     lo, hi = model.SERVICE_CIDR_PREFIXES
     expected = {

@@ -20,10 +20,13 @@ import yaml
 
 from conftest import ROOT, Stacks, Synth, resources
 from fleet import names
-from fleet.diff import diff_stacks
-from fleet.guard import check
-from fleet.load import FleetError, load_fleet, validate
-from fleet.planner import apply_edit, check_transition, plan
+from fleet.gate.diff import diff_stacks
+from fleet.gate.guard import refusals as guard_refusals
+from fleet.gate.phases import transition_refusals
+from fleet.ops.edits import apply_edit
+from fleet.ops.planner import plan
+from fleet.ref import parse_stack_id
+from fleet.spec.load import FleetError, load_fleet, validate
 
 TWO = "examples/two-services.yaml"
 Edit = Callable[[dict[str, Any]], None]
@@ -70,7 +73,7 @@ def test_one_target_stack_per_target_generation(two: Stacks) -> None:
     fleet = load_fleet(ROOT / TWO)
     generations = [g for service in fleet.services.values() for g in service.targets]
     assert len(fleet.services) == 2 and len(generations) == 3
-    kinds = {stack: names.parse_stack_id(stack) for stack in two}
+    kinds = {stack: parse_stack_id(stack) for stack in two}
     targets = sorted(stack for stack, parsed in kinds.items() if parsed and parsed[0] == "target")
     assert targets == sorted(names.stack_id("target", g) for g in generations)
     assert sorted(set(two) - set(targets)) == ["argocd-blue", "shared"]
@@ -271,11 +274,11 @@ def test_a_swap_in_one_service_leaves_the_others_stacks_byte_identical(case: str
     for stack in untouched:
         assert after[stack] == before[stack], f"{case}: {stack} changed"
     changed = {s for s in after if after[s] != before.get(s)}
-    hubs = {s for s in after if (names.parse_stack_id(s) or ("",))[0] == "argocd"}
+    hubs = {s for s in after if (parse_stack_id(s) or ("",))[0] == "hub"}
     allowed = {names.SHARED_STACK, *hubs, *(set(after) - set(before))}
     assert changed <= allowed, f"{case}: {sorted(changed - allowed)} changed"
     diffs = diff_stacks({s: json.loads(t) for s, t in before.items()}, {s: json.loads(t) for s, t in after.items()})
-    refusals = check(
+    refusals = guard_refusals(
         diffs,
         {s: json.loads(t) for s, t in before.items()},
         {s: json.loads(t) for s, t in after.items()},
@@ -308,7 +311,7 @@ def test_a_new_service_opens_with_its_first_generation(tmp_path: Path) -> None:
 def test_a_pr_leaving_a_serving_service_without_a_serving_generation_is_refused() -> None:
     base = load_fleet(ROOT / TWO)
     head = apply_edit(base, {"services.web.targets": {"blue": {"phase": "registered", "weight": 0}}})
-    reasons = check_transition(base, head)
+    reasons = transition_refusals(base, head)
     assert len(reasons) == 1 and reasons[0].startswith("services.web.targets: no generation would serve web")
 
 
@@ -424,10 +427,10 @@ def test_closing_a_service_passes_the_gate_and_lets_its_alb_go(variant, synth: S
     before = _raw(synth.outdir(TWO) / "stacks")
     path, after = variant("closed-web", _close_web)
     base, head = load_fleet(ROOT / TWO), load_fleet(path)
-    assert check_transition(base, head) == []
+    assert transition_refusals(base, head) == []
     stacks_before = {s: json.loads(t) for s, t in before.items()}
     stacks_after = {s: json.loads(t) for s, t in after.items()}
-    refusals = check(diff_stacks(stacks_before, stacks_after), stacks_before, stacks_after, base, head)
+    refusals = guard_refusals(diff_stacks(stacks_before, stacks_after), stacks_before, stacks_after, base, head)
     assert not refusals, [str(r) for r in refusals]
     for stack in _target_stacks_of(TWO, "api"):
         assert after[stack] == before[stack]
@@ -457,7 +460,7 @@ def test_the_planner_takes_a_closed_service_out_of_the_file(tmp_path: Path) -> N
                 web_steps.append(step)
             before = current
             current = apply_edit(current, step.edit)
-            assert check_transition(before, current) == [], step.title
+            assert transition_refusals(before, current) == [], step.title
     assert "web" not in current.services
     assert [s.edit for s in web_steps] == [
         {"services.web.targets": {"blue": {"phase": "retiring"}}},

@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from fleet import stackdiff
-from fleet.diff import Change, attribute_paths, diff_stack, diff_stacks
-from fleet.guard import Refusal, check
-from fleet.load import load_fleet
-from fleet.replacement import FORCES_REPLACEMENT
+from fleet import __main__ as cli
+from fleet.gate import comment
+from fleet.gate.diff import Change, attribute_paths, diff_stack, diff_stacks
+from fleet.gate.guard import Refusal
+from fleet.gate.guard import refusals as guard_refusals
+from fleet.gate.replacement import FORCES_REPLACEMENT
+from fleet.spec.load import load_fleet
 
 STEADY = ROOT / "examples" / "steady.yaml"
 TARGET_SWAP = ROOT / "examples" / "target-swap.yaml"
@@ -31,7 +33,7 @@ HUB_SWAP = ROOT / "examples" / "hub-swap.yaml"
 
 
 def guard(base, head, base_fleet) -> list[Refusal]:
-    return check(diff_stacks(base, head), base, head, base_fleet)
+    return guard_refusals(diff_stacks(base, head), base, head, base_fleet)
 
 
 def verdicts(base, head) -> dict[str, str]:
@@ -314,7 +316,7 @@ def test_the_same_edits_to_a_candidate_pass(case, steady, green_candidate):
     head = mutated(base, "target-green", edit)
     diffs = diff_stacks(base, head)
     assert {d.stack: d.verdict for d in diffs}["target-green"] == "changed"
-    assert check(diffs, base, head, base_fleet) == []
+    assert guard_refusals(diffs, base, head, base_fleet) == []
 
 
 def test_hub_standby_is_a_candidate_and_active_is_live(hub_swap):
@@ -400,7 +402,7 @@ def test_safe_changes_pass(case, synth, derived_fleet, target_swap):
     assert {d.stack for d in diffs if d.verdict == "changed"} == set(expected)
     for stack, (rtype, path) in expected.items():
         assert (rtype, path) in {(c.type, p) for c in changes_of(target_swap, head, stack).values() for p in c.paths}
-    assert check(diffs, target_swap, head, load_fleet(TARGET_SWAP)) == []
+    assert guard_refusals(diffs, target_swap, head, load_fleet(TARGET_SWAP)) == []
 
 
 # --- 4. a renamed construct id is a destroy + create ----------------------------------------------
@@ -509,14 +511,14 @@ def test_the_replacement_table_covers_every_resource_type_the_stacks_write(synth
 
 
 def test_text_report_shape(steady, target_swap):
-    text = stackdiff.render_text(diff_stacks(steady, target_swap), [])
+    text = comment.render_text(diff_stacks(steady, target_swap), [])
     lines = text.splitlines()
     assert lines[0].split() == ["shared", "changed"]
     assert lines[0].index("changed") == lines[-3].index("added"), "verdicts in one column"
     assert "    + aws_lb_target_group.traffic-web_tg-green_2BE8A445" in lines
     assert lines[-1] == "guard: ok"
     refusal = Refusal("target-blue", "aws_eks_cluster.x", "version would change in place", "add one", "serving")
-    assert stackdiff.render_text([], [refusal]).splitlines()[-1] == f"  {refusal}"
+    assert comment.render_text([], [refusal]).splitlines()[-1] == f"  {refusal}"
 
 
 # --- 5. the command line --------------------------------------------------------------------------
@@ -528,7 +530,7 @@ def version_fleet(derived_fleet):
 
 
 def run(capsys, *argv: str | Path) -> tuple[int, str, str]:
-    code = stackdiff.main([str(a) for a in argv])
+    code = cli.main(["diff", *(str(a) for a in argv)])
     out, err = capsys.readouterr()
     return code, out, err
 

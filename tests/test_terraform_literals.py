@@ -133,7 +133,7 @@ def _attack(data: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def attacked(synth, derived_fleet):
-    from fleet.load import load_fleet
+    from fleet.spec.load import load_fleet
 
     path = derived_fleet("examples/steady.yaml", "fleet-strings-attack", _attack)
     return load_fleet(str(path)), synth(path)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fleet import names
-from fleet.replacement import FORCES_REPLACEMENT
+from fleet.gate.replacement import FORCES_REPLACEMENT
+from fleet.ref import parse_stack_id
 
 Stacks = dict[str, dict[str, Any]]
 """Stack id -> its parsed cdk.tf.json."""
@@ -250,8 +251,8 @@ def diff_stack(base: dict[str, Any], head: dict[str, Any]) -> tuple[Change, ...]
 def _stack_order(stack: str) -> tuple[int, str]:
     if stack == names.SHARED_STACK:
         return 0, stack
-    found = names.parse_stack_id(stack)
-    return (1 if found[0] == "argocd" else 2) if found else 3, stack
+    found = parse_stack_id(stack)
+    return (1 if found[0] == "hub" else 2) if found else 3, stack
 
 
 def diff_stacks(base: Stacks, head: Stacks) -> list[StackDiff]:
@@ -272,8 +273,3 @@ def _inventory(kind: ChangeKind, stack: dict[str, Any]) -> tuple[Change, ...]:
     return tuple(
         Change(kind, address, e.category, e.type) for address, e in entries(stack).items() if e.category != "other"
     )
-
-
-def resource_body(stack: dict[str, Any], address: str) -> Any:
-    """The body of `address` (`aws_lb_target_group.x`, `data.aws_subnets.y`) in a synthesized stack."""
-    return entries(stack).get(address, Entry("other", "", None)).body

@@ -1,8 +1,8 @@
-"""`python -m fleet diff`: what a change does to each stack, and whether the guard allows it.
+"""The `diff` command and the PR comment: what a change does to each stack, and whether the guard allows it.
 
 Synthesizes the base (a git revision, or a cdktf.out directory) and the head (the working tree of
 `--repo`, or a cdktf.out directory) once each, compares them stack by stack and resource by
-resource (fleet/diff.py), and applies the guard (fleet/guard.py). One run can write every output
+resource (fleet/gate/diff.py), and applies the guard (fleet/gate/guard.py). One run can write every output
 a PR needs:
 
     python -m fleet diff --base origin/main                     # text, for a terminal
@@ -24,10 +24,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from fleet.diff import StackDiff, diff_stacks
-from fleet.guard import Refusal, check
-from fleet.load import DEFAULT_FLEET, FleetError
-from fleet.sources import ROOT, SourceError, collect
+from fleet.gate.diff import StackDiff, diff_stacks
+from fleet.gate.guard import Refusal
+from fleet.gate.guard import refusals as guard_refusals
+from fleet.gate.sources import SourceError, collect
+from fleet.spec.load import FleetError
 
 MARKER = "<!-- ephemeral-eks-diff -->"
 """First line of the --markdown output, so a CI step can find and update its own PR comment."""
@@ -100,51 +101,9 @@ def render_stacks(diffs: list[StackDiff]) -> str:
     return "\n".join(d.stack for d in diffs if d.verdict in ("added", "changed"))
 
 
-def parser() -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(
-        prog="python -m fleet diff",
-        description="Compare the synthesized stacks of a base and a head, and refuse what would replace, "
-        "destroy or change what a live generation runs or stands on (exit 1).",
-    )
-    cli.add_argument(
-        "--base",
-        required=True,
-        metavar="GIT_REV|DIR",
-        help="a cdktf.out directory, or a git revision of --repo to synthesize the fleet file at",
-    )
-    cli.add_argument("--head", metavar="DIR", help="a cdktf.out directory (default: synthesize --repo's working tree)")
-    cli.add_argument(
-        "--fleet",
-        metavar="FILE",
-        help=f"the head's fleet file, relative to --repo, and its path at a git --base (default: $FLEET, then {DEFAULT_FLEET})",
-    )
-    cli.add_argument(
-        "--base-fleet",
-        metavar="FILE",
-        help="with a --base directory: the fleet file it was synthesized from, for the generations' "
-        "phases (default: unknown, every generation stack in base counts as live)",
-    )
-    cli.add_argument(
-        "--repo",
-        metavar="DIR",
-        default=str(ROOT),
-        help="the repository to synthesize the head in and to read a --base revision from (default: this project)",
-    )
-    cli.add_argument(
-        "--state-migrated",
-        action="store_true",
-        help="every stack's state was migrated to the head's backend already (the PR label migrate-state)",
-    )
-    cli.add_argument("--markdown-out", metavar="FILE", help="also write the PR comment body to FILE")
-    cli.add_argument("--stacks-out", metavar="FILE", help="also write the changed stack ids to FILE")
-    mode = cli.add_mutually_exclusive_group()
-    mode.add_argument("--markdown", action="store_true", help="print a PR comment body")
-    mode.add_argument("--stacks", action="store_true", help="print only the added or changed stack ids")
-    return cli
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def run_diff(args: argparse.Namespace) -> int:
+    """The `diff` command (its arguments: `fleet.__main__`): print or write what the PR needs,
+    return 0 (nothing refused), 1 (the guard refused a change) or 2 (no diff could be made)."""
     try:
         sides = collect(args.base, args.head, args.fleet, args.base_fleet, Path(args.repo).resolve())
     except (FleetError, SourceError) as err:
@@ -152,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     diffs = diff_stacks(sides.base, sides.head)
-    refusals = check(
+    refusals = guard_refusals(
         diffs, sides.base, sides.head, sides.base_fleet, sides.head_fleet, state_migrated=args.state_migrated
     )
     markdown = render_markdown(diffs, refusals, sides.base_label, sides.head_label, sides.notes)
@@ -174,7 +133,3 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(render_text(diffs, refusals, sides.notes))
     return 1 if refusals else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

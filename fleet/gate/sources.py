@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fleet import names
-from fleet.diff import Stacks
-from fleet.load import FleetError, default_fleet, load_fleet, parse_yaml, validate
-from fleet.model import Fleet
+from fleet.gate.diff import Stacks
+from fleet.spec import Fleet
+from fleet.spec.load import FleetError, default_fleet, load_fleet, parse_yaml, validate
 
 ROOT = names.PROJECT_ROOT
 """The repository synthesized for the head and read for a base revision (`--repo`)."""

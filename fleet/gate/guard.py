@@ -23,92 +23,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from fleet import names
-from fleet.diff import Change, StackDiff, Stacks, entries, under
+from fleet.gate.diff import Change, StackDiff, Stacks, entries, under
+from fleet.gate.rules import (
+    ANY,
+    GENERATION_MAY_ADD,
+    GENERATION_MAY_CHANGE,
+    GENERATION_MAY_REMOVE,
+    LOOKUP_FINDS,
+    META,
+    ROUTING,
+    SHARED_MAY_CHANGE,
+    SHARED_MAY_REMOVE,
+    SHARED_STANDS_ON,
+)
 from fleet.lifecycle import DESTROYED, is_live
-from fleet.model import Fleet
-
-ANY = "*"
-META = ("depends_on", "tags")
-"""May change on any resource: ordering, and tags (which no generation finds anything by)."""
-
-GENERATION_MAY_CHANGE: dict[str, tuple[str, ...]] = {
-    "aws_eks_node_group": ("scaling_config", "labels", "update_config"),  # node counts, rollout pace
-    "aws_cloudwatch_log_group": ("retention_in_days",),
-    "helm_release": ("chart", "repository", "version", "values", "set", "timeout", "atomic", "wait", "max_history"),
-    "kubernetes_secret_v1": ("metadata.labels", "metadata.annotations", "data"),  # registrations, pausing
-    "kubernetes_namespace_v1": ("metadata.labels", "metadata.annotations"),
-}
-"""Safe in place on a live generation: node counts, app and chart versions and values, cluster
-registrations and their pause flag, labels. Nothing here replaces a node or moves a pod's network."""
-GENERATION_MAY_ADD = frozenset(
-    {
-        "kubernetes_secret_v1",
-        "helm_release",
-        "kubernetes_namespace_v1",
-        "terraform_data",
-        "aws_vpc_security_group_ingress_rule",
-        "aws_eks_access_entry",
-        "aws_eks_access_policy_association",
-    }
-)
-"""A hub registers a new target (a cluster Secret); a target gets a new app; a generation set to
-destroyed gets the stop that makes `cdktf deploy` refuse it; a runner or operator is let in
-(`api_access`: a rule on the control-plane SG, a read-only access entry). An added grant opens,
-it never cuts; changing or removing one is refused like every other change."""
-GENERATION_MAY_REMOVE = frozenset({"kubernetes_secret_v1"})
-"""A hub deregisters a retired target: only ArgoCD's record of the cluster goes."""
-
-SHARED_MAY_CHANGE: dict[str, tuple[str, ...]] = {
-    "aws_lb_listener": ("default_action", "certificate_arn", "ssl_policy"),  # weights; certificate rotation
-    "aws_lb_listener_rule": (ANY,),  # operator rules: who may try a generation by header
-    # a new zone's public subnet (dropping one is refused at the subnet); protection off for a closed service
-    "aws_lb": ("access_logs", "subnets", "enable_deletion_protection"),
-    "aws_vpc_security_group_ingress_rule": (ANY,),  # who may reach the ALB (traffic.allowed_cidrs)
-    "aws_wafv2_web_acl_association": (ANY,),
-    "aws_flow_log": (ANY,),
-}
-"""Safe in `shared` while generations are live: traffic weights, who may reach the ALB and its
-rules, logging. None of it is what a generation finds or runs on."""
-SHARED_MAY_REMOVE = frozenset(  # and so may be replaced: a new WAF ACL, logs bucket or client range
-    {"aws_lb_listener_rule", "aws_vpc_security_group_ingress_rule", "aws_wafv2_web_acl_association", "aws_flow_log"}
-)
-
-SHARED_STANDS_ON: dict[str, tuple[str, str]] = {
-    "aws_vpc": ("the VPC every live generation runs in", "a new network means a new fleet; keep network.cidr"),
-    "aws_subnet": (
-        "subnets live generations run in",
-        "keep network.zones in their order and only append a zone; pin each live generation's zones "
-        "(services.<service>.targets.<gen>.zones, hubs.<gen>.zones) so only new generations use it",
-    ),
-    "aws_security_group": (
-        "a security group live generations trust (ArgoCD-client or ALB)",
-        "keep it; a change in who reaches a cluster goes into a new generation",
-    ),
-    "aws_vpc_security_group_egress_rule": ("the ALB's way to the pods of live generations", "keep the app's port"),
-    "aws_iam_role": (
-        "SharedArgoRole, which every hub acts as and every target trusts",
-        "keep the fleet name and ArgoCD's namespace and service accounts",
-    ),
-    "aws_lb": ("the ALB that serves traffic", "keep it; a new ALB means a new service"),
-    "aws_lb_listener": ("a listener of the ALB that serves traffic", "keep traffic.certificate_arn and the listener"),
-    "aws_lb_target_group": (
-        "the target group of a live generation",
-        "its settings come from the served app (port, health check): change them only while no target "
-        "generation is live",
-    ),
-}
-"""What a `shared` resource is to live generations, and the way out, by type. Routes, NAT gateways,
-their addresses and the internet gateway are the VPC's way out: `_ROUTING`."""
-_ROUTING = (
-    "the route in or out of the VPC live generations use",
-    "keep network.zones in their order and only append a zone",
-)
-
-
-LOOKUP_FINDS = {
-    "aws_subnets": "other subnets, so the control plane and node group would move (the node group is replaced)",
-}
-"""What a changed lookup in a live generation means, where it is worse than "finds something else"."""
+from fleet.ref import parse_stack_id
+from fleet.spec import Fleet
 
 
 @dataclass(frozen=True)
@@ -134,7 +64,7 @@ def live_generations(base: Stacks, base_fleet: Fleet | None) -> dict[str, str | 
     generation stack of base counts as live)."""
     found: dict[str, str | None] = {}
     for stack in base:
-        parsed = names.parse_stack_id(stack)
+        parsed = parse_stack_id(stack)
         if parsed is None:
             continue
         phase = _phase(base_fleet, stack)
@@ -144,14 +74,12 @@ def live_generations(base: Stacks, base_fleet: Fleet | None) -> dict[str, str | 
 
 
 def _phase(fleet: Fleet | None, stack: str) -> str | None:
-    parsed = names.parse_stack_id(stack)
-    if fleet is None or parsed is None:
-        return None
-    spec = (fleet.hubs if parsed[0] == "argocd" else fleet.targets).get(parsed[1])
+    ref = fleet.find(stack) if fleet is not None else None
+    spec = fleet.spec(ref) if fleet is not None and ref is not None else None
     return spec.phase if spec is not None else None
 
 
-def check(
+def refusals(
     diffs: list[StackDiff],
     base: Stacks,
     head: Stacks,
@@ -163,20 +91,20 @@ def check(
     """Every refused change of a PR that turns `base` into `head`. The fleets, where known, name
     the phases and the way out."""
     live = live_generations(base, base_fleet)
-    refusals: list[Refusal] = []
+    found: list[Refusal] = []
     for diff in diffs:
         if diff.verdict == "removed":
-            refusals += _removed_stack(diff.stack, base_fleet)
+            found += _removed_stack(diff.stack, base_fleet)
         elif diff.verdict != "changed" or not live:
             continue
         elif diff.stack == names.SHARED_STACK:
-            refusals += _shared(diff, base[diff.stack], live, _live_services(live, base_fleet))
+            found += _shared(diff, base[diff.stack], live, _live_services(live, base_fleet))
         elif diff.stack in live:
-            refusals += _generation(diff, live[diff.stack], base_fleet, head_fleet)
-            refusals += _rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
+            found += _generation(diff, live[diff.stack], base_fleet, head_fleet)
+            found += _rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
     if live and not state_migrated:
-        refusals += _backend(diffs, base, head)
-    return refusals
+        found += _backend(diffs, base, head)
+    return found
 
 
 def _removed_stack(stack: str, base_fleet: Fleet | None) -> list[Refusal]:
@@ -339,18 +267,13 @@ def _way_out(stack: str, base_fleet: Fleet | None, head_fleet: Fleet | None) -> 
     """A change made to the generation itself goes into a new generation; one made to a
     fleet-wide setting reaches every generation, so it is reverted or pinned on the live one."""
     new_generation = "add a new generation with this change instead (phase: provisioning) and swap to it"
-    parsed = names.parse_stack_id(stack)
-    if base_fleet is None or head_fleet is None or parsed is None:
+    ref = base_fleet.find(stack) if base_fleet is not None else None
+    if base_fleet is None or head_fleet is None or ref is None:
         return new_generation
-    kind, name = parsed
-    before = (base_fleet.hubs if kind == "argocd" else base_fleet.targets).get(name)
-    after = (head_fleet.hubs if kind == "argocd" else head_fleet.targets).get(name)
-    if before is None or after is None:
+    before, after = base_fleet.spec(ref), head_fleet.spec(ref)
+    if before is None or after is None:  # gone, or moved to another service
         return new_generation
-    service = base_fleet.service_of(name) if kind == "target" else None
-    if service is not None and service != head_fleet.service_of(name):
-        return new_generation
-    section = "hubs" if service is None else f"services.{service}.targets"
+    service = ref.service
     wide = [
         setting
         for setting in fleet_wide_changes(base_fleet.model_dump(mode="json"), head_fleet.model_dump(mode="json"))
@@ -362,7 +285,7 @@ def _way_out(stack: str, base_fleet: Fleet | None, head_fleet: Fleet | None) -> 
     if not wide or (own and not set(wide) & set(PINNABLE)):
         return new_generation
     pins = [
-        f"{section}.{name}.{field}: {_shown(value(base_fleet, before))}"
+        f"{ref.path}.{field}: {_shown(value(base_fleet, before))}"
         for setting, (field, value) in PINNABLE.items()
         if setting in wide
     ]
@@ -384,9 +307,9 @@ def _live_services(live: dict[str, str | None], base_fleet: Fleet | None) -> set
         return None
     found = set()
     for stack in live:
-        parsed = names.parse_stack_id(stack)
-        if parsed is not None and parsed[0] == "target" and parsed[1] in base_fleet.targets:
-            found.add(base_fleet.service_of(parsed[1]))
+        ref = base_fleet.find(stack)
+        if ref is not None and ref.service is not None:
+            found.add(ref.service)
     return found
 
 
@@ -407,7 +330,7 @@ def _shared(
         happens = _event(change, SHARED)
         if not happens:
             continue
-        what, way = SHARED_STANDS_ON.get(change.type, _ROUTING if change.category == "resource" else ("", ""))
+        what, way = SHARED_STANDS_ON.get(change.type, ROUTING if change.category == "resource" else ("", ""))
         what = what or "what live generations find"
         if owner is not None:
             what = f"{what} ({owner})"

@@ -49,319 +49,32 @@ token, which the operator's IAM identity is not. The argo-cd chart creates that 
 replicas) the service reaches one shard at random.
 """
 
-from __future__ import annotations
-
-import base64
 import contextlib
-import ipaddress
-import json
 import logging
 import math
-import re
-import ssl
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
-import boto3
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from fleet import names
-from fleet.load import FleetError, load_fleet, printable, shorten
-from fleet.model import Fleet
-
-DEFAULT_WINDOW_MINUTES = 30
-MAX_WINDOW_MINUTES = 7 * 24 * 60
-"""CloudWatch keeps one-minute ALB data for 15 days; a week is plenty before a destroy."""
+from fleet.lifecycle import SERVING
+from fleet.ops.aws import Aws, aws_reason, not_found
+from fleet.ops.defaults import DEFAULT_WINDOW_MINUTES, GROUPS, MAX_WINDOW_MINUTES
+from fleet.ops.errors import SHOWN, CheckFailed, Outcome, Unusable, one_line
+from fleet.ops.kube import KUBE_TIMEOUT, Kube, kube_errors, parse_api_endpoints, samples
+from fleet.ref import GenerationRef, parse_stack_id
+from fleet.spec import Fleet
+from fleet.spec.load import FleetError, load_fleet
 
 METRICS_SERVICE = "argocd-application-controller-metrics"
 """The argo-cd chart's controller metrics Service (release `argocd`, `controller.metrics.enabled`)."""
 METRICS_PORT = 8082
 CONNECTION_METRIC = "argocd_cluster_connection_status"
 CACHE_AGE_METRIC = "argocd_cluster_cache_age_seconds"
-
-TOKEN_PREFIX = "k8s-aws-v1."
-TOKEN_HEADER = "x-k8s-aws-id"
-TOKEN_EXPIRES = 60
-"""Seconds the presigned URL is valid, as `aws eks get-token` signs it (EKS accepts it 15 minutes)."""
-
-KUBE_TIMEOUT = (5.0, 30.0)
-"""Connect and read timeouts, seconds, of every Kubernetes request."""
-AWS_CONFIG = Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=30)
-SHOWN = 3
-"""Names a failure line lists before it says `and N more`."""
-LINE_LIMIT = 500
-"""Longest line printed; longer ones are cut short."""
-
-
-class CheckFailed(Exception):
-    """A check did not pass; `str()` is the reason, one line."""
-
-
-class Unusable(Exception):
-    """The command cannot run at all (arguments, fleet file, AWS unreachable): exit 2, one line."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    ok: bool
-    line: str
-
-
-def one_line(text: object) -> str:
-    return shorten(printable(" ".join(str(text).split())), LINE_LIMIT)
-
-
-def _aws_reason(err: Exception) -> str:
-    if isinstance(err, ClientError):
-        error = err.response.get("Error", {})
-        return f"{error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": ")
-    return str(err)
-
-
-def _not_found(err: ClientError, *codes: str) -> bool:
-    return err.response.get("Error", {}).get("Code") in codes
-
-
-# --- arguments ---------------------------------------------------------------------------------
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def parse_api_endpoints(values: list[str], clusters: set[str]) -> dict[str, str]:
-    """`CLUSTER=URL` options into {cluster: url}; https anywhere, http only on loopback."""
-    endpoints: dict[str, str] = {}
-    for value in values:
-        cluster, sep, url = value.partition("=")
-        where = f"--api-endpoint {value!r}"
-        if not sep or not cluster or not url:
-            raise Unusable(f"fleet check: {where}: write CLUSTER=URL, e.g. acme-target-green=https://127.0.0.1:8443")
-        if cluster not in clusters:
-            known = ", ".join(sorted(clusters))
-            raise Unusable(f"fleet check: {where}: {cluster} is not a cluster of this fleet; use one of {known}")
-        parts = urlsplit(url)
-        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
-            raise Unusable(f"fleet check: {where}: {url} is not an https:// URL such as https://127.0.0.1:8443")
-        if parts.scheme == "http" and not _loopback(parts.hostname):
-            raise Unusable(
-                f"fleet check: {where}: plain http is only for a loopback address (a local proxy); use https"
-            )
-        if cluster in endpoints:
-            raise Unusable(f"fleet check: {where}: {cluster} has two --api-endpoint options; give one")
-        endpoints[cluster] = url.rstrip("/")
-    return endpoints
-
-
-# --- AWS ---------------------------------------------------------------------------------------
-
-
-class Aws:
-    """boto3 clients in the fleet's region, and what several checks read (clusters) read once."""
-
-    def __init__(self, region: str) -> None:
-        self.region = region
-        core = botocore.session.get_session()
-        core.set_config_variable("sts_regional_endpoints", "regional")
-        try:
-            self.session = boto3.session.Session(botocore_session=core, region_name=region)
-        except BotoCoreError as err:  # AWS_PROFILE names no profile, a config file is broken
-            raise self._unusable(err) from None
-        self._clients: dict[str, Any] = {}
-        self._clusters: dict[str, dict[str, Any]] = {}
-
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service, config=AWS_CONFIG)
-        return self._clients[service]
-
-    def reachable(self) -> None:
-        """STS GetCallerIdentity, or Unusable with the reason: no credentials, no network, ..."""
-        try:
-            self.client("sts").get_caller_identity()
-        except (BotoCoreError, ClientError) as err:
-            raise self._unusable(err) from None
-
-    def _unusable(self, err: Exception) -> Unusable:
-        return Unusable(
-            f"fleet check: cannot reach AWS ({self.region}): {one_line(_aws_reason(err))}; "
-            "set AWS credentials/region or run from a runner that can"
-        )
-
-    def cluster(self, name: str) -> dict[str, Any]:
-        """DescribeCluster, once per run."""
-        if name not in self._clusters:
-            try:
-                self._clusters[name] = self.client("eks").describe_cluster(name=name)["cluster"]
-            except ClientError as err:
-                if _not_found(err, "ResourceNotFoundException"):
-                    raise CheckFailed(f"cluster {name} not found in {self.region}") from None
-                raise
-        return self._clusters[name]
-
-    def token(self, cluster: str) -> str:
-        """What `aws eks get-token --cluster-name CLUSTER` prints as status.token."""
-        sts = self.session.client("sts", config=AWS_CONFIG)
-
-        def sign_cluster_header(request: Any, **_: Any) -> None:
-            request.headers[TOKEN_HEADER] = cluster
-
-        sts.meta.events.register("before-sign.sts.GetCallerIdentity", sign_cluster_header)
-        url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=TOKEN_EXPIRES, HttpMethod="GET")
-        return TOKEN_PREFIX + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
-
-    def target_group(self, name: str) -> dict[str, Any]:
-        try:
-            return self.client("elbv2").describe_target_groups(Names=[name])["TargetGroups"][0]
-        except ClientError as err:
-            if _not_found(err, "TargetGroupNotFound"):
-                raise CheckFailed(f"target group {name} not found in {self.region}") from None
-            raise
-
-    def load_balancer(self, name: str) -> dict[str, Any]:
-        try:
-            return self.client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"][0]
-        except ClientError as err:
-            if _not_found(err, "LoadBalancerNotFound"):
-                raise CheckFailed(f"load balancer {name} not found in {self.region}") from None
-            raise
-
-
-# --- Kubernetes --------------------------------------------------------------------------------
-
-
-class Kube:
-    """A Kubernetes API client per cluster: endpoint and CA from DescribeCluster (or the
-    `--api-endpoint` override), an EKS token for the caller's IAM identity."""
-
-    def __init__(self, aws: Aws, endpoints: dict[str, str], stack: contextlib.ExitStack) -> None:
-        self.aws = aws
-        self.endpoints = endpoints
-        self._stack = stack
-        self._clients: dict[str, Any] = {}
-        self._ca_dir: Path | None = None
-
-    def api(self, cluster: str) -> Any:
-        if cluster not in self._clients:
-            from kubernetes import client
-
-            api_client = client.ApiClient(self._configuration(cluster))
-            self._stack.callback(api_client.close)
-            self._clients[cluster] = api_client
-        return self._clients[cluster]
-
-    def url(self, cluster: str) -> str:
-        return self.endpoints.get(cluster) or str(self.aws.cluster(cluster).get("endpoint") or "")
-
-    def _configuration(self, cluster: str) -> Any:
-        from kubernetes import client
-        from urllib3.util.retry import Retry
-
-        url = self.url(cluster)
-        if not url:
-            raise CheckFailed(f"cluster {cluster} has no API endpoint yet")
-        config = client.Configuration()
-        config.host = url
-        # kubernetes 36 reads the token under BearerToken (and the prefix only under that name)
-        config.api_key = {"BearerToken": f"Bearer {self.aws.token(cluster)}"}
-        config.retries = Retry(total=1, connect=1, read=0, status=0)
-        if urlsplit(url).scheme == "https":
-            config.ssl_ca_cert = str(self._ca_file(cluster))
-            if cluster in self.endpoints:
-                config.tls_server_name = urlsplit(str(self.aws.cluster(cluster)["endpoint"])).hostname
-        return config
-
-    def _ca_file(self, cluster: str) -> Path:
-        data = (self.aws.cluster(cluster).get("certificateAuthority") or {}).get("data") or ""
-        try:
-            pem = base64.b64decode(data, validate=True)
-        except ValueError:
-            pem = b""
-        if b"-----BEGIN CERTIFICATE-----" not in pem:
-            raise CheckFailed(f"cluster {cluster} has no usable certificate authority in DescribeCluster")
-        if self._ca_dir is None:
-            self._ca_dir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="fleet-check-")))
-        path = self._ca_dir / f"{cluster}.crt"
-        path.write_bytes(pem)
-        return path
-
-
-def _kube_reason(err: Exception, cluster: str, url: str, tunnelled: bool, not_found: str) -> str:
-    """One line for a failed Kubernetes request, with what to do about it."""
-    from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import SSLError
-
-    if isinstance(err, ApiException):
-        message = ""
-        with contextlib.suppress(ValueError, TypeError, AttributeError):
-            message = json.loads(err.body).get("message", "")
-        line = f"the Kubernetes API of {cluster} answered {err.status} {err.reason}" + (
-            f": {message}" if message else ""
-        )
-        if err.status in (401, 403):
-            return f"{line}; give your IAM identity an EKS access entry on {cluster}"
-        return f"{line}; {not_found}" if err.status == 404 and not_found else line
-    cause = getattr(err, "reason", None) or err
-    reason = re.sub(r"^\w+\(host=[^)]*\): ", "", str(cause))
-    if isinstance(cause, SSLError | ssl.SSLError):
-        line = f"TLS to the Kubernetes API of {cluster} at {url} failed: {reason}"
-        return f"{line}; the tunnel must pass TLS through to the cluster's endpoint unchanged" if tunnelled else line
-    line = f"cannot reach the Kubernetes API of {cluster} at {url}: {reason}"
-    if tunnelled:
-        return f"{line}; is the tunnel up?"
-    return f"{line}; a private endpoint needs a tunnel and --api-endpoint {cluster}=https://127.0.0.1:PORT"
-
-
-@contextlib.contextmanager
-def kube_errors(kube: Kube, cluster: str, not_found: str = "") -> Iterator[None]:
-    """Turn a Kubernetes client or connection error into CheckFailed; `not_found` is what a 404
-    line adds."""
-    from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
-
-    try:
-        yield
-    except (ApiException, HTTPError, OSError) as err:
-        tunnelled = cluster in kube.endpoints
-        raise CheckFailed(_kube_reason(err, cluster, kube.url(cluster), tunnelled, not_found)) from None
-
-
-# --- Prometheus text ---------------------------------------------------------------------------
-
-_SAMPLE = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)")
-_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
-
-
-def samples(text: str, metric: str) -> list[tuple[dict[str, str], float]]:
-    """The samples of one metric in Prometheus text exposition format: (labels, value)."""
-    found = []
-    for line in text.splitlines():
-        match = _SAMPLE.match(line.strip())
-        if not match or match.group(1) != metric:
-            continue
-        labels = {
-            key: re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), value)
-            for key, value in _LABEL.findall(match.group(2) or "")
-        }
-        try:
-            found.append((labels, float(match.group(3))))
-        except ValueError:
-            continue
-    return found
 
 
 def _same_server(a: str, b: str) -> bool:
@@ -383,7 +96,7 @@ def node_group_active(aws: Aws, cluster: str) -> str:
     try:
         group = aws.client("eks").describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
     except ClientError as err:
-        if _not_found(err, "ResourceNotFoundException"):
+        if not_found(err, "ResourceNotFoundException"):
             raise CheckFailed(f"node group {name} not found on cluster {cluster}") from None
         raise
     status = group.get("status")
@@ -563,11 +276,6 @@ def no_requests(aws: Aws, alb: str, group_name: str, window_minutes: int, now: d
 # --- which checks a stack gets -----------------------------------------------------------------
 
 
-GROUPS = ("cluster", "argocd", "traffic")
-"""What `--only` selects: the cluster (EKS cluster, node group, nodes), ArgoCD (its connection to
-a target, the target's apps), traffic (load balancer, target groups, requests)."""
-
-
 class Check(NamedTuple):
     group: str
     what: str
@@ -591,23 +299,21 @@ def checks_for(
         checks = []
         for service_name, service in fleet.services.items():
             alb = names.alb_name(prefix, service_name)
-            serving = [
-                names.target_group_name(prefix, gen) for gen, t in service.targets.items() if t.phase == "serving"
-            ]
+            serving = [names.target_group_name(prefix, gen) for gen, t in service.targets.items() if t.phase == SERVING]
             checks += [Check("traffic", f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
                 Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group))
                 for group in serving
             ]
         return checks
-    kind, generation = _generation(fleet, stack)
-    cluster = names.cluster_name(prefix, kind, generation)
+    ref = _generation(fleet, stack)
+    generation, cluster = ref.name, ref.cluster_name(prefix)
     group = names.target_group_name(prefix, generation)
     if before_destroy:
-        alb = names.alb_name(prefix, fleet.service_of(generation))
+        alb = names.alb_name(prefix, ref.service or "")
         return [Check("traffic", f"requests to {group}", partial(no_requests, aws, alb, group, window_minutes))]
     checks = cluster_checks(aws, kube, cluster)
-    if kind == "target":
-        hub = names.cluster_name(prefix, "argocd", fleet.active_hub)
+    if ref.kind == "target":
+        hub = GenerationRef.hub(fleet.active_hub).cluster_name(prefix)
         checks += [
             Check("argocd", f"ArgoCD on {hub} reaching {cluster}", partial(argocd_connected, aws, kube, hub, cluster)),
             Check("argocd", f"ArgoCD apps for {generation}", partial(apps_synced, kube, hub, generation)),
@@ -628,10 +334,10 @@ def only(checks: list[Check], stack: str, groups: list[str]) -> list[Check]:
     return chosen
 
 
-def _generation(fleet: Fleet, stack: str) -> tuple[names.Kind, str]:
-    parsed = names.parse_stack_id(stack)
-    if parsed is not None and parsed[1] in (fleet.hubs if parsed[0] == "argocd" else fleet.targets):
-        return parsed
+def _generation(fleet: Fleet, stack: str) -> GenerationRef:
+    ref = fleet.find(stack)
+    if ref is not None:
+        return ref
     raise Unusable(f"{stack}: not a stack of fleet {fleet.name}; use shared, argocd-<hub> or target-<target>")
 
 
@@ -642,15 +348,13 @@ def run_check(stack: str, what: str, check: Callable[[], str]) -> Outcome:
     except CheckFailed as failed:
         return Outcome(False, f"{stack}: {one_line(failed)}")
     except (BotoCoreError, ClientError) as err:
-        return Outcome(False, f"{stack}: {what}: AWS said {one_line(_aws_reason(err))}")
+        return Outcome(False, f"{stack}: {what}: AWS said {one_line(aws_reason(err))}")
     except Exception as err:  # noqa: BLE001 - the promise is one line per check, never a traceback
         return Outcome(False, f"{stack}: {what}: {type(err).__name__}: {one_line(err)}")
 
 
 def _fleet_clusters(fleet: Fleet) -> set[str]:
-    return {names.cluster_name(fleet.name, "argocd", h) for h in fleet.hubs} | {
-        names.cluster_name(fleet.name, "target", t) for t in fleet.targets
-    }
+    return {ref.cluster_name(fleet.name) for ref, _ in fleet.generations()}
 
 
 def run(
@@ -682,7 +386,7 @@ def _run(
     file: str, stack: str, before_destroy: bool, window_minutes: int, api_endpoints: list[str], groups: list[str]
 ) -> list[Outcome]:
     fleet = load_fleet(file)
-    parsed = names.parse_stack_id(stack)
+    parsed = parse_stack_id(stack)
     if before_destroy and (parsed is None or parsed[0] != "target"):
         raise Unusable(f"fleet check: {stack}: --before-destroy is for a target-<gen> stack")
     if not 1 <= window_minutes <= MAX_WINDOW_MINUTES:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fleet import names
-from fleet.model import Fleet
+from fleet.lifecycle import DESTROYED
+from fleet.spec import Fleet
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,21 @@ def read_state(fleet: Fleet, stack: str, root: Path = names.PROJECT_ROOT) -> Sta
         return StateReading(
             where, None, f"not read: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
         )
+
+
+def left_with_state(base: Fleet, head: Fleet) -> tuple[list[str], list[str]]:
+    """A destroyed generation leaving the file: its state must be empty where it can be read.
+    (refusals, notes): a note for each state this process cannot read."""
+    refusals, notes = [], []
+    for ref, spec in base.generations():
+        if head.spec(ref) is not None or spec.phase != DESTROYED:
+            continue
+        reading = read_state(base, ref.stack_id)
+        if reading.resources is None:
+            notes.append(f"{ref.path}: state {reading.where} {reading.why}; make sure it is empty")
+        elif reading.resources:
+            refusals.append(
+                f"{ref.path}: its state {reading.where} still lists {reading.resources} resource(s); "
+                f"run `cdktf destroy {ref.stack_id}` before removing it from the file"
+            )
+    return refusals, notes

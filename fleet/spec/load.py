@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from fleet.model import Fleet
+from fleet.spec.fleet import Fleet
+from fleet.spec.limits import MAX_FILE_BYTES
+from fleet.text import printable, shorten
 
-MAX_BYTES = 1 << 20
 DEFAULT_FLEET = "fleet.yaml"
 
 
@@ -32,24 +32,6 @@ def default_fleet() -> str:
 
 LEGACY_SERVICE_KEYS = ("targets", "apps", "traffic")
 """Top-level keys of the one-service fleet file, which now live under `services.<name>`."""
-
-MAX_SHOWN = 80
-"""Longest excerpt of a value a message quotes."""
-
-
-def printable(text: str) -> str:
-    """`text` safe for one terminal line: control, format (bidi) and surrogate characters escaped."""
-    out = []
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            out.append(char.encode("unicode_escape", "backslashreplace").decode("ascii"))
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def shorten(text: str, limit: int = MAX_SHOWN) -> str:
-    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text)} characters)"
 
 
 class FleetError(Exception):
@@ -248,8 +230,8 @@ def load_fleet(path: str | Path) -> Fleet:
             raise FleetError(
                 source, ["no such fleet file; pass the path of a fleet YAML file (FLEET=... or an argument)"]
             )
-        if file.stat().st_size > MAX_BYTES:
-            raise FleetError(source, [f"file is larger than {MAX_BYTES} bytes; a fleet file is a few KiB"])
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise FleetError(source, [f"file is larger than {MAX_FILE_BYTES} bytes; a fleet file is a few KiB"])
         raw = file.read_bytes()
     except OSError as err:
         raise FleetError(source, [f"cannot read the file: {err.strerror}"]) from None

@@ -1,0 +1,1 @@
+"""Finishing a swap: the planner (edits, steps, rendering) and the live checks (AWS and Kubernetes clients)."""

@@ -1,0 +1,13 @@
+"""The operator commands' defaults, in one place: the planner and the checks use them, and the
+command line's help text is made from them (importing this costs no AWS SDK)."""
+
+DEFAULT_WEIGHT_STEPS: tuple[int, ...] = (10, 50, 100)
+"""The traffic shares a swap moves through, percent of the incoming generation."""
+
+DEFAULT_WINDOW_MINUTES = 30
+MAX_WINDOW_MINUTES = 7 * 24 * 60
+"""CloudWatch keeps one-minute ALB data for 15 days; a week is plenty before a destroy."""
+
+GROUPS = ("cluster", "argocd", "traffic")
+"""What `--only` selects: the cluster (EKS cluster, node group, nodes), ArgoCD (its connection to
+a target, the target's apps), traffic (load balancer, target groups, requests)."""

@@ -1,0 +1,92 @@
+"""A plan as people and pipelines read it: text with each step's PR, commands, checks and
+rollback, or JSON."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from fleet import names
+from fleet.lifecycle import DESTROYED
+from fleet.ops.edits import edit_json
+from fleet.ops.planner import Step
+from fleet.ref import GenerationRef
+from fleet.spec import Fleet
+from fleet.versions import newest, today
+
+
+def upgrade_note(fleet: Fleet) -> str:
+    """The newest EKS version, and which generations run an older one."""
+    best = newest(today())
+    behind = [
+        f"{ref.path} ({spec.kubernetes_version})"
+        for ref, spec in fleet.generations()
+        if spec.phase != DESTROYED and spec.kubernetes_version != best.version
+    ]
+    note = f"newest EKS version: {best.version} (standard support until {best.end_of_standard})"
+    return note + (f"; move {', '.join(behind)} to it with new generations" if behind else "")
+
+
+def reach(fleet: Fleet) -> list[str]:
+    """How an operator reaches what the checks look at: a kubeconfig alias per generation (the
+    alias is the stack id), and ArgoCD's UI and API on the active hub through a port-forward.
+    The private endpoints answer only from networks `api_access` lets in."""
+    hub = GenerationRef.hub(fleet.active_hub).stack_id
+    lines = ["reach (from a network api_access lets in; the alias is the stack id):"]
+    for ref, spec in fleet.generations():
+        if spec.phase != DESTROYED:
+            cluster, alias = ref.cluster_name(fleet.name), ref.stack_id
+            lines.append(f"  aws eks update-kubeconfig --region {fleet.region} --name {cluster} --alias {alias}")
+    ns = names.ARGOCD_NAMESPACE
+    password = (
+        f"kubectl --context {hub} -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' "
+        "| base64 -d"
+    )
+    lines += [
+        f"  ArgoCD (active hub {fleet.active_hub}): kubectl --context {hub} -n {ns} port-forward svc/argocd-server "
+        "8080:443, then the UI at https://localhost:8080,",
+        f'  the API and CLI with argocd login localhost:8080 --insecure --username admin --password "$({password})"',
+    ]
+    return lines
+
+
+def render_text(source: str, fleet: Fleet, steps: list[Step]) -> str:
+    if not steps:
+        return "\n".join(
+            [
+                f"{source}: steady - one serving target, one active hub, nothing to do.",
+                upgrade_note(fleet),
+                *reach(fleet),
+            ]
+        )
+    lines = [f"{source}: {len(steps)} steps to a steady fleet", upgrade_note(fleet), *reach(fleet)]
+    for number, step in enumerate(steps, 1):
+        lines.append("")
+        lines.append(f"{number}. {step.title}")
+        if step.changes:
+            lines.append("   PR (fleet file):")
+            lines += [f"     {c}" for c in step.changes]
+        if step.commands:
+            lines.append("   then run, in order:")
+            lines += [f"     {c}" for c in step.commands]
+        if step.checks:
+            lines.append("   check before the next step:")
+            lines += [f"     - {c}" for c in step.checks]
+        lines.append(f"   rollback: {step.rollback}")
+    return "\n".join(lines)
+
+
+def render_json(source: str, steps: list[Step]) -> dict[str, Any]:
+    return {
+        "fleet": source,
+        "steady": not steps,
+        "steps": [
+            {
+                "number": i,
+                **{f.name: getattr(s, f.name) for f in fields(s)},
+                "edit": edit_json(s.edit),
+                "changes": list(s.changes),
+            }
+            for i, s in enumerate(steps, 1)
+        ],
+    }

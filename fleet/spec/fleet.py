@@ -1,0 +1,308 @@
+"""The whole fleet file: its sections, the checks across them, and what the stacks read."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
+
+from pydantic import (
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from fleet.lifecycle import ACTIVE, CANDIDATE_PHASES, DESTROYED
+from fleet.names import partition as region_partition
+from fleet.ref import GenerationRef, parse_stack_id
+from fleet.spec.generation import Generation, Hub, Target
+from fleet.spec.limits import (
+    BUILTIN_TAG_KEYS,
+    GENERATION_MAX,
+    MAX_BUILTIN_TAGS_PER_RESOURCE,
+    MAX_CLUSTERS,
+    MAX_FLEET_TAGS,
+    MAX_SERVICES,
+    MAX_TAGS,
+    SERVICE_CIDR_PREFIXES,
+    SERVICE_CIDR_RANGES,
+)
+from fleet.spec.platform import ApiAccess, ArgoCd, LoadBalancerController, LocalState, Network, S3State
+from fleet.spec.service import Service
+from fleet.spec.types import BucketName, Cidr, GenerationName, Model, Prefix, Region, ServiceName, TagKey, TagValue
+from fleet.versions import BY_VERSION, newest, today
+
+
+class Fleet(Model):
+    """The whole fleet file."""
+
+    name: Prefix
+    """Prefix of every AWS name, and the fleet label ApplicationSets select on."""
+    region: Region
+    network: Network
+    service_cidr: Cidr = "172.20.0.0/16"
+    """Kubernetes service range of every cluster; must not overlap the VPC. Default: 172.20.0.0/16."""
+    state: Annotated[LocalState | S3State, Field(discriminator="backend")] = LocalState()
+    """Default: local state files (no AWS)."""
+    argocd: ArgoCd
+    load_balancer_controller: LoadBalancerController
+    hubs: dict[GenerationName, Hub]
+    """Hub generations: stack `argocd-<name>` each. Every hub serves every service."""
+    services: dict[ServiceName, Service]
+    """The services, each with its target generations, apps and ALB."""
+    logs_bucket: BucketName
+    """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
+    tags: dict[TagKey, TagValue] = {}
+    """Extra tags on every AWS resource. Default: none."""
+    api_access: ApiAccess = ApiAccess()
+    """CI runners and operators allowed to the clusters' APIs. Default: ArgoCD only."""
+
+    @field_validator("hubs")
+    @classmethod
+    def _one_active_hub(cls, hubs: dict[str, Hub]) -> dict[str, Hub]:
+        active = sorted(name for name, hub in hubs.items() if hub.phase == ACTIVE)
+        if len(active) != 1:
+            found = f"found {len(active)}" + (f" ({', '.join(active)})" if active else "")
+            raise ValueError(f"exactly one hub must have phase: active, {found}; set the others to standby")
+        return hubs
+
+    @field_validator("services")
+    @classmethod
+    def _some_services(cls, services: dict[str, Service]) -> dict[str, Service]:
+        if not services:
+            raise ValueError("list at least one service (its targets, apps and traffic)")
+        if len(services) > MAX_SERVICES:
+            raise ValueError(
+                f"{len(services)} services; each has its own ALB and a region allows 50 by default (AWS): "
+                f"at most {MAX_SERVICES} per fleet, split the rest into another fleet"
+            )
+        seen: dict[str, str] = {}
+        for service, spec in services.items():
+            for gen in spec.targets:
+                other = seen.setdefault(gen, service)
+                if other != service:
+                    raise ValueError(
+                        f"{service}.targets.{gen}: {other} has a target generation {gen} too; generation names are "
+                        "unique in the fleet (they name stacks target-<name>, clusters and target groups): rename one, "
+                        f"e.g. with its service's name in it (at most {GENERATION_MAX} characters)"
+                    )
+        return services
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_fit(cls, tags: dict[str, str]) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        builtin = {k.lower(): k for k in BUILTIN_TAG_KEYS}
+        for key in tags:
+            folded = key.lower()
+            if folded.startswith("aws:"):
+                raise ValueError(f"{key!r}: AWS reserves tag keys starting with aws: (in any case)")
+            if folded in builtin:
+                raise ValueError(
+                    f"{key!r}: the stacks set the tag {builtin[folded]} themselves (IAM tag keys are case-insensitive); "
+                    "pick another key"
+                )
+            if folded in seen:
+                raise ValueError(
+                    f"{seen[folded]!r} and {key!r} are one key to IAM, whose tag keys are case-insensitive "
+                    "(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html); keep one"
+                )
+            seen[folded] = key
+        if len(tags) > MAX_FLEET_TAGS:
+            raise ValueError(
+                f"{len(tags)} tags; a resource takes {MAX_TAGS} (AWS) and some carry {MAX_BUILTIN_TAGS_PER_RESOURCE} of "
+                f"the stacks' own: at most {MAX_FLEET_TAGS}"
+            )
+        return tags
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Fleet:
+        clusters = len(self.hubs) + len(self.targets)
+        if clusters > MAX_CLUSTERS:
+            raise ValueError(
+                f"services: {clusters} generations are {clusters} EKS clusters, and a region takes {MAX_CLUSTERS} "
+                "(EKS service quotas): remove destroyed generations or split the fleet"
+            )
+        self._arns_in_region()
+        self._generation_subnets()
+        self._new_generations_on_offered_versions()
+        wrong = [z for z in self.network.zones if not z.startswith(self.region)]
+        if wrong:
+            raise ValueError(
+                f"network.zones: {wrong[0]} is not in region {self.region}; use zones such as {self.region}a"
+            )
+        ranges = {"service_cidr": self.service_cidr}
+        ranges |= {f"{ref.path}.service_cidr": g.service_cidr for ref, g in self.generations() if g.service_cidr}
+        for where, cidr in ranges.items():
+            service = ipaddress.IPv4Network(cidr)
+            if self.network.cidr and service.overlaps(ipaddress.IPv4Network(self.network.cidr)):
+                raise ValueError(
+                    f"{where}: {cidr} overlaps network.cidr {self.network.cidr}; "
+                    "pick a service range outside the VPC (e.g. 172.20.0.0/16)"
+                )
+            low, high = SERVICE_CIDR_PREFIXES
+            if not any(service.subnet_of(ipaddress.IPv4Network(r)) for r in SERVICE_CIDR_RANGES):
+                raise ValueError(
+                    f"{where}: {cidr} is outside {', '.join(SERVICE_CIDR_RANGES)}, where EKS takes a service range "
+                    "(KubernetesNetworkConfigRequest); use e.g. 172.20.0.0/16"
+                )
+            if not low <= service.prefixlen <= high:
+                raise ValueError(
+                    f"{where}: {cidr} is a /{service.prefixlen}; EKS takes a service range from /{low} to /{high} "
+                    "(KubernetesNetworkConfigRequest)"
+                )
+        return self
+
+    def _arns_in_region(self) -> None:
+        """An ALB takes a certificate and a web ACL of its own region, and every ARN is of the region's
+        partition (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/https-listener-certificates.html,
+        https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html)."""
+        partition = region_partition(self.region)
+        arns: list[tuple[str, str | None, bool]] = [
+            (f"services.{n}.traffic.certificate_arn", s.traffic.certificate_arn, True) for n, s in self.services.items()
+        ]
+        arns += [(f"services.{n}.traffic.waf_acl_arn", s.traffic.waf_acl_arn, True) for n, s in self.services.items()]
+        arns.append(("api_access.plan_role_arn", self.api_access.plan_role_arn, False))
+        for where, arn, regional in arns:
+            if arn is None:
+                continue
+            _, arn_partition, _, arn_region, *_ = arn.split(":")
+            if arn_partition != partition:
+                raise ValueError(f"{where}: {arn_partition} is not the partition of {self.region} ({partition})")
+            if regional and arn_region != self.region:
+                raise ValueError(
+                    f"{where}: the ARN is in {arn_region}, and the ALB in {self.region} takes only its own region's; "
+                    f"use the one in {self.region}"
+                )
+
+    def _new_generations_on_offered_versions(self) -> None:
+        on = today()
+        for ref, gen in self.generations():
+            where = ref.path
+            eks = BY_VERSION[gen.kubernetes_version]
+            if gen.phase not in CANDIDATE_PHASES[ref.kind]:
+                continue  # a live generation keeps its version until it is swapped away
+            if eks.support(on) == "ended":
+                best = newest(on)
+                raise ValueError(
+                    f"{where}.kubernetes_version: {eks.version} left EKS extended support on "
+                    f"{eks.end_of_extended}; a new generation starts on a supported version, such as "
+                    f"{best.version} (standard support until {best.end_of_standard})"
+                )
+            if eks.released > on:
+                raise ValueError(f"{where}.kubernetes_version: EKS releases {eks.version} on {eks.released}")
+
+    def support_warnings(self, on: date | None = None) -> list[str]:
+        """One line per live generation on a version out of standard support, with the way out."""
+        on = on or today()
+        best = newest(on)
+        lines = []
+        for ref, gen in self.generations():
+            at = ref.path
+            if gen.phase == DESTROYED:
+                continue
+            eks = BY_VERSION[gen.kubernetes_version]
+            support = eks.support(on)
+            where = f"{at}.kubernetes_version"
+            swap = f"swap it for a new generation on {best.version} (standard support until {best.end_of_standard})"
+            if support == "extended":
+                lines.append(
+                    f"{where}: {eks.version} is in extended support (extra cost) until {eks.end_of_extended}; {swap}"
+                )
+            elif support == "ended":
+                lines.append(
+                    f"{where}: {eks.version} left extended support on {eks.end_of_extended} and AWS may upgrade "
+                    f"its control plane at any time; {swap}"
+                )
+        return lines
+
+    def _generation_subnets(self) -> None:
+        """A generation pins a subset of the fleet's zones (created VPC) or subnets (reused VPC)."""
+        pins = (
+            (
+                "zones",
+                "network.zones",
+                self.network.zones,
+                bool(self.network.cidr),
+                "a created VPC",
+                "private_subnet_ids",
+            ),
+            (
+                "private_subnet_ids",
+                "network.private_subnet_ids",
+                self.network.private_subnet_ids,
+                bool(self.network.vpc_id),
+                "a reused VPC",
+                "zones",
+            ),
+        )
+        for ref, gen in self.generations():
+            at, name = ref.path, ref.name
+            for field, fleet_field, fleet_values, applies, network, instead in pins:
+                pinned = getattr(gen, field)
+                if pinned is None:
+                    continue
+                where = f"{at}.{field}"
+                if not applies:
+                    raise ValueError(f"{where}: {field} belong to {network}; pin {instead} instead")
+                extra = [v for v in pinned if v not in fleet_values]
+                if extra:
+                    raise ValueError(
+                        f"{where}: {extra[0]} is not in {fleet_field}; a generation uses the fleet's "
+                        f"(keep {extra[0]} in {fleet_field} while {name} uses it)"
+                    )
+
+    # --- what the stacks read ---------------------------------------------------------------
+
+    def generation_zones(self, generation: Generation) -> tuple[str, ...]:
+        """The zones a generation's subnets are in (a created VPC): its pin, else the fleet's."""
+        return generation.zones if generation.zones is not None else self.network.zones
+
+    def generation_service_cidr(self, generation: Generation) -> str:
+        """A generation's service range: its pin, else the fleet's."""
+        return generation.service_cidr or self.service_cidr
+
+    def generation_subnet_ids(self, generation: Generation) -> tuple[str, ...]:
+        """The subnets a generation uses (a reused VPC): its pin, else the fleet's."""
+        pinned = generation.private_subnet_ids
+        return pinned if pinned is not None else self.network.private_subnet_ids
+
+    @property
+    def active_hub(self) -> str:
+        return next(name for name, hub in self.hubs.items() if hub.phase == ACTIVE)
+
+    @property
+    def targets(self) -> dict[str, Target]:
+        """Every service's target generations, service by service (names are fleet-wide)."""
+        return {name: target for service in self.services.values() for name, target in service.targets.items()}
+
+    def service_of(self, generation: str) -> str:
+        """The service a target generation belongs to."""
+        return next(s for s, spec in self.services.items() if generation in spec.targets)
+
+    def generations(self) -> Iterator[tuple[GenerationRef, Hub | Target]]:
+        """Every generation, hubs first, then each service's targets, in file order."""
+        for name, hub in self.hubs.items():
+            yield GenerationRef.hub(name), hub
+        for service, spec in self.services.items():
+            for name, target in spec.targets.items():
+                yield GenerationRef.target(service, name), target
+
+    def find(self, stack_id: str) -> GenerationRef | None:
+        """The generation whose stack id this is; None for `shared` or a stack not in the fleet."""
+        parsed = parse_stack_id(stack_id)
+        if parsed is None:
+            return None
+        kind, name = parsed
+        if kind == "hub":
+            return GenerationRef.hub(name) if name in self.hubs else None
+        service = next((s for s, spec in self.services.items() if name in spec.targets), None)
+        return GenerationRef.target(service, name) if service is not None else None
+
+    def spec(self, ref: GenerationRef) -> Hub | Target | None:
+        """What the fleet file says of a generation; None when it is not (or no longer) there."""
+        if ref.kind == "hub":
+            return self.hubs.get(ref.name)
+        service = self.services.get(ref.service or "")
+        return service.targets.get(ref.name) if service is not None else None

@@ -1,0 +1,128 @@
+"""A generation: a hub (`argocd-<name>`) or a target (`target-<name>`) cluster, with its nodes."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from pydantic import (
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
+from fleet.spec.limits import MAX_PUBLIC_ACCESS_CIDRS
+from fleet.spec.types import AppName, Cidr, HelmValues, KubernetesVersion, Model, SubnetId, Zone, no_overlap, pattern
+
+
+class NodeGroup(Model):
+    """A managed node group's size. Safe to change in place on a live generation."""
+
+    instance_types: tuple[
+        Annotated[StrictStr, pattern(r"[a-z0-9-]+\.[a-z0-9]+", "an EC2 instance type such as m6i.large")], ...
+    ] = Field(default=("m6i.large",), min_length=1)
+    """Default: m6i.large."""
+    min_size: Annotated[StrictInt, Field(ge=1, le=450)] = 2
+    """Default: 2 (one node per zone survives a zone loss)."""
+    desired_size: Annotated[StrictInt, Field(ge=1, le=450)] = 2
+    """Default: 2."""
+    max_size: Annotated[StrictInt, Field(ge=1, le=450)] = 4
+    """Default: 4."""
+    disk_size_gib: Annotated[StrictInt, Field(ge=20, le=16384)] = 50
+    """Root volume size (encrypted gp3). Default: 50."""
+
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> NodeGroup:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"min_size ({self.min_size}) <= desired_size ({self.desired_size}) <= "
+                f"max_size ({self.max_size}) must hold; adjust the three sizes"
+            )
+        return self
+
+
+class Generation(Model):
+    kubernetes_version: KubernetesVersion
+    """EKS Kubernetes minor version, quoted ("1.33"). Immutable once live: add a generation."""
+    nodes: NodeGroup = NodeGroup()
+    """Default: NodeGroup() - two m6i.large nodes, up to four."""
+    public_access_cidrs: tuple[Cidr, ...] = ()
+    """CIDRs allowed to reach the public API endpoint. Default: none - the public endpoint is
+    off and the API answers only inside the VPC (run cdktf from a runner in the VPC)."""
+    zones: tuple[Zone, ...] | None = None
+    """The zones of `network.zones` (a created VPC) this generation's control plane and nodes use.
+    Default: all of them, as they are when the file is read. Pin a live generation to the zones it
+    was born with before adding a zone to `network.zones`: new generations then use the new zone
+    while the live ones keep their subnets (moving subnets replaces a node group)."""
+    private_subnet_ids: tuple[SubnetId, ...] | None = None
+    """The subnets of `network.private_subnet_ids` (a reused VPC) this generation uses. Default:
+    all of them. Pin a live generation to its subnets before changing the fleet's list."""
+    service_cidr: Cidr | None = None
+    """This generation's Kubernetes service range. Default: the fleet's `service_cidr`. Pin a live
+    generation to its range before changing the fleet's (a new range replaces a cluster)."""
+
+    @field_validator("zones", "private_subnet_ids")
+    @classmethod
+    def _two_distinct(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None and (len(value) < 2 or len(set(value)) != len(value)):
+            raise ValueError("list at least two distinct entries (EKS needs subnets in two zones)")
+        return value
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _cidrs_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) > MAX_PUBLIC_ACCESS_CIDRS:
+            raise ValueError(
+                f"{len(value)} CIDRs; EKS takes at most {MAX_PUBLIC_ACCESS_CIDRS} for a public endpoint (EKS service "
+                "quotas): list wider ranges"
+            )
+        wide = [c for c in value if ipaddress.IPv4Network(c).prefixlen < 8]
+        if wide:
+            raise ValueError(
+                f"{wide[0]} opens the API endpoint to a large part of the internet; list your runners' CIDRs (/8 or narrower)"
+            )
+        return no_overlap(value, "public_access_cidrs")
+
+
+class Hub(Generation):
+    """An ArgoCD (hub) generation: stack `argocd-<name>`."""
+
+    phase: HubPhase
+    """`standby` (registered everything, paused) -> `active` (the one that syncs) -> `retiring`
+    (paused again, until `cdktf destroy`)."""
+
+
+class Target(Generation):
+    """A target generation ArgoCD deploys to: stack `target-<name>`."""
+
+    phase: TargetPhase
+    """`provisioning` (stack and target group exist, no hub knows it) -> `registered` (every hub
+    deploys the apps to it) -> `serving` (takes traffic) -> `retiring` (deregistered, apps left
+    running, until `cdktf destroy`)."""
+    weight: Annotated[StrictInt, Field(ge=0, le=100)]
+    """Share of its service's traffic, 0-100: above 0 exactly when serving; a service's weights
+    sum to 100."""
+    values: dict[AppName, HelmValues] = {}
+    """Per app, Helm values for this generation only, merged over `apps.<app>.values` (mappings
+    merge key by key, anything else replaces). A new generation takes new values here while the
+    live ones keep theirs. Default: none."""
+
+    @model_validator(mode="after")
+    def _weight_matches_phase(self) -> Target:
+        if self.phase == "serving" and self.weight == 0:
+            raise ValueError(
+                "weight: a serving target takes traffic; give it a weight above 0 or set phase: registered"
+            )
+        if self.phase != "serving" and self.weight != 0:
+            raise ValueError(
+                f"weight: a {self.phase} target takes no traffic; set weight: 0 (only serving targets have weight)"
+            )
+        return self
+
+    @property
+    def registered(self) -> bool:
+        """Every hub has a cluster Secret for it, so the ApplicationSets deploy to it."""
+        return self.phase in REGISTERED_PHASES
