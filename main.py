@@ -110,7 +110,7 @@ def _swap_in(staging: Path, outdir: Path, *, leave_removed_stacks: bool = False)
 
 def main(argv: list[str] | None = None) -> int:
     """`--summary` (what `make synth` passes): also say on stdout which fleet file went into which
-    stacks, so nothing but this module and fleet/load.py knows the defaults."""
+    stacks, so nothing but this module and fleet/spec/load.py knows the defaults."""
     summary = (sys.argv[1:] if argv is None else argv) == ["--summary"]
     fleet_path = default_fleet()
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)

@@ -406,7 +406,7 @@ OWN_DEFAULTS = {
 
 def test_no_construct_prop_copies_a_default_the_fleet_model_owns():
     """Node sizing, service range, tier tag, namespace, service accounts, CIDRs...: a prop the
-    stacks set from the fleet is required, so a fleet default is written once (fleet/model.py)."""
+    stacks set from the fleet is required, so a fleet default is written once (fleet/spec/)."""
     import dataclasses
     import importlib
 

@@ -573,7 +573,7 @@ ONCE_CRASHED = {
 
 
 @_regression(
-    "fleet/load.py: exceptions from PyYAML's constructors, int() and repr() escape load_fleet (not FleetError)"
+    "fleet/spec/load.py: exceptions from PyYAML's constructors, int() and repr() escape load_fleet (not FleetError)"
 )
 @pytest.mark.parametrize("case", sorted(ONCE_CRASHED))
 def test_regression_a_yaml_constructor_error_is_a_fleet_error(case: str, fuzz_file: Path) -> None:
@@ -618,7 +618,7 @@ ONCE_UNCLEAR = {
 }
 
 
-@_regression("fleet/load.py: message lines that break the '<file>: <field>: ...' shape (see the case id)")
+@_regression("fleet/spec/load.py: message lines that break the '<file>: <field>: ...' shape (see the case id)")
 @pytest.mark.parametrize("case", sorted(ONCE_UNCLEAR))
 def test_regression_hostile_text_gets_one_clear_line_per_mistake(case: str, fuzz_file: Path) -> None:
     rejected(fuzz_file, ONCE_UNCLEAR[case], case)
@@ -641,21 +641,21 @@ ONCE_ACCEPTED = {
 }
 
 
-@_regression("fleet/model.py accepts a fleet that cannot work (see the case id): it should be one clear FleetError")
+@_regression("fleet/spec/ accepts a fleet that cannot work (see the case id): it should be one clear FleetError")
 @pytest.mark.parametrize("case", sorted(ONCE_ACCEPTED))
 def test_regression_an_unworkable_fleet_is_refused(case: str, fuzz_file: Path) -> None:
     rejected(fuzz_file, _steady(ONCE_ACCEPTED[case]), case)
 
 
 @_regression(
-    "fleet/load.py: a mapping given a scalar gets pydantic's 'a valid dictionary or instance of Hub' (a class name)"
+    "fleet/spec/load.py: a mapping given a scalar gets pydantic's 'a valid dictionary or instance of Hub' (a class name)"
 )
 def test_regression_a_mapping_given_a_scalar_names_no_python_class(fuzz_file: Path) -> None:
     message = rejected(fuzz_file, _steady(lambda d: d["hubs"].update(blue="active")), "hub given as a string")
     assert "instance of" not in message, message
 
 
-@_regression("fleet/load.py accepts !!set: a list field's order then follows PYTHONHASHSEED, so subnets move zones")
+@_regression("fleet/spec/load.py accepts !!set: a list field's order then follows PYTHONHASHSEED, so subnets move zones")
 def test_regression_a_set_never_makes_the_fleet_depend_on_the_hash_seed(tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.yaml"
     fleet.write_text(
@@ -711,7 +711,7 @@ def test_regression_hostile_tag_values_and_long_app_names_are_refused(case: str,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="fleet/load.py (PyYAML): a JSON \\uD83D\\uDE00 escape pair is read as two lone surrogates",
+    reason="fleet/spec/load.py (PyYAML): a JSON \\uD83D\\uDE00 escape pair is read as two lone surrogates",
 )
 def test_yaml_1_1_reads_a_json_surrogate_pair_as_two_lone_surrogates(fuzz_file: Path) -> None:
     data = yaml.safe_load(STEADY)
@@ -721,7 +721,7 @@ def test_yaml_1_1_reads_a_json_surrogate_pair_as_two_lone_surrogates(fuzz_file: 
 
 
 @pytest.mark.xfail(
-    strict=True, reason="fleet/load.py (PyYAML, YAML 1.1): the JSON number 1e-05 is read as the text '1e-05'"
+    strict=True, reason="fleet/spec/load.py (PyYAML, YAML 1.1): the JSON number 1e-05 is read as the text '1e-05'"
 )
 def test_yaml_1_1_reads_a_json_exponent_float_as_text(fuzz_file: Path) -> None:
     data = yaml.safe_load(STEADY)

@@ -25,7 +25,7 @@ from fleet.gate.guard import refusals as guard_refusals
 from fleet.gate.phases import transition_refusals
 from fleet.ops.edits import apply_edit
 from fleet.ops.planner import plan
-from fleet.ref import parse_stack_id
+from fleet.ref import Section, parse_stack_id
 from fleet.spec.load import FleetError, load_fleet, validate
 
 TWO = "examples/two-services.yaml"
@@ -300,17 +300,17 @@ def test_a_new_service_opens_with_its_first_generation(tmp_path: Path) -> None:
     path = tmp_path / "new-service.yaml"
     path.write_text(yaml.safe_dump(data))
     steps = plan(load_fleet(path))
-    opening = [s for s in steps if s.edit and "services.shop.targets" in s.edit]
+    opening = [s for s in steps if s.edit and Section.targets("shop") in s.edit]
     assert [s.edit for s in opening] == [
-        {"services.shop.targets": {"shopblue": {"phase": "registered"}}},
-        {"services.shop.targets": {"shopblue": {"phase": "serving", "weight": 100}}},
+        {Section.targets("shop"): {"shopblue": {"phase": "registered"}}},
+        {Section.targets("shop"): {"shopblue": {"phase": "serving", "weight": 100}}},
     ]
     assert "Open service shop" in opening[-1].title
 
 
 def test_a_pr_leaving_a_serving_service_without_a_serving_generation_is_refused() -> None:
     base = load_fleet(ROOT / TWO)
-    head = apply_edit(base, {"services.web.targets": {"blue": {"phase": "registered", "weight": 0}}})
+    head = apply_edit(base, {Section.targets("web"): {"blue": {"phase": "registered", "weight": 0}}})
     reasons = transition_refusals(base, head)
     assert len(reasons) == 1 and reasons[0].startswith("services.web.targets: no generation would serve web")
 
@@ -322,7 +322,7 @@ def test_the_planner_swaps_one_service_at_a_time() -> None:
     current = fleet
     for step in steps:
         if step.edit:
-            assert set(step.edit) <= {"hubs", "services.api.targets"}, step.title
+            assert set(step.edit) <= {Section.hubs(), Section.targets("api")}, step.title
             current = apply_edit(current, step.edit)
     assert current.services["web"] == fleet.services["web"]
     assert list(current.services["api"].targets) == ["apigreen"]
@@ -456,16 +456,16 @@ def test_the_planner_takes_a_closed_service_out_of_the_file(tmp_path: Path) -> N
     web_steps = []
     for step in plan(fleet):
         if step.edit:
-            if any(section.startswith("services.web") or section == "services" for section in step.edit):
+            if any(section.service == "web" or section == Section.services() for section in step.edit):
                 web_steps.append(step)
             before = current
             current = apply_edit(current, step.edit)
             assert transition_refusals(before, current) == [], step.title
     assert "web" not in current.services
     assert [s.edit for s in web_steps] == [
-        {"services.web.targets": {"blue": {"phase": "retiring"}}},
-        {"services.web.targets": {"blue": {"phase": "destroyed"}}},
-        {"services": {"web": None}},
+        {Section.targets("web"): {"blue": {"phase": "retiring"}}},
+        {Section.targets("web"): {"blue": {"phase": "destroyed"}}},
+        {Section.services(): {"web": None}},
     ]
     assert web_steps[1].commands[0] == "cdktf destroy target-blue"
     assert web_steps[2].commands == ("cdktf deploy shared",)

@@ -1,5 +1,5 @@
-"""`python -m fleet diff`: per-stack verdicts, resource and attribute changes (fleet/diff.py),
-replacements shown as replacements, the guard on hand-edited JSON (fleet/guard.py; real fleet
+"""`python -m fleet diff`: per-stack verdicts, resource and attribute changes (fleet/gate/diff.py),
+replacements shown as replacements, the guard on hand-edited JSON (fleet/gate/guard.py; real fleet
 edits are in test_guard.py), and the command line.
 
 Pure-function tests run on the session's synthesized examples (and on copies of their JSON
@@ -507,7 +507,7 @@ def test_the_replacement_table_covers_every_resource_type_the_stacks_write(synth
         for rtype in stack.get("resource", {})
     }
     missing = written - set(FORCES_REPLACEMENT)
-    assert not missing, f"add these types to fleet/replacement.py: {sorted(missing)}"
+    assert not missing, f"add these types to fleet/gate/replacement.py: {sorted(missing)}"
 
 
 def test_text_report_shape(steady, target_swap):

@@ -1,10 +1,10 @@
 """What a change does to each stack: pure comparison of two synthesized versions of the fleet.
 
 A resource whose changed attributes include one Terraform cannot update in place (the table in
-`fleet/replacement.py`) is shown as a replacement (`!`), not as an in-place change (`~`): that is
+`fleet/gate/replacement.py`) is shown as a replacement (`!`), not as an in-place change (`~`): that is
 what `terraform plan` will do with it. A removed resource and an added one that are the same real
-object under a new construct id are one replacement too. No I/O here: `fleet/sources.py` reads
-and synthesizes, `fleet/guard.py` judges, `fleet/stackdiff.py` prints.
+object under a new construct id are one replacement too. No I/O here: `fleet/gate/sources.py` reads
+and synthesizes, `fleet/gate/guard.py` judges, `fleet/gate/comment.py` prints.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ destroyed, which is on its way out) is immutable, and so is everything it stands
 allow-lists: a change not listed here is refused, with the way out.
 
 - In a live generation's stack only the in-place changes in `GENERATION_MAY_CHANGE` pass; every
-  replacement (see fleet/replacement.py), every other in-place change, a changed lookup (what it
+  replacement (see fleet/gate/replacement.py), every other in-place change, a changed lookup (what it
   finds), a changed provider and every added or removed resource outside the two small sets below
   are refused: add a new generation instead.
 - In `shared`, while any generation is live, only `SHARED_MAY_CHANGE` passes, and additions (a new
@@ -244,7 +244,7 @@ PINNABLE = {
     "network.private_subnet_ids": ("private_subnet_ids", Fleet.generation_subnet_ids),
     "service_cidr": ("service_cidr", Fleet.generation_service_cidr),
 }
-"""Fleet-wide settings a generation can pin to the value it was born with (see fleet/model.py)."""
+"""Fleet-wide settings a generation can pin to the value it was born with (see fleet/spec/)."""
 
 
 def fleet_wide_changes(base: Any, head: Any, path: str = "") -> list[str]:

@@ -69,7 +69,7 @@ CHECK = "python -m fleet check"
 
 
 def _check(stack: str, *options: str) -> str:
-    """The command that runs a stack's checks (fleet/check.py); each failed check is one line."""
+    """The command that runs a stack's checks (fleet/ops/checks.py); each failed check is one line."""
     return " ".join((CHECK, stack, *options))
 
 
