@@ -34,7 +34,7 @@ import yaml
 from hypothesis import strategies as st
 
 from fleet import names
-from fleet.spec.load import MAX_BYTES
+from fleet.spec.limits import MAX_FILE_BYTES as MAX_BYTES
 from fleet.versions import KUBERNETES_VERSIONS, offered, today
 
 KNOWN_BUGS: dict[str, str] = {

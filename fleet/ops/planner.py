@@ -9,79 +9,25 @@ The PR gate's phase rules (`fleet.gate.phases`) judge each such PR; the edits th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from fleet import names
 from fleet.lifecycle import (
     ACTIVE,
     DESTROYED,
-    PAUSED_HUB_PHASES,
     PROVISIONING,
     REGISTERED,
     RETIRING,
     SERVING,
     STANDBY,
 )
+from fleet.ops.commands import checks_after_deploy, cluster_checks, deploy, destroy, hub_order
 from fleet.ops.defaults import DEFAULT_WEIGHT_STEPS
 from fleet.ops.edits import Edit, apply_edit, describe_edit
+from fleet.ops.endings import destroy_target, end_leaving, removal_edit, remove_destroyed, retire, retire_hub
+from fleet.ops.step import PlanRefused, Step
 from fleet.ref import Section
 from fleet.spec import Fleet
-
-
-class PlanRefused(Exception):
-    """The fleet state or the requested change is not safe; `reasons` say why and what instead."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__("\n".join(reasons))
-
-
-@dataclass(frozen=True)
-class Step:
-    title: str
-    edit: Edit | None = None
-    """The fleet-file change of this step's PR; None when the step only runs commands."""
-    commands: tuple[str, ...] = ()
-    checks: tuple[str, ...] = ()
-    rollback: str = ""
-    changes: tuple[str, ...] = field(default=())
-    """The edit in words, one `path: old -> new` per line."""
-
-
-def _deploy(stack: str) -> str:
-    """One stack per command: stacks have no dependencies, so `cdktf deploy a b` would run both at
-    once while `b` still looks up what `a` is creating."""
-    return f"cdktf deploy {stack}"
-
-
-def _destroy(stack: str) -> str:
-    return f"cdktf destroy {stack}"
-
-
-def _hub_order(fleet: Fleet) -> list[str]:
-    """Hub stacks, paused ones first and the active one last: nothing is ever active twice."""
-    paused = [n for n, h in fleet.hubs.items() if h.phase in PAUSED_HUB_PHASES and h.phase != DESTROYED]
-    return [names.stack_id("hub", n) for n in [*paused, fleet.active_hub]]
-
-
-CHECK = "python -m fleet check"
-
-
-def _check(stack: str, *options: str) -> str:
-    """The command that runs a stack's checks (fleet/ops/checks.py); each failed check is one line."""
-    return " ".join((CHECK, stack, *options))
-
-
-def _checks(fleet: Fleet, targets: list[str]) -> tuple[str, ...]:
-    """After the apps are deployed to `targets`: cluster and nodes, ArgoCD's own view of the
-    cluster from the active hub, the apps Synced and Healthy, the target group healthy."""
-    return tuple(_check(names.stack_id("target", t)) for t in targets)
-
-
-def _cluster_checks(stacks: list[str]) -> tuple[str, ...]:
-    """After a new generation's stack is deployed: cluster and node group ACTIVE, nodes Ready."""
-    return tuple(_check(s, "--only", "cluster") for s in stacks)
 
 
 def _split(total: int, generations: list[str], fleet: Fleet) -> dict[str, int]:
@@ -134,20 +80,20 @@ def _settle(fleet: Fleet) -> Step | None:
     closing = {n for spec in fleet.services.values() if spec.closed for n in spec.targets}
     incoming = {n: p for n, p in phases.items() if n not in closing}  # a closed service's registered ones leave
     new_targets = [names.stack_id("target", n) for n, p in incoming.items() if p in (PROVISIONING, REGISTERED)]
-    commands = [_destroy(names.stack_id("target", n)) for n, p in phases.items() if p == DESTROYED]
-    commands += [_destroy(names.stack_id("hub", n)) for n, h in fleet.hubs.items() if h.phase == DESTROYED]
+    commands = [destroy(names.stack_id("target", n)) for n, p in phases.items() if p == DESTROYED]
+    commands += [destroy(names.stack_id("hub", n)) for n, h in fleet.hubs.items() if h.phase == DESTROYED]
     if new_targets or closing or any(p in (RETIRING, DESTROYED) for p in phases.values()):
-        commands.append(_deploy(names.SHARED_STACK))
-        commands += [_deploy(t) for t in new_targets]
+        commands.append(deploy(names.SHARED_STACK))
+        commands += [deploy(t) for t in new_targets]
     hubs_move = any(h.phase not in (ACTIVE, DESTROYED) for h in fleet.hubs.values())
     if hubs_move or any(p in (REGISTERED, RETIRING) for p in phases.values()):
-        commands += [_deploy(s) for s in _hub_order(fleet)]
+        commands += [deploy(s) for s in hub_order(fleet)]
     if not commands:
         return None
     registered = [n for n, p in incoming.items() if p == REGISTERED]
     new_hubs = [names.stack_id("hub", n) for n, h in fleet.hubs.items() if h.phase == STANDBY]
-    checks = _cluster_checks([names.stack_id("target", n) for n, p in incoming.items() if p == PROVISIONING] + new_hubs)
-    checks += _checks(fleet, registered)
+    checks = cluster_checks([names.stack_id("target", n) for n, p in incoming.items() if p == PROVISIONING] + new_hubs)
+    checks += checks_after_deploy(fleet, registered)
     return Step(
         title="Deploy the fleet file as it stands (shared and new targets first, hubs after, paused hubs before the active one)",
         commands=tuple(commands),
@@ -181,14 +127,14 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
     old = [n for n in serving if n not in incoming]
     for name in superseded:
         if targets()[name].phase == PROVISIONING:  # never registered: destroy it now
-            steps += _destroy_target(
+            steps += destroy_target(
                 current,
                 section,
                 name,
                 why=f"superseded by {incoming[0]}; no hub ever registered it",
                 rollback=f"none once destroyed; until then, keep {name} in the file",
             )
-            current = apply_edit(current, _gone(current, section, name))
+            current = apply_edit(current, removal_edit(current, section, name))
         else:  # registered, weight 0: retired with the old generations at the last traffic step
             old.append(name)
 
@@ -200,8 +146,8 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
                 title=f"Register {', '.join(provisioning)} (service {service}) with every hub (the ApplicationSets deploy the apps to it)",
                 edit=edit,
                 changes=describe_edit(current, edit),
-                commands=tuple(_deploy(s) for s in _hub_order(current)),
-                checks=_checks(current, provisioning),
+                commands=tuple(deploy(s) for s in hub_order(current)),
+                checks=checks_after_deploy(current, provisioning),
                 rollback=f"PR setting {', '.join(provisioning)} back to provisioning, then the same hub deploys "
                 "(deregistered; its apps keep running until the stack is destroyed)",
             )
@@ -209,48 +155,66 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
         current = apply_edit(current, edit)
 
     if incoming:
-        now = sum(targets()[n].weight for n in incoming)
-        shares = weight_steps if old else (100,)  # a new service's first generation: nothing to shift from
-        for share in (s for s in shares if s > now):
-            new_w = _split(share, incoming, current)
-            edit = {section: {n: {"phase": SERVING, "weight": w} for n, w in new_w.items()}}
-            if share == 100:
-                edit[section].update({n: {"phase": REGISTERED, "weight": 0} for n in old if n in serving})
-                commands = (_deploy(names.SHARED_STACK),)
-                title = (
-                    f"Move all of {service}'s traffic to {', '.join(incoming)} ({', '.join(old)} stays registered at weight 0)"
-                    if old
-                    else f"Open service {service}: send all its traffic to {', '.join(incoming)}"
-                )
-                rollback = (
-                    f"PR setting {', '.join(old)} back to serving with the previous weights, then `cdktf deploy shared`"
-                    if old
-                    else "none through the PR gate (a service that serves keeps a serving generation): swap to a new one"
-                )
-            else:
-                edit[section].update({n: {"weight": w} for n, w in _split(100 - share, old, current).items()})
-                commands = (_deploy(names.SHARED_STACK),)
-                title = f"Move {share}% of {service}'s traffic to {', '.join(incoming)}"
-                rollback = "PR restoring the previous weights, then `cdktf deploy shared`"
-            steps.append(
-                Step(
-                    title=title,
-                    edit=edit,
-                    changes=describe_edit(current, edit),
-                    commands=commands,
-                    checks=_checks(current, incoming),
-                    rollback=rollback,
-                )
-            )
-            current = apply_edit(current, edit)
+        for step in _traffic_steps(current, service, incoming, old, weight_steps):
+            steps.append(step)
+            current = apply_edit(current, step.edit or {})
 
     leaving = [n for n in [*old, *drained] if n in targets() and targets()[n].phase == REGISTERED]
     if leaving:
-        step = _retire(current, service, leaving, f"(service {service})")
+        step = retire(current, service, leaving, f"(service {service})")
         steps.append(step)
         current = apply_edit(current, step.edit or {})
 
-    return steps + _end_leaving(current, section, "weight 0, deregistered and drained since the step before")
+    return steps + end_leaving(current, section, "weight 0, deregistered and drained since the step before")
+
+
+def _traffic_steps(
+    fleet: Fleet, service: str, incoming: list[str], old: list[str], weight_steps: tuple[int, ...]
+) -> list[Step]:
+    """The PRs that move a service's traffic to `incoming`, one weight step each; the 100% step
+    takes the serving `old` generations out of traffic (registered, weight 0)."""
+    steps: list[Step] = []
+    current = fleet
+    section = Section.targets(service)
+    serving = [n for n, t in fleet.services[service].targets.items() if t.phase == SERVING]
+
+    def targets() -> dict[str, Any]:
+        return current.services[service].targets
+
+    now = sum(targets()[n].weight for n in incoming)
+    shares = weight_steps if old else (100,)  # a new service's first generation: nothing to shift from
+    for share in (s for s in shares if s > now):
+        new_w = _split(share, incoming, current)
+        edit: Edit = {section: {n: {"phase": SERVING, "weight": w} for n, w in new_w.items()}}
+        if share == 100:
+            edit[section].update({n: {"phase": REGISTERED, "weight": 0} for n in old if n in serving})
+            title = (
+                f"Move all of {service}'s traffic to {', '.join(incoming)} ({', '.join(old)} stays registered at weight 0)"
+                if old
+                else f"Open service {service}: send all its traffic to {', '.join(incoming)}"
+            )
+            rollback = (
+                f"PR setting {', '.join(old)} back to serving with the previous weights, then `cdktf deploy shared`"
+                if old
+                else "none through the PR gate (a service that serves keeps a serving generation): swap to a new one"
+            )
+        else:
+            edit[section].update({n: {"weight": w} for n, w in _split(100 - share, old, current).items()})
+            title = f"Move {share}% of {service}'s traffic to {', '.join(incoming)}"
+            rollback = "PR restoring the previous weights, then `cdktf deploy shared`"
+        steps.append(
+            Step(
+                title=title,
+                edit=edit,
+                changes=describe_edit(current, edit),
+                commands=(deploy(names.SHARED_STACK),),
+                checks=checks_after_deploy(current, incoming),
+                rollback=rollback,
+            )
+        )
+        current = apply_edit(current, edit)
+
+    return steps
 
 
 def _close_steps(fleet: Fleet, service: str) -> list[Step]:
@@ -263,112 +227,20 @@ def _close_steps(fleet: Fleet, service: str) -> list[Step]:
         return {n: t.phase for n, t in current.services[service].targets.items()} if service in current.services else {}
 
     for name in [n for n, p in phases().items() if p == PROVISIONING]:
-        steps += _destroy_target(
+        steps += destroy_target(
             current,
             section,
             name,
             why=f"service {service} is closed; no hub ever registered it",
             rollback=f"none once destroyed; until then, keep {name} in the file",
         )
-        current = apply_edit(current, _gone(current, section, name))
+        current = apply_edit(current, removal_edit(current, section, name))
     leaving = [n for n, p in phases().items() if p == REGISTERED]
     if leaving:
-        step = _retire(current, service, leaving, f"(service {service} is closed)")
+        step = retire(current, service, leaving, f"(service {service} is closed)")
         steps.append(step)
         current = apply_edit(current, step.edit or {})
-    return steps + _end_leaving(current, section, "deregistered and drained since the step before")
-
-
-def _retire(fleet: Fleet, service: str, leaving: list[str], whose: str) -> Step:
-    """The PR that retires registered targets at weight 0: deregistered from every hub, their
-    operator rule closed; their apps keep running until the stack is destroyed."""
-    edit: Edit = {Section.targets(service): {n: {"phase": RETIRING} for n in leaving}}
-    return Step(
-        title=f"Retire {', '.join(leaving)} {whose}: deregister it from every hub and close its operator rule",
-        edit=edit,
-        changes=describe_edit(fleet, edit),
-        commands=(_deploy(names.SHARED_STACK), *(_deploy(s) for s in _hub_order(fleet))),
-        checks=tuple(_check(names.stack_id("target", n), "--before-destroy") for n in leaving),
-        rollback=f"PR setting {', '.join(leaving)} back to registered; deploy the hubs (re-register), then shared",
-    )
-
-
-def _end_leaving(fleet: Fleet, section: Section, why: str) -> list[Step]:
-    """The generations of `section` on their way out: a destroyed one leaves the file, a retiring
-    one is destroyed, then leaves (with its service, if it is the last)."""
-    steps: list[Step] = []
-    current = fleet
-
-    def phases() -> dict[str, str]:
-        try:
-            return {n: t.phase for n, t in section.lookup(current).items()}
-        except KeyError:  # the service left the file with its last generation
-            return {}
-
-    for name in [n for n, p in phases().items() if p == DESTROYED]:
-        steps.append(_remove_destroyed(current, section, name))
-        current = apply_edit(current, _gone(current, section, name))
-    for name in [n for n, p in phases().items() if p == RETIRING]:
-        rollback = f"none once destroyed; until then, a PR setting {name} back to registered"
-        steps += _destroy_target(current, section, name, why=why, rollback=rollback)
-        current = apply_edit(current, _gone(current, section, name))
-    return steps
-
-
-def _gone(fleet: Fleet, section: Section, name: str) -> Edit:
-    """The edit that removes a generation from the file: the whole service with its last target."""
-    service = section.service
-    if service is not None and list(fleet.services[service].targets) == [name]:
-        return {Section.services(): {service: None}}
-    return {section: {name: None}}
-
-
-def _removal_title(gone: Edit, what: str, shared_drops: str) -> str:
-    check = "the PR gate's `fleet plan --base` confirms its state is empty where it can read it"
-    if Section.services() in gone:
-        service = next(iter(gone[Section.services()]))
-        return (
-            f"Remove service {service} from the fleet file with its last generation, {what} (shared drops the "
-            f"service's ALB; {check})"
-        )
-    if shared_drops == "nothing":
-        return f"Remove {what} from the fleet file ({check})"
-    return f"Remove {what} from the fleet file (shared drops {shared_drops}; {check})"
-
-
-def _removal_rollback(gone: Edit, name: str, first_phase: str) -> str:
-    if Section.services() in gone:
-        service = next(iter(gone[Section.services()]))
-        return f"add service {service} back with a new generation (phase: provisioning); its new ALB has a new DNS name"
-    return f"add {name} back as a new generation (phase: {first_phase})"
-
-
-def _destroy_target(
-    fleet: Fleet, section: Section, name: str, why: str, rollback: str, checks: tuple[str, ...] = ()
-) -> list[Step]:
-    """The PR that ends a target generation nothing depends on (phase destroyed), its `cdktf
-    destroy`, then the PR removing it from the file."""
-    stack = names.stack_id("target", name)
-    end: Edit = {section: {name: {"phase": DESTROYED}}}
-    had_rule = section.lookup(fleet)[name].phase == PROVISIONING  # its operator rule goes from shared too
-    gone = _gone(fleet, section, name)
-    return [
-        Step(
-            title=f"Destroy {stack} ({why})",
-            edit=end,
-            changes=describe_edit(fleet, end),
-            commands=(_destroy(stack), *((_deploy(names.SHARED_STACK),) if had_rule else ())),
-            checks=checks,
-            rollback=rollback,
-        ),
-        Step(
-            title=_removal_title(gone, f"target {name}", "its target group"),
-            edit=gone,
-            changes=describe_edit(apply_edit(fleet, end), gone),
-            commands=(_deploy(names.SHARED_STACK),),
-            rollback=_removal_rollback(gone, name, PROVISIONING),
-        ),
-    ]
+    return steps + end_leaving(current, section, "deregistered and drained since the step before")
 
 
 def _hub_steps(fleet: Fleet) -> list[Step]:
@@ -378,7 +250,7 @@ def _hub_steps(fleet: Fleet) -> list[Step]:
     if standby:
         new, old = standby[-1], current.active_hub
         for spare in standby[:-1]:
-            steps += _retire_hub(current, spare, superseded_by=new)
+            steps += retire_hub(current, spare, superseded_by=new)
             current = apply_edit(current, {Section.hubs(): {spare: None}})
         edit: Edit = {Section.hubs(): {old: {"phase": RETIRING}, new: {"phase": ACTIVE}}}
         registered = [n for n, t in current.targets.items() if t.registered]
@@ -387,60 +259,17 @@ def _hub_steps(fleet: Fleet) -> list[Step]:
                 title=f"Promote hub {new}: pause {old}, then activate {new}",
                 edit=edit,
                 changes=describe_edit(current, edit),
-                commands=(_deploy(names.stack_id("hub", old)), _deploy(names.stack_id("hub", new))),
-                checks=_checks(current, registered),  # run after the promotion: from the new active hub
+                commands=(deploy(names.stack_id("hub", old)), deploy(names.stack_id("hub", new))),
+                checks=checks_after_deploy(current, registered),  # run after the promotion: from the new active hub
                 rollback=f"PR setting {old} back to active and {new} to standby; deploy argocd-{new} first (pause), "
                 f"then argocd-{old}",
             )
         )
         current = apply_edit(current, edit)
     for name in [n for n, h in current.hubs.items() if h.phase == RETIRING]:
-        steps += _retire_hub(current, name)
+        steps += retire_hub(current, name)
         current = apply_edit(current, {Section.hubs(): {name: None}})
     for name in [n for n, h in current.hubs.items() if h.phase == DESTROYED]:
-        steps.append(_remove_destroyed(current, Section.hubs(), name))
+        steps.append(remove_destroyed(current, Section.hubs(), name))
         current = apply_edit(current, {Section.hubs(): {name: None}})
     return steps
-
-
-def _remove_destroyed(fleet: Fleet, section: Section, name: str) -> Step:
-    """A generation already in phase destroyed: its stack was destroyed by the last deploy."""
-    kind: names.Kind = "hub" if section == Section.hubs() else "target"
-    stack = names.stack_id(kind, name)
-    gone = _gone(fleet, section, name)
-    return Step(
-        title=_removal_title(
-            gone, f"{stack} (destroyed)", "nothing" if section == Section.hubs() else "its target group"
-        ),
-        edit=gone,
-        changes=describe_edit(fleet, gone),
-        commands=(_deploy(names.SHARED_STACK),) if section != Section.hubs() else (),
-        rollback=_removal_rollback(gone, name, STANDBY if section == Section.hubs() else PROVISIONING),
-    )
-
-
-def _retire_hub(fleet: Fleet, name: str, superseded_by: str | None = None) -> list[Step]:
-    stack = names.stack_id("hub", name)
-    why = f" (superseded by {superseded_by})" if superseded_by else " (paused since the step before)"
-    end: Edit = {Section.hubs(): {name: {"phase": DESTROYED}}}
-    gone: Edit = {Section.hubs(): {name: None}}
-    return [
-        Step(
-            title=f"Destroy {stack}{why}",
-            edit=end,
-            changes=describe_edit(fleet, end),
-            commands=(_destroy(stack),),
-            checks=(
-                _check(names.stack_id("hub", fleet.active_hub)),
-                *_checks(fleet, [n for n, t in fleet.targets.items() if t.registered]),
-            ),
-            rollback=f"none once destroyed; until the PR merges, keep {name} {fleet.hubs[name].phase}",
-        ),
-        Step(
-            title=f"Remove hub {name} from the fleet file (no other stack changes; the PR gate's `fleet plan "
-            "--base` confirms its state is empty where it can read it)",
-            edit=gone,
-            changes=describe_edit(apply_edit(fleet, end), gone),
-            rollback=f"add {name} back as a new generation (phase: standby)",
-        ),
-    ]

@@ -9,7 +9,7 @@ from typing import Any
 from fleet import names
 from fleet.lifecycle import DESTROYED
 from fleet.ops.edits import edit_json
-from fleet.ops.planner import Step
+from fleet.ops.step import Step
 from fleet.ref import GenerationRef
 from fleet.spec import Fleet
 from fleet.versions import newest, today
