@@ -146,7 +146,7 @@ def plan(args: argparse.Namespace) -> int:
     fleet = load_fleet(args.file)
     try:
         if args.base:
-            refusals, notes = pr_refusals(args.base, args.file, fleet)
+            refusals, notes = pr_refusals(args.base, args.file, fleet, args.weight_steps)
             for note in notes:
                 print(f"note: {note}", file=sys.stderr)
             if refusals:

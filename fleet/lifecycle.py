@@ -46,6 +46,26 @@ reaches it any more."""
 NEW = "(new)"
 GONE = "(removed)"
 
+DEFAULT_WEIGHT_STEPS: tuple[int, ...] = (10, 50, 100)
+"""The traffic shares a swap moves through, percent of the incoming generation: the planner makes
+one PR per step, and the PR gate refuses a PR that jumps over one."""
+
+MULTI_MOVES: frozenset[tuple[str, str]] = frozenset(
+    {
+        (SERVING, REGISTERED),  # the last traffic step: every old serving generation leaves traffic
+        (REGISTERED, SERVING),  # ... and its rollback
+        (REGISTERED, RETIRING),  # the old generations of a swap are deregistered together
+        (RETIRING, REGISTERED),
+        (PROVISIONING, REGISTERED),
+        (REGISTERED, PROVISIONING),
+        (DESTROYED, GONE),  # destroyed generations leave the file (a service with its last ones)
+    }
+)
+"""Phase changes one PR may make to several target generations of one service at once (each a step
+of the planner, or its rollback). Any other PR changes one generation's phase, or is a hub
+promotion (one hub becomes active, the active one steps down)."""
+
+
 TARGET_MOVES: dict[str, frozenset[str]] = {
     NEW: frozenset({PROVISIONING}),
     PROVISIONING: frozenset({REGISTERED, DESTROYED}),

@@ -130,8 +130,102 @@ def test_every_step_has_a_rollback_and_checks_come_before_traffic_moves():
 
 @pytest.mark.parametrize("chain", [TARGET_SWAP, HUB_SWAP], ids=["target swap", "hub swap"])
 def test_each_example_follows_from_the_one_before_as_one_safe_pr(chain):
+    """The examples move traffic in two steps, 50% then 100% (`fleet plan --weight-steps 50,100`)."""
     for before, after in zip(chain, chain[1:], strict=False):
-        assert transition_refusals(example(before), example(after)) == [], f"{before} -> {after}"
+        assert transition_refusals(example(before), example(after), (50, 100)) == [], f"{before} -> {after}"
+
+
+def test_the_examples_jump_a_step_of_the_default_weight_steps():
+    """With the default steps (10, 50, 100) the same PR is refused: green enters with 10% at most."""
+    (reason,) = transition_refusals(example("target-swap"), example("target-swap-3-serving"))
+    assert reason.startswith("services.web.targets.green.weight: 0 -> 50 sends 50% of web's traffic to a generation")
+
+
+def _steps_from(start: str, edit, weight_steps=(10, 50, 100)) -> list[str]:
+    base = example(start)
+    data = fleet_data(base)
+    edit(data)
+    return transition_refusals(base, Fleet.model_validate(data), weight_steps)
+
+
+ONE_STEP_PRS = {
+    # name -> (example, edit, the refusal's opening; None when it is one safe step)
+    "traffic flipped in one go (blue out, green in at 100)": (
+        "target-swap",
+        lambda d: (
+            web(d)["blue"].update(phase="registered", weight=0),
+            web(d)["green"].update(phase="serving", weight=100),
+        ),
+        "2 phase changes in one PR (services.web.targets.blue serving -> registered, services.web.targets.green "
+        "registered -> serving)",
+    ),
+    "a generation enters traffic at 50%": (
+        "target-swap",
+        lambda d: (web(d)["blue"].update(weight=50), web(d)["green"].update(phase="serving", weight=50)),
+        "services.web.targets.green.weight: 0 -> 50 sends 50% of web's traffic",
+    ),
+    "a generation enters traffic at 10%": (
+        "target-swap",
+        lambda d: (web(d)["blue"].update(weight=90), web(d)["green"].update(phase="serving", weight=10)),
+        None,
+    ),
+    "50% to 100%, the old generation leaving traffic": (
+        "target-swap-3-serving",
+        lambda d: (web(d)["blue"].update(phase="registered", weight=0), web(d)["green"].update(weight=100)),
+        None,
+    ),
+    "rollback from 50% straight back to the old generation": (
+        "target-swap-3-serving",
+        lambda d: (web(d)["blue"].update(weight=100), web(d)["green"].update(phase="registered", weight=0)),
+        None,
+    ),
+    "two unrelated generations move in one PR": (
+        "target-swap-1-provisioning",
+        lambda d: (
+            web(d)["green"].update(phase="registered"),
+            d["hubs"].update(green={**d["hubs"]["blue"], "phase": "standby"}),
+        ),
+        "2 phase changes in one PR",
+    ),
+    "a hub promotion (two hubs, one step)": (
+        "hub-swap",
+        lambda d: (d["hubs"]["blue"].update(phase="retiring"), d["hubs"]["green"].update(phase="active")),
+        None,
+    ),
+    "a hub promotion and a target registration in one PR": (
+        "hub-swap",
+        lambda d: (
+            d["hubs"]["blue"].update(phase="retiring"),
+            d["hubs"]["green"].update(phase="active"),
+            web(d).update(green={**web(d)["blue"], "phase": "provisioning", "weight": 0}),
+        ),
+        "3 phase changes in one PR",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ONE_STEP_PRS))
+def test_a_pr_is_one_step_of_the_plan(case):
+    """One phase change per PR (or one compound planner step), and traffic one weight step at a time."""
+    start, edit, opening = ONE_STEP_PRS[case]
+    reasons = _steps_from(start, edit)
+    if opening is None:
+        assert reasons == []
+    else:
+        assert reasons and reasons[0].startswith(opening), reasons
+
+
+def test_ten_percent_straight_to_all_traffic_jumps_the_fifty_percent_step():
+    base = example("target-swap")
+    data = fleet_data(base)
+    web(data)["blue"].update(weight=90)
+    web(data)["green"].update(phase="serving", weight=10)
+    at_ten = Fleet.model_validate(data)
+    web(data)["blue"].update(phase="registered", weight=0)
+    web(data)["green"].update(weight=100)
+    (reason,) = transition_refusals(at_ten, Fleet.model_validate(data))
+    assert reason.startswith("services.web.targets.green.weight: 10 -> 100 jumps over the 50% step")
+    assert transition_refusals(at_ten, Fleet.model_validate(data), (10, 100)) == []
 
 
 REFUSALS = {
@@ -264,13 +358,13 @@ TWO_SERVICE_PRS = {
         _new_service("serving", 100),
         ["services.shop.targets.shopblue: a new generation starts as provisioning"],
     ),
-    "api's traffic moves to apigreen": (
+    "api's traffic flips to apigreen in one PR": (
         None,
         lambda d: (
             _api(d)["apiblue"].update(phase="registered", weight=0),
             _api(d)["apigreen"].update(phase="serving", weight=100),
         ),
-        [],
+        ["2 phase changes in one PR", "services.api.targets.apigreen.weight: 0 -> 100 sends 100% of api's traffic"],
     ),
     "a new service, nothing serving yet": (None, _new_service("provisioning", 0), []),
     "a service whose generations are all destroyed is removed": (

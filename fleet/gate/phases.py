@@ -2,19 +2,33 @@
 
 A PR may move each generation one phase along `fleet.lifecycle`'s moves (or one back, as a
 rollback); it may not skip a phase, remove a generation that still has a cluster, or leave a
-serving service without a serving generation.
+serving service without a serving generation. And a PR is one step: it changes one generation's
+phase (or makes one of the planner's compound moves, `MULTI_MOVES` or a hub promotion), and moves
+a service's traffic by at most one weight step: a generation enters traffic with at most the
+first step's share, and no generation's share jumps over a step.
 """
 
 from __future__ import annotations
 
 from fleet.gate.sources import base_fleet
 from fleet.gate.state import left_with_state
-from fleet.lifecycle import DESTROYED, GONE, MOVES, NEW, PROVISIONING, SERVING, STANDBY
+from fleet.lifecycle import (
+    ACTIVE,
+    DEFAULT_WEIGHT_STEPS,
+    DESTROYED,
+    GONE,
+    MOVES,
+    MULTI_MOVES,
+    NEW,
+    PROVISIONING,
+    SERVING,
+    STANDBY,
+)
 from fleet.ref import GenerationRef
 from fleet.spec import Fleet
 
 
-def transition_refusals(base: Fleet, head: Fleet) -> list[str]:
+def transition_refusals(base: Fleet, head: Fleet, weight_steps: tuple[int, ...] = DEFAULT_WEIGHT_STEPS) -> list[str]:
     """Why the PR that turns `base` into `head` is unsafe; empty when it is fine."""
     refs = dict.fromkeys(ref for ref, _ in base.generations())
     refs |= dict.fromkeys(ref for ref, _ in head.generations())
@@ -41,6 +55,70 @@ def transition_refusals(base: Fleet, head: Fleet) -> list[str]:
                 f"its ALB would answer 503 to every request; keep one serving, or set services.{service}.closed: true "
                 "to take the service down"
             )
+    if reasons:  # a move that is wrong on its own says so; counting steps would only repeat it
+        return reasons
+    return _more_than_one_step(base, head) + _traffic_jumps(base, head, weight_steps)
+
+
+def _more_than_one_step(base: Fleet, head: Fleet) -> list[str]:
+    """One phase change per PR, each deployed and checked on its own, except the compound moves
+    one planner step makes."""
+    changes: dict[GenerationRef, tuple[str, str]] = {}
+    for fleet in (base, head):
+        for ref, _ in fleet.generations():
+            before, after = base.spec(ref), head.spec(ref)
+            old = before.phase if before is not None else NEW
+            new = after.phase if after is not None else GONE
+            if old != new:
+                changes[ref] = (old, new)
+    if len(changes) <= 1 or _compound(base, head, changes):
+        return []
+    listed = ", ".join(f"{ref.path} {old} -> {new}" for ref, (old, new) in changes.items())
+    return [
+        f"{len(changes)} phase changes in one PR ({listed}): make one per PR, each deployed and checked before "
+        "the next (`fleet plan` prints the steps, each with its rollback)"
+    ]
+
+
+def _compound(base: Fleet, head: Fleet, changes: dict[GenerationRef, tuple[str, str]]) -> bool:
+    """A hub promotion (one hub becomes active as the active one steps down), or one of
+    `MULTI_MOVES` made to several targets of one service."""
+    refs = list(changes)
+    moves = list(changes.values())
+    if all(ref.kind == "hub" for ref in refs) and len(refs) == 2:  # the active role moves to another hub
+        olds, news = [old for old, _ in moves], [new for _, new in moves]
+        return len(moves) == 2 and olds.count(ACTIVE) == 1 and news.count(ACTIVE) == 1
+    services = {ref.service for ref in refs}
+    return len(services) == 1 and None not in services and len(set(moves)) == 1 and moves[0] in MULTI_MOVES
+
+
+def _traffic_jumps(base: Fleet, head: Fleet, weight_steps: tuple[int, ...]) -> list[str]:
+    """Per service: a generation enters traffic with at most the first weight step (unless nothing
+    served before: a new service opens at 100), and no share jumps over a step."""
+    reasons = []
+    steps = ", ".join(f"{s}%" for s in weight_steps)
+    for service, spec in head.services.items():
+        before = base.services.get(service)
+        if before is None:
+            continue
+        served_before = any(t.weight for t in before.targets.values())
+        for name, target in spec.targets.items():
+            old = before.targets[name].weight if name in before.targets else 0
+            new = target.weight
+            if new <= old:
+                continue
+            where = f"services.{service}.targets.{name}.weight"
+            if old == 0 and served_before and new > weight_steps[0]:
+                reasons.append(
+                    f"{where}: {old} -> {new} sends {new}% of {service}'s traffic to a generation that took none "
+                    f"before; it enters with {weight_steps[0]}% at most (the steps are {steps}), then one step per PR"
+                )
+            elif old > 0 and any(old < s < new for s in weight_steps):
+                step = next(s for s in weight_steps if s > old)
+                reasons.append(
+                    f"{where}: {old} -> {new} jumps over the {step}% step (the steps are {steps}); "
+                    f"set {step} in this PR and the next step in the next one"
+                )
     return reasons
 
 
@@ -72,9 +150,11 @@ def _refusal(ref: GenerationRef, old: str, new: str) -> str:
     return f"{where}: {old} -> {new} skips a phase; from {old} the next phase is one of: {allowed}"
 
 
-def pr_refusals(base_reference: str, fleet_path: str, head: Fleet) -> tuple[list[str], list[str]]:
+def pr_refusals(
+    base_reference: str, fleet_path: str, head: Fleet, weight_steps: tuple[int, ...] = DEFAULT_WEIGHT_STEPS
+) -> tuple[list[str], list[str]]:
     """`fleet plan --base`: the phase rules and the removal check for the PR that turns the fleet
     at `base_reference` (a file or a git revision) into `head`. (refusals, notes)."""
     base = base_fleet(base_reference, fleet_path)
     left, notes = left_with_state(base, head)
-    return transition_refusals(base, head) + left, notes
+    return transition_refusals(base, head, weight_steps) + left, notes

@@ -1,8 +1,9 @@
 """The operator commands' defaults, in one place: the planner and the checks use them, and the
 command line's help text is made from them (importing this costs no AWS SDK)."""
 
-DEFAULT_WEIGHT_STEPS: tuple[int, ...] = (10, 50, 100)
-"""The traffic shares a swap moves through, percent of the incoming generation."""
+from fleet.lifecycle import DEFAULT_WEIGHT_STEPS
+
+__all__ = ["DEFAULT_WEIGHT_STEPS", "DEFAULT_WINDOW_MINUTES", "GROUPS", "MAX_WINDOW_MINUTES"]
 
 DEFAULT_WINDOW_MINUTES = 30
 MAX_WINDOW_MINUTES = 7 * 24 * 60
