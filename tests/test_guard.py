@@ -323,3 +323,41 @@ def test_removing_a_service_with_live_generations_is_refused(synth, derived_flee
     shared = [r for r in refusals if r.stack == "shared"]
     assert shared and any(r.subject.startswith("aws_lb.traffic-api_") for r in shared), [str(r) for r in shared]
     assert not any("traffic-web" in r.subject for r in shared), [str(r) for r in shared]
+
+
+# --- a reused VPC: the serving ALB's subnets ------------------------------------------------------
+
+REUSED_NETWORK = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "private_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+    "public_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "public", "refused"),
+    [
+        (
+            "a public subnet is added",
+            ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0bbbbbbbbbbbbbbb3"],
+            False,
+        ),
+        ("a public subnet is swapped", ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb3"], True),
+        ("a public subnet is dropped", ["subnet-0bbbbbbbbbbbbbbb2", "subnet-0bbbbbbbbbbbbbbb3"], True),
+    ],
+)
+def test_a_serving_albs_subnets_may_only_grow(case, public, refused, synth, derived_fleet):
+    """With a reused VPC the ALB's subnets are ids in the fleet file: a serving ALB may gain one
+    (a new zone), never lose or swap one in place."""
+    base_file = derived_fleet(STEADY, "reused-vpc", _set("network", REUSED_NETWORK))
+    head_file = derived_fleet(
+        STEADY, f"reused-vpc-{case.replace(' ', '-')}", _set("network", {**REUSED_NETWORK, "public_subnet_ids": public})
+    )
+    base, head = synth(base_file), synth(head_file)
+    refusals = guard_refusals(diff_stacks(base, head), base, head, load_fleet(base_file), load_fleet(head_file))
+    lines = [str(r) for r in refusals if r.stack == "shared" and "aws_lb." in r.subject]
+    if refused:
+        assert len(lines) == 1 and "would leave subnets subnet-0bbbbbbbbbbbbbbb" in lines[0], lines
+        assert "add subnets to network.public_subnet_ids while the service serves" in lines[0]
+    else:
+        assert lines == [], lines

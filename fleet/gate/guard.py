@@ -98,7 +98,7 @@ def refusals(
         elif diff.verdict != "changed" or not live:
             continue
         elif diff.stack == names.SHARED_STACK:
-            found += _shared(diff, base[diff.stack], live, _live_services(live, base_fleet))
+            found += _shared(diff, base[diff.stack], head[diff.stack], live, _live_services(live, base_fleet))
         elif diff.stack in live:
             found += _generation(diff, live[diff.stack], base_fleet, head_fleet)
             found += _rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
@@ -314,9 +314,13 @@ def _live_services(live: dict[str, str | None], base_fleet: Fleet | None) -> set
 
 
 def _shared(
-    diff: StackDiff, base_stack: dict[str, Any], live: dict[str, str | None], live_services: set[str] | None
+    diff: StackDiff,
+    base_stack: dict[str, Any],
+    head_stack: dict[str, Any],
+    live: dict[str, str | None],
+    live_services: set[str] | None,
 ) -> list[Refusal]:
-    before = entries(base_stack)
+    before, after = entries(base_stack), entries(head_stack)
     live_names = ", ".join(sorted(live))
     refusals = []
     for change in diff.changes:
@@ -327,10 +331,13 @@ def _shared(
         service = _tag(body, names.TAG_SERVICE)
         if service is not None and live_services is not None and service not in live_services:
             continue  # the ALB of a service none of whose generations is live (a new or a removed one)
-        happens = _event(change, SHARED)
+        lost = _subnets_lost(change, body, after)
+        happens = _event(change, SHARED) or lost
         if not happens:
             continue
         what, way = SHARED_STANDS_ON.get(change.type, ROUTING if change.category == "resource" else ("", ""))
+        if happens == lost:
+            way = "add subnets to network.public_subnet_ids while the service serves; drop or swap one when none of its generations is live"
         what = what or "what live generations find"
         if owner is not None:
             what = f"{what} ({owner})"
@@ -343,6 +350,21 @@ def _shared(
             )
         )
     return refusals
+
+
+def _subnets_lost(change: Change, body: Any, after: dict[str, Any]) -> str:
+    """A live service's ALB may gain subnets in place (a new zone), never lose or swap one: the
+    ALB's nodes leave a subnet with the connections on them."""
+    if change.type != "aws_lb" or change.kind != "changed" or "subnets" not in change.paths:
+        return ""
+    head = after[change.address].body if change.address in after else None
+    lost = set(_listed(body, "subnets")) - set(_listed(head, "subnets"))
+    return f"would leave subnets {', '.join(sorted(lost))} in place" if lost else ""
+
+
+def _listed(body: Any, key: str) -> list[str]:
+    found = body.get(key) if isinstance(body, dict) else None
+    return [str(v) for v in found] if isinstance(found, list) else []
 
 
 def _tag(body: Any, key: str) -> str | None:

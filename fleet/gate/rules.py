@@ -38,7 +38,7 @@ GENERATION_MAY_REMOVE = frozenset({"kubernetes_secret_v1"})
 SHARED_MAY_CHANGE: dict[str, tuple[str, ...]] = {
     "aws_lb_listener": ("default_action", "certificate_arn", "ssl_policy"),  # weights; certificate rotation
     "aws_lb_listener_rule": (ANY,),  # operator rules: who may try a generation by header
-    # a new zone's public subnet (dropping one is refused at the subnet); protection off for a closed service
+    # a new public subnet (losing or swapping one is refused: guard._subnets_lost); protection off for a closed service
     "aws_lb": ("access_logs", "subnets", "enable_deletion_protection"),
     "aws_vpc_security_group_ingress_rule": (ANY,),  # who may reach the ALB (traffic.allowed_cidrs)
     "aws_wafv2_web_acl_association": (ANY,),
