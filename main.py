@@ -22,7 +22,7 @@ DEFAULT_OUTDIR = "cdktf.out"
 
 def synthesize(fleet_path: str, outdir: Path) -> None:
     fleet = load_fleet(fleet_path)  # validated before jsii starts
-    for warning in fleet.support_warnings():
+    for warning in fleet.warnings():
         print(f"{fleet_path}: warning: {warning}", file=sys.stderr)
 
     from cdktf import App  # the bindings load only for a valid fleet

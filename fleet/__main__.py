@@ -204,7 +204,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def _warn(file: str, fleet: Fleet) -> None:
-    for warning in fleet.support_warnings():
+    for warning in fleet.warnings():
         print(f"{file}: warning: {warning}", file=sys.stderr)
 
 

@@ -23,6 +23,10 @@ ARGOCD_NAMESPACE = "argocd"
 """The namespace ArgoCD runs in on every hub: the argo-cd release, its Pod Identity associations,
 SharedArgoRole's trust, the cluster Secrets, ApplicationSets and AppProjects, and what the planner
 and `fleet check` read there. (Not the hub stacks' id segment `argocd`, nor the release's name.)"""
+LOAD_BALANCER_CONTROLLER_NAMESPACE = "kube-system"
+"""Where every target runs the AWS Load Balancer Controller."""
+PLATFORM_NAMESPACES: tuple[str, ...] = (ARGOCD_NAMESPACE, LOAD_BALANCER_CONTROLLER_NAMESPACE)
+"""Namespaces the platform itself runs in: no app of a service may deploy there."""
 ARGOCD_SERVICE_ACCOUNTS: tuple[str, ...] = (
     "argocd-application-controller",
     "argocd-applicationset-controller",

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import (
     Field,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -27,10 +28,22 @@ from fleet.spec.limits import (
     MAX_TAGS,
     SERVICE_CIDR_PREFIXES,
     SERVICE_CIDR_RANGES,
+    WIDE_PREFIX,
 )
 from fleet.spec.platform import ApiAccess, ArgoCd, LoadBalancerController, LocalState, Network, S3State
 from fleet.spec.service import Service
-from fleet.spec.types import BucketName, Cidr, GenerationName, Model, Prefix, Region, ServiceName, TagKey, TagValue
+from fleet.spec.types import (
+    BucketName,
+    Cidr,
+    GenerationName,
+    Model,
+    Prefix,
+    Region,
+    ServiceName,
+    TagKey,
+    TagValue,
+    is_wide,
+)
 from fleet.versions import BY_VERSION, newest, today
 
 
@@ -55,6 +68,10 @@ class Fleet(Model):
     """Existing S3 bucket for the ALB's access logs and (for a created VPC) VPC flow logs."""
     tags: dict[TagKey, TagValue] = {}
     """Extra tags on every AWS resource. Default: none."""
+    allow_wide_admin_cidrs: StrictBool = False
+    """Lets operator and API ranges be wide: public ranges of more than a /16 in
+    `services.<svc>.traffic.operator_cidrs`, `api_access.cidrs` and a generation's
+    `public_access_cidrs` (never more than a /8). Validate warns of each. Default: false."""
     api_access: ApiAccess = ApiAccess()
     """CI runners and operators allowed to the clusters' APIs. Default: ArgoCD only."""
 
@@ -125,6 +142,7 @@ class Fleet(Model):
                 "(EKS service quotas): remove destroyed generations or split the fleet"
             )
         self._arns_in_region()
+        self._admin_doors_narrow()
         self._generation_subnets()
         self._new_generations_on_offered_versions()
         wrong = [z for z in self.network.zones if not z.startswith(self.region)]
@@ -153,6 +171,44 @@ class Fleet(Model):
                     "(KubernetesNetworkConfigRequest)"
                 )
         return self
+
+    def _admin_doors(self) -> list[tuple[str, str]]:
+        """(where, cidr) of every wide range an operator or API door admits."""
+        doors = [
+            (f"services.{n}.traffic.operator_cidrs", c)
+            for n, s in self.services.items()
+            for c in s.traffic.operator_cidrs
+        ]
+        doors += [("api_access.cidrs", c) for c in self.api_access.cidrs]
+        doors += [
+            (f"{ref.path}.public_access_cidrs", c) for ref, g in self.generations() for c in g.public_access_cidrs
+        ]
+        return [(where, cidr) for where, cidr in doors if is_wide(cidr)]
+
+    def _admin_doors_narrow(self) -> None:
+        wide = self._admin_doors()
+        if wide and not self.allow_wide_admin_cidrs:
+            where, cidr = wide[0]
+            raise ValueError(
+                f"{where}: {cidr} is a public range wider than a /{WIDE_PREFIX}; list your own ranges, or set "
+                "allow_wide_admin_cidrs: true if that is what you mean"
+            )
+
+    def exposure_warnings(self) -> list[str]:
+        """One line per door the fleet opens wide on purpose (its opt-in is set)."""
+        lines = [
+            f"services.{n}.traffic.internet_facing: its ALB takes requests from {', '.join(s.traffic.allowed_cidrs)}"
+            for n, s in self.services.items()
+            if s.traffic.internet_facing
+        ]
+        lines += [
+            f"{where}: {cidr} is a wide public range (allow_wide_admin_cidrs)" for where, cidr in self._admin_doors()
+        ]
+        return lines
+
+    def warnings(self, on: date | None = None) -> list[str]:
+        """What validate and synth print before they go on: versions out of support, doors opened wide."""
+        return self.support_warnings(on) + self.exposure_warnings()
 
     def _arns_in_region(self) -> None:
         """An ALB takes a certificate and a web ACL of its own region, and every ARN is of the region's

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 from pydantic import (
@@ -15,7 +14,18 @@ from pydantic import (
 
 from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
 from fleet.spec.limits import MAX_PUBLIC_ACCESS_CIDRS
-from fleet.spec.types import AppName, Cidr, HelmValues, KubernetesVersion, Model, SubnetId, Zone, no_overlap, pattern
+from fleet.spec.types import (
+    AppName,
+    Cidr,
+    HelmValues,
+    KubernetesVersion,
+    Model,
+    SubnetId,
+    Zone,
+    no_overlap,
+    not_the_internet,
+    pattern,
+)
 
 
 class NodeGroup(Model):
@@ -79,11 +89,7 @@ class Generation(Model):
                 f"{len(value)} CIDRs; EKS takes at most {MAX_PUBLIC_ACCESS_CIDRS} for a public endpoint (EKS service "
                 "quotas): list wider ranges"
             )
-        wide = [c for c in value if ipaddress.IPv4Network(c).prefixlen < 8]
-        if wide:
-            raise ValueError(
-                f"{wide[0]} opens the API endpoint to a large part of the internet; list your runners' CIDRs (/8 or narrower)"
-            )
+        not_the_internet(value, "the API endpoint")
         return no_overlap(value, "public_access_cidrs")
 
 

@@ -85,3 +85,16 @@ the control-plane SG keeps room for ArgoCD's rule and a few more."""
 
 MAX_FILE_BYTES = 1 << 20
 """A fleet file is at most 1 MiB: a reviewed file never needs more, and the loader reads it whole."""
+
+WIDE_PREFIX = 16
+"""A public range shorter than /16 (more than 65,536 internet addresses) is wide: a door that
+lets it in needs its named opt-in in the fleet file (`traffic.internet_facing` for an ALB's
+clients, `allow_wide_admin_cidrs` for operator and API ranges), and validate warns of it."""
+INTERNET_PREFIX = 8
+"""A range shorter than /8 is a large part of the internet (0.0.0.0/0 is all of it): never an
+operator's or an API endpoint's range, whatever the opt-ins say."""
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+"""Kubernetes' own namespaces ("Initial namespaces",
+https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#initial-namespaces): no
+app goes there, or ArgoCD (cluster-admin on every target) could overwrite CoreDNS or the load
+balancer controller. The platform's own namespaces (`fleet.names.PLATFORM_NAMESPACES`) neither."""

@@ -22,6 +22,7 @@ from fleet.spec.types import (
     VpcId,
     Zone,
     no_overlap,
+    not_the_internet,
     pattern,
 )
 
@@ -125,6 +126,10 @@ class ApiAccess(Model):
     @model_validator(mode="after")
     def _room_in_the_security_group(self) -> ApiAccess:
         no_overlap(self.cidrs, "cidrs")
+        try:
+            not_the_internet(self.cidrs, "every cluster's API endpoint")
+        except ValueError as err:
+            raise ValueError(f"cidrs: {err}") from None
         count = len(self.cidrs) + len(set(self.security_group_ids))
         if count > MAX_API_RULES:
             raise ValueError(

@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from fleet import names
 from fleet.names import rule_priority
 from fleet.spec.generation import Target
 from fleet.spec.limits import (
@@ -25,6 +26,7 @@ from fleet.spec.limits import (
     MAX_VALUES_BYTES,
     RESERVED_NAMESPACES,
     SG_INBOUND_RULES,
+    SYSTEM_NAMESPACES,
 )
 from fleet.spec.types import (
     AppName,
@@ -38,7 +40,9 @@ from fleet.spec.types import (
     Model,
     Port,
     ServiceObjectName,
+    is_wide,
     no_overlap,
+    not_the_internet,
     pattern,
 )
 
@@ -118,6 +122,9 @@ class App(Model):
         return self.container_port or self.port
 
 
+EVERYONE = "0.0.0.0/0"
+
+
 class Traffic(Model):
     """The ALB in `shared` that splits traffic between target generations by weight."""
 
@@ -127,8 +134,12 @@ class Traffic(Model):
         StrictStr, pattern(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN")
     ]
     """ACM certificate of the HTTPS listener (HTTP redirects to it)."""
-    allowed_cidrs: tuple[Cidr, ...] = ("0.0.0.0/0",)
-    """Who may reach the ALB on 443 (and 80, which redirects). Default: everyone."""
+    internet_facing: StrictBool = False
+    """The ALB serves the internet: `allowed_cidrs` may then be wide (0.0.0.0/0, the default with
+    it), and validate says so in a warning. Default: false - list the clients in `allowed_cidrs`."""
+    allowed_cidrs: tuple[Cidr, ...] = ()
+    """Who may reach the ALB on 443 (and 80, which redirects). A public range wider than a /16
+    needs `internet_facing: true`. Default: 0.0.0.0/0 with `internet_facing: true`, else required."""
     operator_cidrs: tuple[Cidr, ...] = ()
     """Who may try a generation that takes no traffic yet, with the header
     `X-Ephemeral-Eks-Generation: <gen>` (at most 3 CIDRs: an ALB rule condition's limit). Default:
@@ -145,6 +156,32 @@ class Traffic(Model):
         | None
     ) = None
     """A WAFv2 web ACL to associate with the ALB. Default: none."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _everyone_when_internet_facing(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("internet_facing") is True and "allowed_cidrs" not in data:
+            return {**data, "allowed_cidrs": [EVERYONE]}
+        return data
+
+    @model_validator(mode="after")
+    def _clients_named(self) -> Traffic:
+        if not self.allowed_cidrs:
+            raise ValueError(
+                "allowed_cidrs: list who may reach the ALB (your clients' CIDRs), or set internet_facing: true "
+                f"to serve everyone ({EVERYONE})"
+            )
+        wide = [c for c in self.allowed_cidrs if is_wide(c)]
+        if wide and not self.internet_facing:
+            raise ValueError(
+                f"allowed_cidrs: {wide[0]} opens the ALB to the internet; set internet_facing: true if that is "
+                "what you mean, or list your clients' ranges"
+            )
+        try:
+            not_the_internet(self.operator_cidrs, "the generations that take no traffic yet")
+        except ValueError as err:
+            raise ValueError(f"operator_cidrs: {err}") from None
+        return self
 
     @field_validator("allowed_cidrs")
     @classmethod
@@ -246,6 +283,13 @@ class Service(Model):
         served = self.apps[self.traffic.app]
         if served.port is None:
             raise ValueError(f"apps.{self.traffic.app}.port: the served app needs its Service port; add it")
+        for name, spec in self.apps.items():
+            if spec.namespace in SYSTEM_NAMESPACES or spec.namespace in names.PLATFORM_NAMESPACES:
+                raise ValueError(
+                    f"apps.{name}.namespace: {spec.namespace} is Kubernetes' or the platform's own (CoreDNS, the load "
+                    "balancer controller, ArgoCD run there), and the service's ArgoCD project would let ArgoCD, "
+                    "cluster-admin on every target, write into it; use a namespace of the app's own"
+                )
         if served.namespace in RESERVED_NAMESPACES:
             raise ValueError(
                 f"apps.{self.traffic.app}.namespace: {served.namespace} exists in every cluster, and the target stack "

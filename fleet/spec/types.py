@@ -17,7 +17,7 @@ from pydantic import (
     StrictStr,
 )
 
-from fleet.spec.limits import GENERATION_MAX, PREFIX_MAX, SERVICE_MAX
+from fleet.spec.limits import GENERATION_MAX, INTERNET_PREFIX, PREFIX_MAX, SERVICE_MAX, WIDE_PREFIX
 from fleet.text import quoted
 from fleet.versions import KUBERNETES_VERSIONS, offered, today
 
@@ -211,3 +211,19 @@ class Model(BaseModel):
     """Unknown keys are rejected; values are immutable once loaded."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def is_wide(cidr: str) -> bool:
+    """A public range of more than a /16 (`WIDE_PREFIX`); private ranges never are."""
+    network = ipaddress.IPv4Network(cidr)
+    return network.prefixlen < WIDE_PREFIX and not network.is_private
+
+
+def not_the_internet(cidrs: tuple[str, ...], door: str) -> tuple[str, ...]:
+    """Operator and API doors never admit a large part of the internet (`INTERNET_PREFIX`)."""
+    huge = [c for c in cidrs if ipaddress.IPv4Network(c).prefixlen < INTERNET_PREFIX]
+    if huge:
+        raise ValueError(
+            f"{huge[0]} opens {door} to a large part of the internet; list your own ranges (/{INTERNET_PREFIX} or narrower)"
+        )
+    return cidrs
