@@ -6,6 +6,7 @@ deploy into Kubernetes' own namespaces or the platform's."""
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -137,4 +138,26 @@ def test_validate_warns_of_every_door_opened_wide(tmp_path):
     assert warnings == [
         f"{path}: warning: services.web.traffic.internet_facing: its ALB takes requests from 0.0.0.0/0",
         f"{path}: warning: services.web.traffic.operator_cidrs: 52.0.0.0/12 is a wide public range (allow_wide_admin_cidrs)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda tmp: tmp, "a directory, not a fleet file"),
+        (lambda tmp: (os.mkfifo(tmp / "pipe"), tmp / "pipe")[1], "a named pipe (FIFO), not a fleet file"),
+        (lambda tmp: Path("/dev/zero"), "a character device, not a fleet file"),
+        (lambda tmp: tmp / "absent.yaml", "no such fleet file"),
+    ],
+    ids=["directory", "fifo", "device", "missing"],
+)
+def test_a_fleet_path_that_is_not_a_regular_file_gets_its_own_line(tmp_path, make, says):
+    """Neither read (a FIFO would block, /dev/zero never ends) nor called missing."""
+    path = make(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"{path}: {says}; pass the path of a fleet YAML file (FLEET=... or an argument)"
     ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -221,18 +222,46 @@ def validate(data: Any, source: str) -> Fleet:
         raise FleetError(source, problems) from None
 
 
+MISSING = "missing"
+
+
+def _not_a_file(path: Path) -> str:
+    """What `path` is when it is not a regular file (following symlinks): "" for a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return MISSING if not path.is_symlink() else "a symbolic link to nothing"
+    except NotADirectoryError:
+        return MISSING
+    if stat.S_ISREG(mode):
+        return ""
+    for test, what in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
 def load_fleet(path: str | Path) -> Fleet:
     """Read and validate the fleet file at `path`."""
     source = str(path)
     file = Path(path)
     try:
-        if not file.is_file():
-            raise FleetError(
-                source, ["no such fleet file; pass the path of a fleet YAML file (FLEET=... or an argument)"]
-            )
+        kind = _not_a_file(file)
+        if kind:
+            what = "no such fleet file" if kind == MISSING else f"{kind}, not a fleet file"
+            raise FleetError(source, [f"{what}; pass the path of a fleet YAML file (FLEET=... or an argument)"])
         if file.stat().st_size > MAX_FILE_BYTES:
             raise FleetError(source, [f"file is larger than {MAX_FILE_BYTES} bytes; a fleet file is a few KiB"])
-        raw = file.read_bytes()
+        with file.open("rb") as opened:  # at most one byte over the limit, whatever the file grew to since
+            raw = opened.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise FleetError(source, [f"file is larger than {MAX_FILE_BYTES} bytes; a fleet file is a few KiB"])
     except OSError as err:
         raise FleetError(source, [f"cannot read the file: {err.strerror}"]) from None
     try:
