@@ -10,8 +10,10 @@ cdktf.out directories; one test synthesizes a real git revision in a throwaway r
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from fleet.gate.diff import Change, attribute_paths, diff_stack, diff_stacks
 from fleet.gate.guard import Refusal
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.gate.replacement import FORCES_REPLACEMENT
+from fleet.gate.sources import SourceError, app_command
 from fleet.spec.load import load_fleet
 
 STEADY = ROOT / "examples" / "steady.yaml"
@@ -631,7 +634,7 @@ def test_git_base_revision(capsys, synth, version_fleet, tmp_path, monkeypatch):
     phases from HEAD's fleet file and removes the worktree; HEAD~1 has no fleet file at all."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    for name in ("main.py", "fleet", "stacks", "constructs", "charts", "examples"):
+    for name in ("main.py", "cdktf.json", "fleet", "stacks", "constructs", "charts", "examples"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -670,3 +673,53 @@ def test_git_base_revision(capsys, synth, version_fleet, tmp_path, monkeypatch):
 
     assert _git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1, "the worktrees are gone"
     assert list(scratch.iterdir()) == [], "no temporary checkout or output left behind"
+
+
+def test_the_gate_synthesizes_through_the_entry_point_the_deploy_runs(capsys, tmp_path, monkeypatch):
+    """A PR that points cdktf.json's app command (what `cdktf deploy` runs) at another fleet file is
+    judged on what that command synthesizes, and the comment names cdktf.json as gate-affecting."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("main.py", "cdktf.json", "fleet", "stacks", "constructs", "charts", "examples"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, repo / name)
+    shutil.copy(STEADY, repo / "fleet.yaml")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "steady")
+    config = json.loads((repo / "cdktf.json").read_text())
+    config["app"] = "FLEET=examples/two-services.yaml " + config["app"]
+    (repo / "cdktf.json").write_text(json.dumps(config))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    code, out, err = run(capsys, "--repo", repo, "--base", "HEAD", "--fleet", repo / "fleet.yaml")
+    verdicts = dict(
+        line.split() for line in out.splitlines() if line and not line.startswith((" ", "note", "gate", "guard"))
+    )
+    assert verdicts.get("target-apiblue") == "added", out
+    assert f"gate-affecting: cdktf.json {comment.GATE_NOTE}" in out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("app", "runs"),
+    [
+        ("pipenv run python -O main.py", ["-O", "main.py"]),
+        ("FLEET=other.yaml pipenv run python -O main.py", ["-O", "main.py"]),
+        ("python3 main.py --summary", ["main.py", "--summary"]),
+    ],
+)
+def test_the_entry_point_is_read_from_cdktf_json(tmp_path, app, runs):
+    (tmp_path / "cdktf.json").write_text(json.dumps({"app": app}))
+    command = app_command(tmp_path)
+    assert command[0] == "env" and command[-len(runs) - 1 :] == [sys.executable, *runs]
+    assert command[1 : -len(runs) - 1] == [w for w in app.split() if "=" in w], "its variables, then this interpreter"
+
+
+@pytest.mark.parametrize("app", ["bash -c 'python main.py'", "node main.js", "", "pipenv run"])
+def test_an_entry_point_that_is_not_python_is_refused(tmp_path, app):
+    (tmp_path / "cdktf.json").write_text(json.dumps({"app": app}))
+    with pytest.raises(SourceError, match="is not `\\[pipenv run\\] python"):
+        app_command(tmp_path)

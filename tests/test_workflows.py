@@ -569,3 +569,15 @@ def test_the_readmes_old_shape_refusal_is_the_commands_real_output(tmp_path):
     assert run.returncode == 2 and len(run.stderr.splitlines()) == 1, run.stderr
     block = f"```text\n$ pipenv run python -m fleet validate old.yaml\n{run.stderr}```\n"
     assert block in README.read_text()
+
+
+def test_codeowners_guards_every_gate_affecting_path():
+    """The PR comment names these paths as gate-affecting; CODEOWNERS asks an owner's review for each."""
+    from fleet.gate.sources import GATE_AFFECTING
+
+    owned = [
+        line.split()[0].lstrip("/")
+        for line in (ROOT / ".github/CODEOWNERS").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert owned == list(GATE_AFFECTING)

@@ -42,7 +42,12 @@ def refusal_lines(refusals: Sequence[Refusal], bullet: str = "  ") -> list[str]:
     return lines
 
 
-def render_text(diffs: list[StackDiff], refusals: list[Refusal], notes: Sequence[str] = ()) -> str:
+GATE_NOTE = "changes what the gate runs or how the deploy synthesizes: it needs an owner's review (.github/CODEOWNERS)"
+
+
+def render_text(
+    diffs: list[StackDiff], refusals: list[Refusal], notes: Sequence[str] = (), gate_files: Sequence[str] = ()
+) -> str:
     width = max((len(d.stack) for d in diffs), default=0) + 2
     lines = []
     for diff in diffs:
@@ -52,6 +57,7 @@ def render_text(diffs: list[StackDiff], refusals: list[Refusal], notes: Sequence
     if not diffs:
         lines.append("no stacks on either side")
     lines += [f"note: {n}" for n in notes]
+    lines += [f"gate-affecting: {path} {GATE_NOTE}" for path in gate_files]
     lines.append("")
     if refusals:
         lines.append(f"guard: {len(refusals)} change(s) refused")
@@ -67,6 +73,7 @@ def render_markdown(
     base_label: str,
     head_label: str,
     notes: Sequence[str] = (),
+    gate_files: Sequence[str] = (),
 ) -> str:
     lines = [MARKER, "## Ephemeral EKS: stack diff", "", f"Base {base_label}, head {head_label}.", ""]
     lines += ["| stack | verdict | resources (+added ~changed -removed) |", "| --- | --- | --- |"]
@@ -87,6 +94,9 @@ def render_markdown(
             "",
             "</details>",
         ]
+    if gate_files:
+        lines += ["", "### Gate-affecting files", "", f"This PR {GATE_NOTE}:", ""]
+        lines += [f"- `{path}`" for path in gate_files]
     lines += ["", "### Guard", ""]
     if refusals:
         lines += [f"❌ {len(refusals)} change(s) refused:", ""]
@@ -101,11 +111,15 @@ def render_stacks(diffs: list[StackDiff]) -> str:
     return "\n".join(d.stack for d in diffs if d.verdict in ("added", "changed"))
 
 
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def run_diff(args: argparse.Namespace) -> int:
     """The `diff` command (its arguments: `fleet.__main__`): print or write what the PR needs,
     return 0 (nothing refused), 1 (the guard refused a change) or 2 (no diff could be made)."""
     try:
-        sides = collect(args.base, args.head, args.fleet, args.base_fleet, Path(args.repo).resolve())
+        sides = collect(args.base, args.head, args.fleet, args.base_fleet, Path(args.repo).resolve(), say=_progress)
     except (FleetError, SourceError) as err:
         print(err, file=sys.stderr)
         return 2
@@ -114,7 +128,7 @@ def run_diff(args: argparse.Namespace) -> int:
     refusals = guard_refusals(
         diffs, sides.base, sides.head, sides.base_fleet, sides.head_fleet, state_migrated=args.state_migrated
     )
-    markdown = render_markdown(diffs, refusals, sides.base_label, sides.head_label, sides.notes)
+    markdown = render_markdown(diffs, refusals, sides.base_label, sides.head_label, sides.notes, sides.gate_files)
     if args.markdown_out:
         Path(args.markdown_out).write_text(markdown + "\n")
     if args.stacks_out:
@@ -131,5 +145,5 @@ def run_diff(args: argparse.Namespace) -> int:
     elif args.markdown:
         print(markdown)
     else:
-        print(render_text(diffs, refusals, sides.notes))
+        print(render_text(diffs, refusals, sides.notes, sides.gate_files))
     return 1 if refusals else 0

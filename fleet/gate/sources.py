@@ -1,19 +1,23 @@
 """Where the two sides of a PR come from: git revisions, fleet files and synthesized stacks.
 
-The one place that runs git and `main.py`: `python -m fleet plan --base` reads the base fleet
-through `base_fleet`, `python -m fleet diff` reads both sides through `collect`. Synthesis runs
-`main.py` in a subprocess, so nothing here imports cdktf.
+The one place that runs git and the synth: `python -m fleet plan --base` reads the base fleet
+through `base_fleet`, `python -m fleet diff` reads both sides through `collect`. Each side is
+synthesized by its own checkout's entry point (the `app` command of its cdktf.json, as `cdktf
+deploy` runs it), in a subprocess, base and head at once; nothing here imports cdktf.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,30 +56,101 @@ def read_outdir(outdir: Path) -> Stacks:
         raise SourceError(f"{outdir}: cannot read the synthesized stacks: {err}") from None
 
 
-def synthesize(cwd: Path, fleet: str, label: str) -> Stacks:
-    """Run `main.py` of the checkout at `cwd` on `fleet` (a path relative to `cwd`, or absolute) in
-    a subprocess, into a temporary directory, and read the result."""
-    out = Path(tempfile.mkdtemp(prefix="fleet-diff-out-"))
+APP_PREFIXES = (("pipenv", "run"),)
+"""What may come before `python` in cdktf.json's app command: it then runs with this interpreter."""
+
+
+def app_command(cwd: Path) -> list[str]:
+    """The synth entry point of the checkout at `cwd`: the `app` command of its cdktf.json, which
+    `cdktf deploy` runs too, so what the gate judges is what the deploy applies. `pipenv run python`
+    means this interpreter; anything but `[VAR=value ...] [pipenv run] python[3] [options] FILE ...`
+    is refused rather than run."""
     try:
-        env = {
-            **os.environ,
-            "FLEET": fleet,
-            "CDKTF_OUTDIR": str(out / "cdktf.out"),
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        }
+        app = json.loads((cwd / "cdktf.json").read_text())["app"]
+        words = shlex.split(app)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise SourceError(f"{cwd / 'cdktf.json'}: no app command to synthesize with ({err})") from None
+    count = 0
+    while count < len(words) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[count]):
+        count += 1
+    env, rest = words[:count], words[count:]
+    for prefix in APP_PREFIXES:
+        if tuple(rest[: len(prefix)]) == prefix:
+            rest = rest[len(prefix) :]
+    if not rest or rest[0] not in ("python", "python3"):
+        raise SourceError(
+            f"{cwd / 'cdktf.json'}: app {app!r} is not `[pipenv run] python ... main.py`; the gate synthesizes "
+            "only through the command the deploy runs"
+        )
+    return ["env", *env, sys.executable, *rest[1:]]
+
+
+@dataclass
+class Synth:
+    """One synth running in a subprocess; `result()` waits for it and reads the stacks."""
+
+    label: str
+    out: Path
+    proc: subprocess.Popen[str]
+
+    def result(self) -> Stacks:
         try:
-            proc = subprocess.run(
-                [sys.executable, "-O", "main.py"], cwd=cwd, env=env, capture_output=True, text=True, check=False
-            )
-        except OSError as err:
-            raise SourceError(f"synth of {label} failed: {err}") from None
-        if proc.returncode != 0:
-            said = [line for line in proc.stderr.splitlines() if line.strip()][-6:]
-            detail = "".join(f"\n  {line}" for line in said)
-            raise SourceError(f"synth of {label} failed (main.py exit code {proc.returncode}){detail}")
-        return read_outdir(out / "cdktf.out")
-    finally:
+            _, stderr = self.proc.communicate()
+            if self.proc.returncode != 0:
+                said = [line for line in stderr.splitlines() if line.strip()][-6:]
+                detail = "".join(f"\n  {line}" for line in said)
+                raise SourceError(f"synth of {self.label} failed (exit code {self.proc.returncode}){detail}")
+            return read_outdir(self.out / "cdktf.out")
+        finally:
+            shutil.rmtree(self.out, ignore_errors=True)
+
+
+def start_synth(cwd: Path, fleet: str, label: str) -> Synth:
+    """Start the synth entry point of the checkout at `cwd` (`app_command`) on `fleet` (a path
+    relative to `cwd`, or absolute), into a temporary directory."""
+    try:
+        command = app_command(cwd)
+    except SourceError as err:
+        raise SourceError(f"synth of {label} failed: {err}") from None
+    out = Path(tempfile.mkdtemp(prefix="fleet-diff-out-"))
+    env = {
+        **os.environ,
+        "FLEET": fleet,
+        "CDKTF_OUTDIR": str(out / "cdktf.out"),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    try:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    except OSError as err:
         shutil.rmtree(out, ignore_errors=True)
+        raise SourceError(f"synth of {label} failed: {err}") from None
+    return Synth(label, out, proc)
+
+
+def synthesize(cwd: Path, fleet: str, label: str) -> Stacks:
+    """One synth, waited for."""
+    return start_synth(cwd, fleet, label).result()
+
+
+def wait_for(synths: list[Synth], say: Callable[[str], None] | None = None, every: float = 5.0) -> list[Stacks]:
+    """The stacks of every synth, run at once; `say` hears one progress line every `every` seconds."""
+    started = time.monotonic()
+    labels = " and ".join(s.label for s in synths)
+    while say is not None and any(s.proc.poll() is None for s in synths):
+        try:
+            next(s for s in synths if s.proc.poll() is None).proc.wait(timeout=every)
+        except subprocess.TimeoutExpired:
+            say(f"synthesizing {labels} at once: {time.monotonic() - started:.0f} s")
+    results: list[Stacks] = []
+    errors: list[SourceError] = []
+    for synth in synths:
+        try:
+            results.append(synth.result())
+        except SourceError as err:
+            errors.append(err)
+    if errors:
+        raise errors[0]
+    return results
 
 
 def git(repo: Path, *args: str) -> str:
@@ -146,6 +221,32 @@ def base_fleet(reference: str, fleet_path: str | Path, repo: Path = ROOT) -> Fle
     return validate(parse_yaml(text, source), source)
 
 
+GATE_AFFECTING = (
+    "cdktf.json",  # the synth entry point the deploy runs
+    "main.py",
+    "Makefile",
+    "Pipfile",
+    "Pipfile.lock",
+    "package.json",
+    "package-lock.json",
+    "terraform.rc",
+    ".checkov.yaml",
+    ".github/",  # the workflows that run the gate and the deploy, and CODEOWNERS
+    "charts/",  # charts the stacks ship as assets
+    "fleet/gate/",  # the guard, the phase rules, this module
+    "fleet/lifecycle.py",  # the phase moves
+)
+"""Paths whose change alters what the gate runs or how the deploy synthesizes (a file, or a folder
+ending in /): the PR comment names each one a PR touches, and .github/CODEOWNERS asks an owner's
+review for them."""
+
+
+def gate_affecting(changed: list[str]) -> list[str]:
+    return [
+        path for path in changed if any(path == p or (p.endswith("/") and path.startswith(p)) for p in GATE_AFFECTING)
+    ]
+
+
 @dataclass
 class Sides:
     base: Stacks
@@ -155,52 +256,80 @@ class Sides:
     base_label: str
     head_label: str
     notes: list[str] = field(default_factory=list)
+    gate_files: list[str] = field(default_factory=list)
+    """Gate-affecting paths (`GATE_AFFECTING`) the head changes against a git base."""
 
 
-def _base_from_git(repo: Path, rev: str, fleet_path: Path) -> tuple[Stacks, Fleet | None, str, list[str]]:
+def _base_from_git(
+    repo: Path, rev: str, fleet_path: Path, head: Callable[[], Synth | None], say: Callable[[str], None] | None
+) -> tuple[Stacks, Stacks | None, Fleet | None, str, list[str]]:
+    """The base side from git, synthesized at the same time as the head's `head()` synth."""
     relative = _relative(repo, fleet_path, rev)
     sha = resolve(repo, rev)
     label = f"`{rev}` ({sha[:12]})"
     with worktree(repo, sha) as tree:
         base_file = tree / relative
         if not base_file.is_file():
-            return {}, None, label, [f"{relative} does not exist at {rev}: every stack is new"]
-        stacks = synthesize(tree, relative, f"--base {rev} ({relative})")
+            started = head()
+            head_stacks = wait_for([started], say)[0] if started else None
+            return {}, head_stacks, None, label, [f"{relative} does not exist at {rev}: every stack is new"]
+        base_synth = start_synth(tree, relative, f"--base {rev} ({relative})")
+        started = head()
+        stacks = wait_for([base_synth, *([started] if started else [])], say)
+        base_stacks, head_stacks = stacks[0], (stacks[1] if started else None)
         try:
-            return stacks, load_fleet(base_file), label, []
+            return base_stacks, head_stacks, load_fleet(base_file), label, []
         except FleetError as err:
             first = err.problems[0] if err.problems else "invalid"
             note = (
                 f"{relative} at {rev} does not load with this version's fleet schema ({first}); "
                 "every generation stack in base counts as live"
             )
-            return stacks, None, label, [note]
+            return base_stacks, head_stacks, None, label, [note]
 
 
-def collect(base: str, head: str | None, fleet: str | None, base_fleet_file: str | None, repo: Path) -> Sides:
-    """Both sides of a diff, each synthesized at most once."""
+def collect(
+    base: str,
+    head: str | None,
+    fleet: str | None,
+    base_fleet_file: str | None,
+    repo: Path,
+    say: Callable[[str], None] | None = None,
+) -> Sides:
+    """Both sides of a diff, each synthesized at most once, both at once; `say` hears progress."""
     fleet_path = repo / (fleet or default_fleet())  # relative to the repository synthesized
     head_fleet = None
     if head is None or fleet is not None:
         head_fleet = load_fleet(fleet_path)  # one clear message before seconds of synth
 
+    def start_head() -> Synth | None:
+        return None if head is not None else start_synth(repo, str(fleet_path), f"the working tree ({fleet_path})")
+
     notes: list[str] = []
+    head_stacks: Stacks | None = None
     if Path(base).is_dir():
         base_stacks = read_outdir(Path(base))
         known = load_fleet(base_fleet_file) if base_fleet_file else None
         base_label = f"`{base}`"
         if known is None:
             notes.append("no --base-fleet: every generation stack in base counts as live")
+        started = start_head()
+        head_stacks = wait_for([started], say)[0] if started else None
     else:
         if base_fleet_file:
             raise SourceError(
                 f"--base-fleet goes with a --base directory; at --base {base} the fleet file is read from git"
             )
-        base_stacks, known, base_label, notes = _base_from_git(repo, base, fleet_path)
+        base_stacks, head_stacks, known, base_label, notes = _base_from_git(repo, base, fleet_path, start_head, say)
 
     if head is not None:
         head_stacks, head_label = read_outdir(Path(head)), f"`{head}`"
     else:
-        head_stacks = synthesize(repo, str(fleet_path), f"the working tree ({fleet_path})")
         head_label = "the working tree"
-    return Sides(base_stacks, head_stacks, known, head_fleet, base_label, head_label, notes)
+    assert head_stacks is not None
+    gate_files: list[str] = []
+    if not Path(base).is_dir() and head is None:
+        changed = git(repo, "diff", "--name-only", resolve(repo, base)).splitlines()
+        changed += git(repo, "ls-files", "--others", "--exclude-standard").splitlines()
+        gate_files = gate_affecting(sorted(set(changed)))
+    return Sides(base_stacks, head_stacks, known, head_fleet, base_label, head_label, notes, gate_files)
