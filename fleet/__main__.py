@@ -146,9 +146,7 @@ def plan(args: argparse.Namespace) -> int:
     fleet = load_fleet(args.file)
     try:
         if args.base:
-            refusals, notes = pr_refusals(args.base, args.file, fleet, args.weight_steps)
-            for note in notes:
-                print(f"note: {note}", file=sys.stderr)
+            refusals = pr_refusals(args.base, args.file, fleet, args.weight_steps)
             if refusals:
                 raise PlanRefused(refusals)
         steps = steps_of(fleet, args.weight_steps)

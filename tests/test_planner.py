@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -645,3 +646,39 @@ def test_plan_whose_reader_left_ends_quietly():
     stderr = run.stderr.read()
     assert run.wait(timeout=60) == 1
     assert stderr == "", stderr
+
+
+def test_the_removal_check_fails_closed_when_the_state_cannot_be_read(tmp_path):
+    """S3 state the gate cannot read (here: an endpoint that refuses every connection) is a refusal,
+    not a note: a generation whose destroy failed half-way is never dropped unseen."""
+    import socket
+
+    import yaml
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connections are refused
+        paths = []
+        for name in ("target-swap-6-destroyed", "target-swap-7-done"):
+            data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())
+            data["state"] = {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}
+            paths.append(tmp_path / f"{name}.yaml")
+            paths[-1].write_text(yaml.safe_dump(data, sort_keys=False))
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "fleet", "plan", str(paths[1]), "--base", str(paths[0])],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stdout
+    (line,) = [line for line in done.stderr.splitlines() if "refused:" in line]
+    assert "services.web.targets.blue: its state s3://acme-tfstate/" in line
+    assert "the gate removes a generation only once it has read that its state is empty" in line

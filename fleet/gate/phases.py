@@ -152,9 +152,8 @@ def _refusal(ref: GenerationRef, old: str, new: str) -> str:
 
 def pr_refusals(
     base_reference: str, fleet_path: str, head: Fleet, weight_steps: tuple[int, ...] = DEFAULT_WEIGHT_STEPS
-) -> tuple[list[str], list[str]]:
+) -> list[str]:
     """`fleet plan --base`: the phase rules and the removal check for the PR that turns the fleet
-    at `base_reference` (a file or a git revision) into `head`. (refusals, notes)."""
+    at `base_reference` (a file or a git revision) into `head`."""
     base = base_fleet(base_reference, fleet_path)
-    left, notes = left_with_state(base, head)
-    return transition_refusals(base, head, weight_steps) + left, notes
+    return transition_refusals(base, head, weight_steps) + left_with_state(base, head)

@@ -63,19 +63,22 @@ def read_state(fleet: Fleet, stack: str, root: Path = names.PROJECT_ROOT) -> Sta
         )
 
 
-def left_with_state(base: Fleet, head: Fleet) -> tuple[list[str], list[str]]:
-    """A destroyed generation leaving the file: its state must be empty where it can be read.
-    (refusals, notes): a note for each state this process cannot read."""
-    refusals, notes = [], []
+def left_with_state(base: Fleet, head: Fleet) -> list[str]:
+    """A destroyed generation leaving the file: its state must be read, and empty. Fails closed:
+    a state this process cannot read is a refusal, not a note."""
+    refusals = []
     for ref, spec in base.generations():
         if head.spec(ref) is not None or spec.phase != DESTROYED:
             continue
         reading = read_state(base, ref.stack_id)
         if reading.resources is None:
-            notes.append(f"{ref.path}: state {reading.where} {reading.why}; make sure it is empty")
+            refusals.append(
+                f"{ref.path}: its state {reading.where} was {reading.why}; the gate removes a generation only once "
+                "it has read that its state is empty: run it with the state-read role (the plan role's credentials)"
+            )
         elif reading.resources:
             refusals.append(
                 f"{ref.path}: its state {reading.where} still lists {reading.resources} resource(s); "
                 f"run `cdktf destroy {ref.stack_id}` before removing it from the file"
             )
-    return refusals, notes
+    return refusals
