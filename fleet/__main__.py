@@ -4,6 +4,7 @@ python -m fleet validate [FILE]            check a fleet file and summarize it
 python -m fleet plan [FILE] [--base REV]   the steps that finish every swap under way
 python -m fleet diff --base REV            per-stack diff of the synthesized fleet, and the guard
 python -m fleet action STACK [FILE]        what the deploy workflow runs for a stack: deploy or destroy
+python -m fleet step [FILE] --base REV     the stacks a merge deploys, in order, and the checks after them
 python -m fleet check [FILE] STACK         live checks (AWS, Kubernetes, ArgoCD) before a swap's next step
 
 This module only reads the arguments and calls one function per command. Every command prints
@@ -17,6 +18,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from fleet.names import PROJECT_ROOT
 from fleet.ops.defaults import DEFAULT_WEIGHT_STEPS, DEFAULT_WINDOW_MINUTES, GROUPS
@@ -69,6 +71,20 @@ def parser() -> argparse.ArgumentParser:
     acting = sub.add_parser("action", help="print deploy or destroy: what the deploy workflow runs for STACK")
     acting.add_argument("stack")
     acting.add_argument("file", nargs="?", default=default_file)
+
+    stepping = sub.add_parser("step", help="the stacks a merge deploys, in order, and the checks after them")
+    stepping.add_argument("file", nargs="?", default=default_file)
+    stepping.add_argument("--base", required=True, help="the fleet before the merge: a file or a git revision")
+    stepping.add_argument(
+        "--changed", metavar="FILE", help="the stacks whose JSON changed, one a line (fleet diff --stacks-out)"
+    )
+    stepping.add_argument("--json", action="store_true", help="print the step as JSON (what the workflow reads)")
+    stepping.add_argument(
+        "--weight-steps",
+        type=_weight_steps,
+        default=DEFAULT_WEIGHT_STEPS,
+        help=f"traffic steps, default {_listed(DEFAULT_WEIGHT_STEPS)}",
+    )
 
     checking = sub.add_parser("check", help="live checks of STACK before the next step of a swap")
     checking.add_argument("file", nargs="?", default=default_file)
@@ -169,13 +185,32 @@ def diff(args: argparse.Namespace) -> int:
 
 
 def action(args: argparse.Namespace) -> int:
-    from fleet.ops.pipeline import UnknownStack, stack_action
+    from fleet.ops.pipeline import PipelineRefused, stack_action
 
     try:
         print(stack_action(load_fleet(args.file), args.stack))
-    except UnknownStack as err:
+    except PipelineRefused as err:
         print(err, file=sys.stderr)
         return 2
+    return 0
+
+
+def step(args: argparse.Namespace) -> int:
+    from fleet.gate.sources import base_fleet
+    from fleet.ops.pipeline import PipelineRefused, merged_step
+
+    head = load_fleet(args.file)
+    changed = Path(args.changed).read_text().split() if args.changed else []
+    try:
+        merged = merged_step(base_fleet(args.base, args.file), head, changed, args.weight_steps)
+    except PipelineRefused as err:
+        print(err, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(merged.as_json(), indent=2))
+    else:
+        print(merged.title)
+        print("\n".join([*(f"  cdktf {a} {s}" for a, s in merged.runs), *(f"  check: {c}" for c in merged.checks)]))
     return 0
 
 
@@ -197,6 +232,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": plan,
     "diff": diff,
     "action": action,
+    "step": step,
     "check": check,
 }
 

@@ -4,6 +4,8 @@ the checks to pass before the next step."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fleet import names
 from fleet.lifecycle import DESTROYED, PAUSED_HUB_PHASES
 from fleet.spec import Fleet
@@ -43,3 +45,10 @@ def checks_after_deploy(fleet: Fleet, targets: list[str]) -> tuple[str, ...]:
 def cluster_checks(stacks: list[str]) -> tuple[str, ...]:
     """After a new generation's stack is deployed: cluster and node group ACTIVE, nodes Ready."""
     return tuple(check_command(s, "--only", "cluster") for s in stacks)
+
+
+def run_of(command: str) -> tuple[Literal["deploy", "destroy"], str]:
+    """(action, stack) of a command `deploy` or `destroy` wrote: the pipeline runs each as a job."""
+    tool, action, stack = command.split()
+    assert tool == "cdktf" and action in ("deploy", "destroy"), command
+    return ("deploy" if action == "deploy" else "destroy"), stack

@@ -58,7 +58,7 @@ def removal_edit(fleet: Fleet, section: Section, name: str) -> Edit:
 
 
 def _removal_title(gone: Edit, what: str, shared_drops: str) -> str:
-    check = "the PR gate's `fleet plan --base` confirms its state is empty where it can read it"
+    check = "the PR gate's `fleet plan --base` confirms its state is empty"
     if Section.services() in gone:
         service = next(iter(gone[Section.services()]))
         return (
@@ -140,7 +140,7 @@ def retire_hub(fleet: Fleet, name: str, superseded_by: str | None = None) -> lis
         ),
         Step(
             title=f"Remove hub {name} from the fleet file (no other stack changes; the PR gate's `fleet plan "
-            "--base` confirms its state is empty where it can read it)",
+            "--base` confirms its state is empty)",
             edit=gone,
             changes=describe_edit(apply_edit(fleet, end), gone),
             rollback=f"add {name} back as a new generation (phase: standby)",
