@@ -21,7 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fleet.names import PROJECT_ROOT
-from fleet.ops.defaults import DEFAULT_WEIGHT_STEPS, DEFAULT_WINDOW_MINUTES, GROUPS
+from fleet.ops.defaults import (
+    DEFAULT_WEIGHT_STEPS,
+    DEFAULT_WINDOW_MINUTES,
+    GROUPS,
+    MAX_WAIT_MINUTES,
+    RETRY_SECONDS,
+)
 from fleet.spec import Fleet
 from fleet.spec.load import DEFAULT_FLEET, FleetError, default_fleet, load_fleet
 
@@ -100,6 +106,13 @@ def parser() -> argparse.ArgumentParser:
         "--api-endpoint", action="append", default=[], metavar="CLUSTER=URL", help="reach CLUSTER's API at URL"
     )
     checking.add_argument("--only", action="append", default=[], metavar="GROUP", help=", ".join(GROUPS))
+    checking.add_argument(
+        "--wait-minutes",
+        type=int,
+        default=0,
+        help=f"run failed checks again every {RETRY_SECONDS} s until they pass or this many minutes pass "
+        f"(0 to {MAX_WAIT_MINUTES}, default 0)",
+    )
     return cli
 
 
@@ -215,7 +228,7 @@ def step(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    from fleet.ops.checks import run
+    from fleet.ops.check_command import run
 
     return run(
         args.file,
@@ -224,6 +237,7 @@ def check(args: argparse.Namespace) -> int:
         window_minutes=args.window_minutes,
         api_endpoints=args.api_endpoint,
         groups=args.only,
+        wait_minutes=args.wait_minutes,
     )
 
 

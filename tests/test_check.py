@@ -38,7 +38,7 @@ from emulator import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, HOST, EmulatorUnavailable
 from conftest import ROOT
 from fleet import names
 from fleet.ops import aws as ops_aws
-from fleet.ops import checks, errors
+from fleet.ops import check_command, checks, errors
 from fleet.ops import kube as ops_kube
 
 FLEET = ROOT / "examples" / "target-swap.yaml"
@@ -601,7 +601,7 @@ class _Eks:
 def test_a_node_group_not_active_says_its_status():
     aws = ops_aws.Aws(REGION)
     aws._clients["eks"] = _Eks()
-    outcome = checks.run_check("target-green", "node group", lambda: checks.node_group_active(aws, GREEN))
+    outcome = check_command.run_check("target-green", "node group", lambda: checks.node_group_active(aws, GREEN))
     assert outcome == errors.Outcome(False, f"target-green: node group {GREEN}-nodes is CREATING, not ACTIVE")
 
 
@@ -609,7 +609,7 @@ def test_an_unexpected_error_is_still_one_line():
     def broken() -> str:
         raise RuntimeError("boom\nwith a second line")
 
-    assert checks.run_check("shared", "load balancer acme-web-alb", broken) == errors.Outcome(
+    assert check_command.run_check("shared", "load balancer acme-web-alb", broken) == errors.Outcome(
         False, "shared: load balancer acme-web-alb: RuntimeError: boom with a second line"
     )
 
@@ -719,3 +719,43 @@ def test_an_endpoint_out_of_reach_names_the_tunnel_option(tls_kube):
     assert str(failed.value).endswith(
         f"a private endpoint needs a tunnel and --api-endpoint {GREEN}=https://127.0.0.1:PORT"
     )
+
+
+def test_waiting_runs_only_the_failed_checks_again_until_they_pass():
+    """After a deploy the pipeline waits (`--wait-minutes`): a node still joining fails the first
+    tries, then passes; a check that never passes fails once the time is up."""
+    now = [0.0]
+    tries = {"joining": 0, "ready": 0, "broken": 0}
+
+    def joining() -> str:
+        tries["joining"] += 1
+        if tries["joining"] < 3:
+            raise errors.CheckFailed("1 of 2 nodes Ready")
+        return "2 nodes Ready"
+
+    def ready() -> str:
+        tries["ready"] += 1
+        return "cluster ACTIVE"
+
+    def broken() -> str:
+        tries["broken"] += 1
+        raise errors.CheckFailed("target group has no healthy target")
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    Check = check_command.Check
+    outcomes = check_command.until_passed(
+        "target-green",
+        [Check("cluster", "nodes", joining), Check("cluster", "cluster", ready)],
+        120,
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
+    assert [o.ok for o in outcomes] == [True, True] and tries == {"joining": 3, "ready": 1, "broken": 0}
+    now[0] = 0.0
+    outcomes = check_command.until_passed(
+        "target-green", [Check("traffic", "tg", broken)], 60, clock=lambda: now[0], sleep=sleep
+    )
+    assert [o.ok for o in outcomes] == [False] and tries["broken"] == 1 + 60 // check_command.RETRY_SECONDS
+    assert now[0] <= 60, "never waits past the deadline"

@@ -49,26 +49,16 @@ token, which the operator's IAM identity is not. The argo-cd chart creates that 
 replicas) the service reaches one shard at random.
 """
 
-import contextlib
-import logging
 import math
-import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from fleet import names
-from fleet.lifecycle import SERVING
-from fleet.ops.aws import Aws, aws_reason, not_found
-from fleet.ops.defaults import DEFAULT_WINDOW_MINUTES, GROUPS, MAX_WINDOW_MINUTES
-from fleet.ops.errors import SHOWN, CheckFailed, Outcome, Unusable, one_line
-from fleet.ops.kube import KUBE_TIMEOUT, Kube, kube_errors, parse_api_endpoints, samples
-from fleet.ref import GenerationRef, parse_stack_id
-from fleet.spec import Fleet
-from fleet.spec.load import FleetError, load_fleet
+from fleet.ops.aws import Aws, not_found
+from fleet.ops.errors import SHOWN, CheckFailed
+from fleet.ops.kube import KUBE_TIMEOUT, Kube, kube_errors, samples
 
 METRICS_SERVICE = "argocd-application-controller-metrics"
 """The argo-cd chart's controller metrics Service (release `argocd`, `controller.metrics.enabled`)."""
@@ -271,131 +261,3 @@ def no_requests(aws: Aws, alb: str, group_name: str, window_minutes: int, now: d
             "move its weight to 0 and wait"
         )
     return f"no requests reached target group {group_name} in the last {window_minutes} minutes"
-
-
-# --- which checks a stack gets -----------------------------------------------------------------
-
-
-class Check(NamedTuple):
-    group: str
-    what: str
-    """What it checks, for the line when it breaks unexpectedly."""
-    run: Callable[[], str]
-
-
-def cluster_checks(aws: Aws, kube: Kube, cluster: str) -> list[Check]:
-    return [
-        Check("cluster", f"cluster {cluster}", partial(cluster_active, aws, cluster)),
-        Check("cluster", f"node group {names.node_group_name(cluster)}", partial(node_group_active, aws, cluster)),
-        Check("cluster", f"nodes of {cluster}", partial(nodes_ready, kube, cluster)),
-    ]
-
-
-def checks_for(
-    fleet: Fleet, stack: str, aws: Aws, kube: Kube, *, before_destroy: bool, window_minutes: int
-) -> list[Check]:
-    prefix = fleet.name
-    if stack == names.SHARED_STACK:
-        checks = []
-        for service_name, service in fleet.services.items():
-            alb = names.alb_name(prefix, service_name)
-            serving = [names.target_group_name(prefix, gen) for gen, t in service.targets.items() if t.phase == SERVING]
-            checks += [Check("traffic", f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
-                Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group))
-                for group in serving
-            ]
-        return checks
-    ref = _generation(fleet, stack)
-    generation, cluster = ref.name, ref.cluster_name(prefix)
-    group = names.target_group_name(prefix, generation)
-    if before_destroy:
-        alb = names.alb_name(prefix, ref.service or "")
-        return [Check("traffic", f"requests to {group}", partial(no_requests, aws, alb, group, window_minutes))]
-    checks = cluster_checks(aws, kube, cluster)
-    if ref.kind == "target":
-        hub = GenerationRef.hub(fleet.active_hub).cluster_name(prefix)
-        checks += [
-            Check("argocd", f"ArgoCD on {hub} reaching {cluster}", partial(argocd_connected, aws, kube, hub, cluster)),
-            Check("argocd", f"ArgoCD apps for {generation}", partial(apps_synced, kube, hub, generation)),
-            Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group)),
-        ]
-    return checks
-
-
-def only(checks: list[Check], stack: str, groups: list[str]) -> list[Check]:
-    """The checks of `groups` (all when empty); Unusable when that leaves none."""
-    unknown = [g for g in groups if g not in GROUPS]
-    if unknown:
-        raise Unusable(f"fleet check: --only {unknown[0]}: use one of {', '.join(GROUPS)}")
-    chosen = [c for c in checks if not groups or c.group in groups]
-    if not chosen:
-        offered = ", ".join(dict.fromkeys(c.group for c in checks))
-        raise Unusable(f"fleet check: {stack} has no {' or '.join(groups)} checks; it has {offered}")
-    return chosen
-
-
-def _generation(fleet: Fleet, stack: str) -> GenerationRef:
-    ref = fleet.find(stack)
-    if ref is not None:
-        return ref
-    raise Unusable(f"{stack}: not a stack of fleet {fleet.name}; use shared, argocd-<hub> or target-<target>")
-
-
-def run_check(stack: str, what: str, check: Callable[[], str]) -> Outcome:
-    """One check, one line, whatever happens inside it."""
-    try:
-        return Outcome(True, f"{stack}: {one_line(check())}")
-    except CheckFailed as failed:
-        return Outcome(False, f"{stack}: {one_line(failed)}")
-    except (BotoCoreError, ClientError) as err:
-        return Outcome(False, f"{stack}: {what}: AWS said {one_line(aws_reason(err))}")
-    except Exception as err:  # noqa: BLE001 - the promise is one line per check, never a traceback
-        return Outcome(False, f"{stack}: {what}: {type(err).__name__}: {one_line(err)}")
-
-
-def _fleet_clusters(fleet: Fleet) -> set[str]:
-    return {ref.cluster_name(fleet.name) for ref, _ in fleet.generations()}
-
-
-def run(
-    file: str,
-    stack: str,
-    *,
-    before_destroy: bool = False,
-    window_minutes: int = DEFAULT_WINDOW_MINUTES,
-    api_endpoints: list[str] | None = None,
-    groups: list[str] | None = None,
-) -> int:
-    """The `check` command: print the lines, return the exit code (0 passed, 1 failed, 2 unusable)."""
-    logging.getLogger("urllib3").setLevel(logging.ERROR)  # its retry warnings would add lines
-    try:
-        outcomes = _run(file, stack, before_destroy, window_minutes, api_endpoints or [], groups or [])
-    except (FleetError, Unusable) as err:
-        print(err, file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("fleet check: interrupted", file=sys.stderr)
-        return 130
-    failed = [o.line for o in outcomes if not o.ok]
-    for line in failed or [o.line for o in outcomes]:
-        print(line, file=sys.stderr if failed else sys.stdout)
-    return 1 if failed else 0
-
-
-def _run(
-    file: str, stack: str, before_destroy: bool, window_minutes: int, api_endpoints: list[str], groups: list[str]
-) -> list[Outcome]:
-    fleet = load_fleet(file)
-    parsed = parse_stack_id(stack)
-    if before_destroy and (parsed is None or parsed[0] != "target"):
-        raise Unusable(f"fleet check: {stack}: --before-destroy is for a target-<gen> stack")
-    if not 1 <= window_minutes <= MAX_WINDOW_MINUTES:
-        raise Unusable(f"fleet check: --window-minutes {window_minutes}: give 1 to {MAX_WINDOW_MINUTES} minutes")
-    endpoints = parse_api_endpoints(api_endpoints, _fleet_clusters(fleet))
-    aws = Aws(fleet.region)
-    with contextlib.ExitStack() as resources:
-        kube = Kube(aws, endpoints, resources)
-        every = checks_for(fleet, stack, aws, kube, before_destroy=before_destroy, window_minutes=window_minutes)
-        checks = only(every, stack, groups)
-        aws.reachable()
-        return [run_check(stack, check.what, check.run) for check in checks]
