@@ -25,6 +25,9 @@ from fleet.ops.planner import plan
 from fleet.spec import Fleet
 
 Action = Literal["deploy", "destroy"]
+MAX_STACK_JOBS = 6
+"""Slots of the deploy workflow (`stack-1` ... `stack-6` in .github/workflows/deploy.yml): a merged
+step runs at most this many stacks, one after the other."""
 
 
 class PipelineRefused(Exception):
@@ -95,8 +98,18 @@ def merged_step(
             except AssertionError:  # a later step's edit that does not apply to base alone
                 continue
             if _positions(after) == target:
-                return MergedStep(step.title, tuple(run_of(c) for c in step.commands), step.checks)
-    return _changed_stacks(head, changed)
+                return _fits(MergedStep(step.title, tuple(run_of(c) for c in step.commands), step.checks))
+    return _fits(_changed_stacks(head, changed))
+
+
+def _fits(step: MergedStep) -> MergedStep:
+    if len(step.runs) > MAX_STACK_JOBS:
+        order = ", ".join(f"{action} {stack}" for action, stack in step.runs)
+        raise PipelineRefused(
+            f"the merged step runs {len(step.runs)} stacks and the deploy workflow has {MAX_STACK_JOBS} slots: "
+            f"dispatch the deploy workflow once per stack, in this order: {order}"
+        )
+    return step
 
 
 def _changed_stacks(head: Fleet, changed: Sequence[str]) -> MergedStep:
