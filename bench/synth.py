@@ -183,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", metavar="REV", help="also measure the synth of git revision REV (a worktree), in the same run"
     )
     parser.add_argument("--baseline-flags", default="", help="interpreter flags of the baseline runs (default none)")
+    parser.add_argument(
+        "--gate",
+        action="store_true",
+        help="also time the PR gate (`fleet diff --base HEAD`: base and head synthesized at once) against one synth",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -235,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         if baseline_tree is not None:
             subprocess.run(["git", "worktree", "remove", "--force", str(baseline_tree)], cwd=ROOT, capture_output=True)
 
+    if args.gate:
+        print(_gate(env, args.runs))
     print(f"synth benchmark: {args.runs} runs each, medians (min-max); peak = RSS of python + node, summed")
     for name, (_tree, python) in variants.items():
         runs = results[name]
@@ -242,6 +249,20 @@ def main(argv: list[str] | None = None) -> int:
         title = f"\n{name} (python {' '.join(python[1:]) or 'without flags'}):"
         print("\n".join(_table(title, _summary(runs["floor"]), _summary(runs["teardown"]), rows)))
     return 0
+
+
+def _gate(env: dict[str, str], runs: int) -> str:
+    """The gate's wall time (two synths at once, as `fleet diff` runs them) over one synth of the
+    same fleet file: the issue's target is at most 1.3x."""
+    gate, one = [], []
+    for _ in range(runs):
+        gate.append(measure([sys.executable, "-m", "fleet", "diff", "--base", "HEAD"], env))
+        one.append(measure([sys.executable, "-O", "main.py"], {**env, "CDKTF_OUTDIR": tempfile.mkdtemp()}))
+    g, o = statistics.median(r.seconds for r in gate), statistics.median(r.seconds for r in one)
+    return (
+        f"gate: fleet diff --base HEAD {g:.1f} s, one synth {o:.1f} s (medians of {runs}): "
+        f"{g / o:.2f}x one synth; peak {statistics.median(r.peak_mb for r in gate):.0f} MB\n"
+    )
 
 
 if __name__ == "__main__":

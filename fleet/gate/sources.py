@@ -261,20 +261,18 @@ class Sides:
 
 
 def _base_from_git(
-    repo: Path, rev: str, fleet_path: Path, head: Callable[[], Synth | None], say: Callable[[str], None] | None
+    repo: Path, rev: str, fleet_path: Path, started: Synth | None, say: Callable[[str], None] | None
 ) -> tuple[Stacks, Stacks | None, Fleet | None, str, list[str]]:
-    """The base side from git, synthesized at the same time as the head's `head()` synth."""
+    """The base side from git, synthesized while the head's synth (`started`) runs."""
     relative = _relative(repo, fleet_path, rev)
     sha = resolve(repo, rev)
     label = f"`{rev}` ({sha[:12]})"
     with worktree(repo, sha) as tree:
         base_file = tree / relative
         if not base_file.is_file():
-            started = head()
             head_stacks = wait_for([started], say)[0] if started else None
             return {}, head_stacks, None, label, [f"{relative} does not exist at {rev}: every stack is new"]
         base_synth = start_synth(tree, relative, f"--base {rev} ({relative})")
-        started = head()
         stacks = wait_for([base_synth, *([started] if started else [])], say)
         base_stacks, head_stacks = stacks[0], (stacks[1] if started else None)
         try:
@@ -302,25 +300,29 @@ def collect(
     if head is None or fleet is not None:
         head_fleet = load_fleet(fleet_path)  # one clear message before seconds of synth
 
-    def start_head() -> Synth | None:
-        return None if head is not None else start_synth(repo, str(fleet_path), f"the working tree ({fleet_path})")
-
+    if base_fleet_file and not Path(base).is_dir():
+        raise SourceError(
+            f"--base-fleet goes with a --base directory; at --base {base} the fleet file is read from git"
+        )
+    # The head's synth starts first and runs while the base is checked out and synthesized.
+    started = None if head is not None else start_synth(repo, str(fleet_path), f"the working tree ({fleet_path})")
     notes: list[str] = []
     head_stacks: Stacks | None = None
-    if Path(base).is_dir():
-        base_stacks = read_outdir(Path(base))
-        known = load_fleet(base_fleet_file) if base_fleet_file else None
-        base_label = f"`{base}`"
-        if known is None:
-            notes.append("no --base-fleet: every generation stack in base counts as live")
-        started = start_head()
-        head_stacks = wait_for([started], say)[0] if started else None
-    else:
-        if base_fleet_file:
-            raise SourceError(
-                f"--base-fleet goes with a --base directory; at --base {base} the fleet file is read from git"
-            )
-        base_stacks, head_stacks, known, base_label, notes = _base_from_git(repo, base, fleet_path, start_head, say)
+    try:
+        if Path(base).is_dir():
+            base_stacks = read_outdir(Path(base))
+            known = load_fleet(base_fleet_file) if base_fleet_file else None
+            base_label = f"`{base}`"
+            if known is None:
+                notes.append("no --base-fleet: every generation stack in base counts as live")
+            head_stacks = wait_for([started], say)[0] if started else None
+        else:
+            base_stacks, head_stacks, known, base_label, notes = _base_from_git(repo, base, fleet_path, started, say)
+    finally:
+        if started is not None and started.proc.poll() is None:  # an error on the base side
+            started.proc.kill()
+            started.proc.wait()
+            shutil.rmtree(started.out, ignore_errors=True)
 
     if head is not None:
         head_stacks, head_label = read_outdir(Path(head)), f"`{head}`"
