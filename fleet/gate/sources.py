@@ -304,6 +304,8 @@ def collect(
         raise SourceError(
             f"--base-fleet goes with a --base directory; at --base {base} the fleet file is read from git"
         )
+    if not Path(base).is_dir():
+        _relative(repo, fleet_path, base), resolve(repo, base)  # a bad base says so before any synth
     # The head's synth starts first and runs while the base is checked out and synthesized.
     started = None if head is not None else start_synth(repo, str(fleet_path), f"the working tree ({fleet_path})")
     notes: list[str] = []
