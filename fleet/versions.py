@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from fleet import names
+
 Support = Literal["standard", "extended", "ended"]
 TODAY_ENV = "EPHEMERAL_EKS_TODAY"
 """An ISO date that replaces today's (tests pin it so they do not rot)."""
@@ -77,3 +79,23 @@ def newest(on: date) -> EksVersion:
 def offered(on: date) -> tuple[str, ...]:
     """Versions a new generation may start on: released, and not past the end of extended support."""
     return tuple(v.version for v in VERSIONS if v.released <= on and v.support(on) != "ended")
+
+
+BINDING_CHART_DIR = names.PROJECT_ROOT / "charts" / "target-group-binding"
+"""The project's own TargetGroupBinding chart, one directory per version (`<version>/Chart.yaml`):
+a target generation runs the version it was born with, so a template change reaches only new
+generations (the guard refuses a change to the content a live generation runs)."""
+
+
+def _semver(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("-")[0].split("+")[0].lstrip("v").split("."))
+
+
+def binding_chart_versions() -> tuple[str, ...]:
+    """The versions under `BINDING_CHART_DIR`, oldest first."""
+    found = (
+        [d.name for d in BINDING_CHART_DIR.iterdir() if (d / "Chart.yaml").is_file()]
+        if BINDING_CHART_DIR.is_dir()
+        else []
+    )
+    return tuple(sorted(found, key=_semver))

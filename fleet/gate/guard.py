@@ -18,12 +18,13 @@ allow-lists: a change not listed here is refused, with the way out.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from fleet import names
+from fleet.gate.bindings import rebinding, shipped_chart
 from fleet.gate.diff import Change, StackDiff, Stacks, entries, under
+from fleet.gate.refusal import Refusal
 from fleet.gate.rules import (
     ANY,
     GENERATION_MAY_ADD,
@@ -39,24 +40,6 @@ from fleet.gate.rules import (
 from fleet.lifecycle import DESTROYED, is_live
 from fleet.ref import parse_stack_id
 from fleet.spec import Fleet
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """One refused change: where, what would happen, and the way out; `steps` for a migration."""
-
-    stack: str
-    subject: str
-    """The address, `stack removed` or `terraform.backend`."""
-    happens: str
-    way: str
-    phase: str | None = None
-    """A generation stack's phase in the base fleet; None for shared, or when it is unknown."""
-    steps: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f"{self.stack} (phase {self.phase})" if self.phase else self.stack
-        return f"{where}: {self.subject}: {self.happens}; {self.way}"
 
 
 def live_generations(base: Stacks, base_fleet: Fleet | None) -> dict[str, str | None]:
@@ -101,7 +84,8 @@ def refusals(
             found += _shared(diff, base[diff.stack], head[diff.stack], live, _live_services(live, base_fleet))
         elif diff.stack in live:
             found += _generation(diff, live[diff.stack], base_fleet, head_fleet)
-            found += _rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
+            found += rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
+            found += shipped_chart(diff, base[diff.stack], live[diff.stack], base_fleet)
     if live and not state_migrated:
         found += _backend(diffs, base, head)
     return found
@@ -135,49 +119,6 @@ def _generation(
         for change in diff.changes
         if (happens := _event(change, GENERATION))
     ]
-
-
-TRAFFIC_BINDING = ("targetGroupARN", "serviceName", "servicePort")
-"""Values of the TargetGroupBinding release (charts/target-group-binding) that say which pods take
-the target group's traffic: Helm values may change in place on a live generation, these may not."""
-
-
-def _rebinding(diff: StackDiff, base: dict[str, Any], head: dict[str, Any], phase: str | None) -> list[Refusal]:
-    before, after = entries(base), entries(head)
-    refusals = []
-    for change in diff.changes:
-        if (
-            change.type != "helm_release"
-            or change.kind != "changed"
-            or not any(under(p, "values") for p in change.paths)
-        ):
-            continue
-        old, new = _values(before[change.address].body), _values(after[change.address].body)
-        moved = [key for key in TRAFFIC_BINDING if key in old and old.get(key) != new.get(key)]
-        if moved:
-            refusals.append(
-                Refusal(
-                    diff.stack,
-                    change.address,
-                    f"rebinds the serving target group ({', '.join(f'{k}: {old[k]} -> {new.get(k)}' for k in moved)})",
-                    "serve the app another way in a new generation, and move the traffic to it",
-                    phase,
-                )
-            )
-    return refusals
-
-
-def _values(body: Any) -> dict[str, Any]:
-    """A Helm release's values as one mapping (the stacks write each as JSON)."""
-    merged: dict[str, Any] = {}
-    for text in body.get("values", []) if isinstance(body, dict) else []:
-        try:
-            value = json.loads(text)
-        except (TypeError, ValueError):
-            continue
-        if isinstance(value, dict):
-            merged.update(value)
-    return merged
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from fleet.spec.types import (
     TagValue,
     is_wide,
 )
-from fleet.versions import BY_VERSION, newest, today
+from fleet.versions import BY_VERSION, binding_chart_versions, newest, today
 
 
 class Fleet(Model):
@@ -323,6 +323,10 @@ class Fleet(Model):
         """The subnets a generation uses (a reused VPC): its pin, else the fleet's."""
         pinned = generation.private_subnet_ids
         return pinned if pinned is not None else self.network.private_subnet_ids
+
+    def binding_chart(self, target: Target) -> str:
+        """The TargetGroupBinding chart version a target runs: its pin, else the newest shipped."""
+        return target.binding_chart or binding_chart_versions()[-1]
 
     @property
     def active_hub(self) -> str:

@@ -16,6 +16,7 @@ from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
 from fleet.spec.limits import MAX_PUBLIC_ACCESS_CIDRS
 from fleet.spec.types import (
     AppName,
+    ChartVersion,
     Cidr,
     HelmValues,
     KubernetesVersion,
@@ -26,6 +27,7 @@ from fleet.spec.types import (
     not_the_internet,
     pattern,
 )
+from fleet.versions import binding_chart_versions
 
 
 class NodeGroup(Model):
@@ -111,10 +113,25 @@ class Target(Generation):
     weight: Annotated[StrictInt, Field(ge=0, le=100)]
     """Share of its service's traffic, 0-100: above 0 exactly when serving; a service's weights
     sum to 100."""
+    binding_chart: ChartVersion | None = None
+    """Version of the project's TargetGroupBinding chart (charts/target-group-binding/<version>/)
+    this generation runs. Default: the newest there. Pin a live generation to its version before
+    adding a new one: its templates bind the serving traffic, so new generations take a change."""
     values: dict[AppName, HelmValues] = {}
     """Per app, Helm values for this generation only, merged over `apps.<app>.values` (mappings
     merge key by key, anything else replaces). A new generation takes new values here while the
     live ones keep theirs. Default: none."""
+
+    @field_validator("binding_chart")
+    @classmethod
+    def _shipped(cls, value: str | None) -> str | None:
+        shipped = binding_chart_versions()
+        if value is not None and value not in shipped:
+            raise ValueError(
+                f"{value} is not a version of charts/target-group-binding/ (there: {', '.join(shipped) or 'none'}); "
+                "pin one that is"
+            )
+        return value
 
     @model_validator(mode="after")
     def _weight_matches_phase(self) -> Target:
