@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
+from fleet.spec.instances import AmiType, ami_type_for
 from fleet.spec.limits import MAX_PUBLIC_ACCESS_CIDRS
 from fleet.spec.types import (
     AppName,
@@ -45,6 +46,20 @@ class NodeGroup(Model):
     """Default: 4."""
     disk_size_gib: Annotated[StrictInt, Field(ge=20, le=16384)] = 50
     """Root volume size (encrypted gp3). Default: 50."""
+    ami_type: AmiType | None = None
+    """The nodes' AMI type. Default: Amazon Linux 2023 for the instance types' architecture (an
+    Arm family such as m7g takes AL2023_ARM_64_STANDARD). GPU and Neuron families need it set
+    (AL2023_x86_64_NVIDIA, AL2023_ARM_64_NVIDIA, AL2023_x86_64_NEURON)."""
+
+    @model_validator(mode="after")
+    def _one_ami(self) -> NodeGroup:
+        ami_type_for(self.instance_types, self.ami_type)
+        return self
+
+    @property
+    def resolved_ami_type(self) -> AmiType:
+        """The AMI type the node group runs: `ami_type`, or the one its instance types take."""
+        return ami_type_for(self.instance_types, self.ami_type)
 
     @model_validator(mode="after")
     def _sizes_ordered(self) -> NodeGroup:
