@@ -57,3 +57,6 @@ bench: .venv/.synced
 lint: .venv/.synced
 	pipenv run ruff check .
 	pipenv run mypy
+	@# The workflows, statically and without the network: --offline turns off the online audits
+	@# and every fetch (a GH_TOKEN in the environment changes nothing).
+	pipenv run zizmor --offline .github/workflows
