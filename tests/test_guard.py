@@ -49,6 +49,20 @@ def _remove_target_blue_add_green(data: dict[str, Any]) -> None:
 
 # edit -> (stack the first refusal names, words it says, words of the way out)
 REFUSED: dict[str, tuple[Edit, str, str, str]] = {
+    # platform software is versioned per generation: a bump of the fleet's default reaches a live
+    # generation only while it is not pinned, and is refused with the pin as the way out
+    "argo-cd chart bump reaches the live hub": (
+        _set("argocd.chart_version", "9.0.0"),
+        "argocd-blue",
+        "helm_release.",
+        "pin hubs.blue.argocd_chart: 8.1.3 (what it was born with); new generations take the new value",
+    ),
+    "load balancer controller bump reaches the live target": (
+        _set("load_balancer_controller.chart_version", "2.0.0"),
+        "target-blue",
+        "helm_release.",
+        "pin services.web.targets.blue.lbc_chart: 1.13.3 (what it was born with)",
+    ),
     "served app's namespace moves": (
         _set("services.web.apps.podinfo.namespace", "web"),
         "target-blue",
@@ -152,8 +166,6 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
 PASSES: dict[str, Edit] = {
     "more nodes": _set("services.web.targets.blue.nodes.desired_size", 4),
     "app version bump": _set("services.web.apps.podinfo.version", "6.9.3"),
-    "argo-cd chart bump": _set("argocd.chart_version", "8.1.4"),
-    "load balancer controller bump": _set("load_balancer_controller.chart_version", "1.13.4"),
     "a tag": _set("tags.cost-center", "cc-42"),
     "new target as provisioning": _set(
         "services.web.targets.green", {"kubernetes_version": "1.36", "phase": "provisioning", "weight": 0}

@@ -9,7 +9,7 @@ from typing import Any
 
 from fleet.gate.diff import StackDiff, entries, under
 from fleet.gate.refusal import Refusal
-from fleet.spec import Fleet
+from fleet.spec import Fleet, Target
 
 TRAFFIC_BINDING = ("targetGroupARN", "serviceName", "servicePort")
 """Values of the TargetGroupBinding release (charts/target-group-binding) that say which pods take
@@ -51,13 +51,6 @@ def shipped_chart(diff: StackDiff, base: dict[str, Any], phase: str | None, base
     templates bind the serving traffic, and Helm would re-render them in place. New generations
     take a new version directory; a live one is pinned to the version it runs."""
     before = entries(base)
-    ref = base_fleet.find(diff.stack) if base_fleet is not None else None
-    spec = base_fleet.spec(ref) if base_fleet is not None and ref is not None else None
-    pin = (
-        f"pin {ref.path}.binding_chart: {base_fleet.binding_chart(spec)} (what it runs) and"  # type: ignore[arg-type]
-        if base_fleet is not None and ref is not None and ref.kind == "target" and spec is not None
-        else "keep the chart directory it runs as it is, and"
-    )
     refusals = []
     for change in diff.changes:
         body = before[change.address].body if change.address in before else None
@@ -71,12 +64,20 @@ def shipped_chart(diff: StackDiff, base: dict[str, Any], phase: str | None, base
                     change.address,
                     "the chart this project ships changed under it: Helm would re-render what binds its serving "
                     "traffic, in place",
-                    f"{pin} ship the change as a new version directory under charts/target-group-binding/, "
-                    "which new generations take",
+                    f"{_pin(diff.stack, base_fleet)} ship the change as a new version directory under "
+                    "charts/target-group-binding/, which new generations take",
                     phase,
                 )
             )
     return refusals
+
+
+def _pin(stack: str, base_fleet: Fleet | None) -> str:
+    ref = base_fleet.find(stack) if base_fleet is not None else None
+    spec = base_fleet.spec(ref) if base_fleet is not None and ref is not None else None
+    if base_fleet is None or ref is None or not isinstance(spec, Target):
+        return "keep the chart directory it runs as it is, and"
+    return f"pin {ref.path}.binding_chart: {base_fleet.binding_chart(spec)} (what it runs) and"
 
 
 def _values(body: Any) -> dict[str, Any]:

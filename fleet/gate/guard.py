@@ -39,7 +39,7 @@ from fleet.gate.rules import (
 )
 from fleet.lifecycle import DESTROYED, is_live
 from fleet.ref import parse_stack_id
-from fleet.spec import Fleet
+from fleet.spec import Fleet, Hub, Target
 
 
 def live_generations(base: Stacks, base_fleet: Fleet | None) -> dict[str, str | None]:
@@ -184,6 +184,18 @@ PINNABLE = {
     "network.zones": ("zones", Fleet.generation_zones),
     "network.private_subnet_ids": ("private_subnet_ids", Fleet.generation_subnet_ids),
     "service_cidr": ("service_cidr", Fleet.generation_service_cidr),
+    "argocd.chart_version": (
+        "argocd_chart",
+        lambda fleet, gen: fleet.argocd_chart(gen) if isinstance(gen, Hub) else None,
+    ),
+    "argocd.apps_chart_version": (
+        "apps_chart",
+        lambda fleet, gen: fleet.apps_chart(gen) if isinstance(gen, Hub) else None,
+    ),
+    "load_balancer_controller.chart_version": (
+        "lbc_chart",
+        lambda fleet, gen: fleet.lbc_chart(gen) if isinstance(gen, Target) else None,
+    ),
 }
 """Fleet-wide settings a generation can pin to the value it was born with (see fleet/spec/)."""
 
@@ -226,9 +238,9 @@ def _way_out(stack: str, base_fleet: Fleet | None, head_fleet: Fleet | None) -> 
     if not wide or (own and not set(wide) & set(PINNABLE)):
         return new_generation
     pins = [
-        f"{ref.path}.{field}: {_shown(value(base_fleet, before))}"
+        f"{ref.path}.{field}: {_shown(pinned)}"
         for setting, (field, value) in PINNABLE.items()
-        if setting in wide
+        if setting in wide and (pinned := value(base_fleet, before)) is not None
     ]
     if pins:
         return f"pin {', '.join(pins)} (what it was born with); new generations take the new value"

@@ -11,7 +11,10 @@ META = ("depends_on", "tags")
 GENERATION_MAY_CHANGE: dict[str, tuple[str, ...]] = {
     "aws_eks_node_group": ("scaling_config", "labels", "update_config"),  # node counts, rollout pace
     "aws_cloudwatch_log_group": ("retention_in_days",),
-    "helm_release": ("chart", "repository", "version", "values", "set", "timeout", "atomic", "wait", "max_history"),
+    # values carry the apps (ApplicationSets, their Helm values); a chart's version is the platform
+    # a generation was born with (ArgoCD, the load balancer controller): that takes a new generation.
+    # `chart` is a shipped chart's content hash: fleet/gate/bindings.py judges it.
+    "helm_release": ("chart", "values", "set", "timeout", "atomic", "wait", "max_history"),
     "kubernetes_secret_v1": ("metadata.labels", "metadata.annotations", "data"),  # registrations, pausing
     "kubernetes_namespace_v1": ("metadata.labels", "metadata.annotations"),
 }

@@ -324,6 +324,17 @@ class Fleet(Model):
         pinned = generation.private_subnet_ids
         return pinned if pinned is not None else self.network.private_subnet_ids
 
+    def argocd_chart(self, hub: Hub) -> str:
+        """The argo-cd chart a hub runs: its pin, else the fleet's default for new hubs."""
+        return hub.argocd_chart or self.argocd.chart_version
+
+    def apps_chart(self, hub: Hub) -> str:
+        return hub.apps_chart or self.argocd.apps_chart_version
+
+    def lbc_chart(self, target: Target) -> str:
+        """The load balancer controller chart a target runs: its pin, else the fleet's default."""
+        return target.lbc_chart or self.load_balancer_controller.chart_version
+
     def binding_chart(self, target: Target) -> str:
         """The TargetGroupBinding chart version a target runs: its pin, else the newest shipped."""
         return target.binding_chart or binding_chart_versions()[-1]

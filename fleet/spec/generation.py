@@ -116,6 +116,13 @@ class Hub(Generation):
     phase: HubPhase
     """`standby` (registered everything, paused) -> `active` (the one that syncs) -> `retiring`
     (paused again, until `cdktf destroy`)."""
+    argocd_chart: ChartVersion | None = None
+    """Version of argo-helm's argo-cd chart this hub runs. Default: `argocd.chart_version`, the
+    fleet's default for new hubs. Pin a live hub before bumping the default: an ArgoCD upgrade is
+    a hub swap, not an in-place change."""
+    apps_chart: ChartVersion | None = None
+    """Version of argo-helm's argocd-apps chart (the ApplicationSets) this hub runs. Default:
+    `argocd.apps_chart_version`."""
 
 
 class Target(Generation):
@@ -128,6 +135,10 @@ class Target(Generation):
     weight: Annotated[StrictInt, Field(ge=0, le=100)]
     """Share of its service's traffic, 0-100: above 0 exactly when serving; a service's weights
     sum to 100."""
+    lbc_chart: ChartVersion | None = None
+    """Version of eks-charts' aws-load-balancer-controller chart this target runs (it binds the
+    serving traffic). Default: `load_balancer_controller.chart_version`, the fleet's default for
+    new targets. Pin a live target before bumping the default: a controller upgrade is a swap."""
     binding_chart: ChartVersion | None = None
     """Version of the project's TargetGroupBinding chart (charts/target-group-binding/<version>/)
     this generation runs. Default: the newest there. Pin a live generation to its version before

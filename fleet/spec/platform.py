@@ -97,14 +97,16 @@ class S3State(Model):
 
 class ArgoCd(Model):
     chart_version: ChartVersion
-    """Version of argo-helm's argo-cd chart."""
+    """Version of argo-helm's argo-cd chart for new hubs (a hub's `argocd_chart` pins its own)."""
     apps_chart_version: ChartVersion
-    """Version of argo-helm's argocd-apps chart, which carries the ApplicationSets."""
+    """Version of argo-helm's argocd-apps chart, which carries the ApplicationSets, for new hubs
+    (a hub's `apps_chart` pins its own)."""
 
 
 class LoadBalancerController(Model):
     chart_version: ChartVersion
-    """Version of eks-charts' aws-load-balancer-controller chart on each target."""
+    """Version of eks-charts' aws-load-balancer-controller chart for new targets (a target's
+    `lbc_chart` pins its own)."""
 
 
 class ApiAccess(Model):
