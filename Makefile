@@ -12,7 +12,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export CHECKPOINT_DISABLE := 1
 
 BASE ?= origin/main
-.PHONY: deps synth test validate lint plan diff bench
+.PHONY: deps synth test validate lint plan diff bench docs
 .DEFAULT_GOAL := synth
 
 .venv/.synced: Pipfile.lock
@@ -49,6 +49,10 @@ diff: .venv/.synced
 test: deps
 	pipenv run ruff check .
 	pipenv run pytest
+
+## Regenerate docs/fleet-file.md from the fleet model's schema and docs/fleet-file.intro.md.
+docs: .venv/.synced
+	pipenv run python docs/generate.py
 
 ## Synth wall time and peak memory against the import floor, for 1, 10 and 50 target generations.
 bench: .venv/.synced
