@@ -365,7 +365,7 @@ def _fleet_file(path: Path, seeded: dict[str, Any]) -> Path:
 def test_cdktf_deploy_and_destroy_shared_against_the_emulator(project: Project, tmp_path: Path):
     """The card's commands as typed, against moto: `npx cdktf synth`, the lock file made from the
     offline mirror, `npx cdktf deploy shared --auto-approve` (the ALB exists), the ALB's
-    deletion protection turned off outside the repo as the README says, `npx cdktf destroy shared
+    deletion protection turned off outside the repo as docs/runbook.md says, `npx cdktf destroy shared
     --auto-approve` (the ALB is gone)."""
     with running_emulator(REGION, tmp_path) as emulator:
         fleet = _fleet_file(tmp_path / f"{FLEET_NAME}.yaml", _seed(emulator))
@@ -410,7 +410,7 @@ def test_cdktf_deploy_and_destroy_shared_against_the_emulator(project: Project, 
         assert json.loads(state.read_text())["resources"], "no state under the project root"
         assert (stack_dir / ".terraform.lock.hcl").read_text() == locked, "the re-synth dropped the lock file"
 
-        # README: deletion protection stays on until turned off outside this repository (moto
+        # docs/runbook.md: deletion protection stays on until turned off outside this repository (moto
         # itself does not enforce it).
         elbv2.modify_load_balancer_attributes(
             LoadBalancerArn=alb["LoadBalancerArn"],

@@ -448,10 +448,10 @@ def test_a_live_generation_on_extended_support_validates_with_a_warning(tmp_path
     ) in done.stderr
 
 
-def test_the_readme_version_table_is_the_modules():
+def test_the_fleet_file_docs_version_table_is_the_modules():
     from fleet.versions import VERSIONS
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "fleet-file.md").read_text()
     for v in VERSIONS:
         row = f"| {v.version} | {v.released} | {v.end_of_standard} | {v.end_of_extended} | `{v.ami_type}` |"
         assert row in readme, row

@@ -368,7 +368,7 @@ PATTERNS = {"application set": KUBERNETES_NAME}
 
 def aws_names(fleet: Any) -> dict[str, list[str]]:
     """Every deterministic name of a fleet, by kind, as `fleet.names` and the constructs build
-    them (README, "Names": `<cluster>-cluster`, `-node`, `-lbc`, `-control-plane`; each service's
+    them (docs/fleet-file.md, "Names": `<cluster>-cluster`, `-node`, `-lbc`, `-control-plane`; each service's
     ALB and its SG, ArgoCD project and ApplicationSets)."""
     prefix = fleet.name
     hubs = [names.cluster_name(prefix, "hub", h) for h in fleet.hubs]

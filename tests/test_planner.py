@@ -625,10 +625,10 @@ def test_every_pr_the_planner_asks_for_changes_one_phase_and_every_deploy_is_one
 
 
 @pytest.mark.parametrize("example_name", ["target-swap-1-provisioning", "hub-swap", "service-close"])
-def test_the_readme_runbook_is_the_planners_real_output(example_name):
+def test_the_runbook_is_the_planners_real_output(example_name):
     printed = _cli("plan", f"examples/{example_name}.yaml")
     assert printed.returncode == 0, printed.stderr
-    assert f"```text\n{printed.stdout.rstrip()}\n```" in (ROOT / "README.md").read_text()
+    assert f"```text\n{printed.stdout.rstrip()}\n```" in (ROOT / "docs" / "runbook.md").read_text()
 
 
 def test_plan_whose_reader_left_ends_quietly():

@@ -10,7 +10,7 @@ it in the job summary, waits for the stack's environment and applies exactly tha
 
 Besides the static checks, the `run:` scripts are executed offline as GitHub runs them (`bash -e`)
 with fake `pipenv`/`npx`/`terraform` first on PATH, and the github-script bodies with a fake GitHub
-API in node. The README's pasted `fleet validate` output is the real command's output.
+API in node. The `fleet validate` output pasted in docs/fleet-file.md is the real command's output.
 """
 
 from __future__ import annotations
@@ -1127,13 +1127,12 @@ def test_the_pr_gate_and_the_deploy_synthesize_through_cdktf_json(pr, stack):
     assert json.loads((ROOT / "cdktf.json").read_text())["app"].startswith("pipenv run python")
 
 
-# --- the README's (or docs/') pasted `fleet validate` output -------------------------------------
+# --- docs/fleet-file.md's pasted `fleet validate` output ------------------------------------------
 
 
 def doc_texts() -> str:
-    """The README, and docs/*.md where README text is moving."""
-    paths = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-    return "\n".join(p.read_text() for p in paths if p.is_file())
+    """docs/fleet-file.md, where the `fleet validate` blocks live (generated from docs/fleet-file.intro.md)."""
+    return (ROOT / "docs" / "fleet-file.md").read_text()
 
 
 def fleet_cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
