@@ -256,11 +256,24 @@ def test_only_local_reusable_workflows_are_called(docs):
 # --- credentials and permissions --------------------------------------------------------------
 
 
-def test_every_checkout_drops_its_credentials(docs):
-    checkouts = [(p.name, s) for p, d in docs.items() for s in all_steps(d) if action_of(s) == "actions/checkout"]
+PUSHES = {("deploy.yml", "deployed")}
+"""The one job that keeps its checkout's credentials: it pushes the fleet-deployed tag."""
+
+
+def test_every_checkout_drops_its_credentials_unless_its_job_pushes(docs):
+    checkouts = [
+        (p.name, name, s)
+        for p, d in docs.items()
+        for name, job in d["jobs"].items()
+        for s in steps(job)
+        if action_of(s) == "actions/checkout"
+    ]
     assert checkouts
-    for name, step in checkouts:
-        assert step.get("with", {}).get("persist-credentials") is False, f"{name}: {step}"
+    for path, name, step in checkouts:
+        kept = (path, name) in PUSHES
+        assert step.get("with", {}).get("persist-credentials") is kept, f"{path} {name}: {step}"
+        if kept:
+            assert any("git push" in s.get("run", "") for s in steps(docs_by_name(docs)[path]["jobs"][name]))
 
 
 def test_every_workflow_grants_nothing_at_the_top(docs):
@@ -279,6 +292,7 @@ EXPECTED_PERMISSIONS = {
         "step": {"contents": "read"},
         **{f"stack-{i}": {"contents": "read", "id-token": "write"} for i in range(1, MAX_STACK_JOBS + 1)},
         "checks": {"contents": "read", "id-token": "write"},
+        "deployed": {"contents": "write"},
     },
     "stack.yml": {
         "plan": {"contents": "read", "id-token": "write"},
@@ -307,6 +321,8 @@ def test_a_write_permission_is_held_only_where_a_step_uses_it(docs, stack):
                 needed.add("id-token")
             if steps_using(job, "actions/github-script"):
                 needed.add("pull-requests")
+            if (path.name, name) in PUSHES:
+                needed.add("contents")
             assert writes == needed, f"{path.name} {name}: holds {sorted(writes)}, uses {sorted(needed)}"
             assert set(job["permissions"].values()) <= {"read", "write"}
 
@@ -807,7 +823,7 @@ def test_one_concurrency_group_for_the_fleet_never_cancelled(docs, deploy):
 def test_deploy_has_exactly_the_slots_the_pipeline_fills_each_after_the_one_before(deploy, stack):
     names_ = slots(deploy)
     assert names_ == [f"stack-{i}" for i in range(1, MAX_STACK_JOBS + 1)]
-    assert set(deploy["jobs"]) == {"step", *names_, "checks"}
+    assert set(deploy["jobs"]) == {"step", *names_, "checks", "deployed"}
     for i, name in enumerate(names_, start=1):
         job = deploy["jobs"][name]
         assert job["uses"] == LOCAL_STACK_WORKFLOW
@@ -850,6 +866,7 @@ def test_step_job_outputs_are_its_steps_outputs(deploy):
     step = step_with_id(job, "step")
     assert step["env"] == {
         "BEFORE": "${{ github.event.before }}",
+        "DEPLOYED_TAG": "fleet-deployed",
         "STACK": "${{ inputs.stack }}",
         "EVENT": "${{ github.event_name }}",
     }
@@ -884,7 +901,7 @@ def test_step_script_writes_what_fleet_step_prints(tmp_path, deploy, transition)
     result = run_bash(step_with_id(deploy["jobs"]["step"], "step")["run"], tmp_path, env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert commands(tmp_path) == [
-        f"run python -m fleet diff --base {before} --stacks-out changed.txt",
+        f"run python -m fleet diff --base {before} --stacks-out changed.txt --state-migrated",
         f"run python -m fleet step --base {before} --changed changed.txt --json",
     ]
     out = outputs(tmp_path)
@@ -1038,7 +1055,10 @@ def test_the_plan_waits_for_no_one_and_the_apply_waits_for_the_stacks_environmen
     plan, apply = stack["jobs"]["plan"], stack["jobs"]["apply"]
     assert set(stack["jobs"]) == {"plan", "apply"}
     assert "environment" not in plan, "the reviewer sees the plan before approving"
-    assert apply["environment"] == "${{ inputs.stack }}"
+    assert apply["environment"] == (
+        "${{ inputs.stack == 'shared' && 'fleet-shared' || startsWith(inputs.stack, 'argocd-') && 'fleet-hubs' "
+        "|| 'fleet-targets' }}"
+    ), "one pre-created, protected environment per stack kind: a new generation's would be created unprotected"
     assert as_list(apply["needs"]) == ["plan"]
     for job in (plan, apply):
         assert job["runs-on"] == VPC_RUNNER, "generation stacks talk to their cluster's private endpoint"
@@ -1168,3 +1188,7 @@ def test_codeowners_guards_every_gate_affecting_path():
         if line.strip() and not line.startswith("#")
     ]
     assert owned == list(GATE_AFFECTING)
+
+
+def docs_by_name(docs):
+    return {path.name: doc for path, doc in docs.items()}
