@@ -14,20 +14,16 @@ from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1, SecretV1Metadata
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
 from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
+from fleet.names import ANNOTATION_VALUES, LABEL_GENERATION, LABEL_SERVICE
 
 ARGO_HELM = "https://argoproj.github.io/argo-helm"
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
 SECRET_TYPE = "argocd.argoproj.io/secret-type"
 LABEL_FLEET = "ephemeral-eks.io/fleet"
 LABEL_ROLE = "ephemeral-eks.io/role"
-LABEL_GENERATION = "ephemeral-eks.io/generation"
-"""Read by `fleet check` as fleet.names.LABEL_GENERATION; a test pins the two equal."""
-LABEL_SERVICE = "ephemeral-eks.io/service"
-"""fleet.names.LABEL_SERVICE; a test pins the two equal."""
 ANNOTATION_CLUSTER = "ephemeral-eks.io/cluster-name"
-ANNOTATION_VALUES = "ephemeral-eks.io/values."
-"""`ephemeral-eks.io/values.<app>` on a cluster Secret: that generation's Helm values for the app
-(fleet.names.ANNOTATION_VALUES; a test pins the two equal)."""
+# LABEL_GENERATION, LABEL_SERVICE and ANNOTATION_VALUES come from fleet.names: the fleet commands
+# read the cluster Secrets and Applications by the same keys.
 CREATE_NAMESPACE = "CreateNamespace=true"
 
 

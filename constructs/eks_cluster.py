@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
@@ -66,6 +67,14 @@ def _trust(service: str) -> str:
             "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
         }
     )
+
+
+class ServiceRole(NamedTuple):
+    role: IamRole
+    arn: str
+    """The role's ARN as a reference (one jsii round trip fewer than `role.arn`)."""
+    attachments: list[IamRolePolicyAttachment]
+    """Keep what uses the role after these: AWS needs the policies until it is done."""
 
 
 VIEW_POLICY = "AmazonEKSAdminViewPolicy"
@@ -133,20 +142,7 @@ class EksCluster(Construct):
         self.partition = partition
         self.account_id = account
 
-        cluster_role = IamRole(
-            self, "cluster-role", name=f"{name}-cluster", assume_role_policy=_trust("eks.amazonaws.com")
-        )
-        cluster_role_ref = Refs(cluster_role)
-        cluster_role_name = cluster_role_ref.attr("name")
-        cluster_role_attachments = [
-            IamRolePolicyAttachment(
-                self,
-                f"cluster-role-{policy}",
-                role=cluster_role_name,
-                policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
-            )
-            for policy in CLUSTER_POLICIES
-        ]
+        cluster_role = self._service_role("cluster-role", f"{name}-cluster", "eks.amazonaws.com", CLUSTER_POLICIES)
 
         self.key = KmsKey(
             self,
@@ -173,7 +169,7 @@ class EksCluster(Construct):
             "cluster",
             name=name,
             version=props.kubernetes_version,
-            role_arn=cluster_role_ref.attr("arn"),
+            role_arn=cluster_role.arn,
             vpc_config=EksClusterVpcConfig(
                 subnet_ids=subnet_ids,  # type: ignore[arg-type]
                 security_group_ids=list(props.control_plane_security_group_ids),
@@ -192,7 +188,7 @@ class EksCluster(Construct):
             kubernetes_network_config=EksClusterKubernetesNetworkConfig(service_ipv4_cidr=props.service_cidr),
             # The role's policies stay until the cluster is gone: EKS needs them to delete the
             # security groups and ENIs it made, or a destroyed generation leaves them behind.
-            depends_on=[logs, *cluster_role_attachments],
+            depends_on=[logs, *cluster_role.attachments],
         )
         if props.kubernetes_version not in CHECKOV_EKS_VERSIONS:
             skip_check(
@@ -212,19 +208,8 @@ class EksCluster(Construct):
         self.cluster_security_group_id: str = cluster.attr("vpc_config[0].cluster_security_group_id")
         """The SG EKS creates for control plane and nodes to talk to each other."""
 
-        node_role = IamRole(self, "node-role", name=f"{name}-node", assume_role_policy=_trust("ec2.amazonaws.com"))
-        node_role_ref = Refs(node_role)
-        node_role_name = node_role_ref.attr("name")
-        attachments = [
-            IamRolePolicyAttachment(
-                self,
-                f"node-role-{policy}",
-                role=node_role_name,
-                policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
-            )
-            for policy in NODE_POLICIES
-        ]
-        self.node_role = node_role
+        node_role = self._service_role("node-role", f"{name}-node", "ec2.amazonaws.com", NODE_POLICIES)
+        self.node_role = node_role.role
 
         sizing = props.nodes
         launch_template = LaunchTemplate(
@@ -260,7 +245,7 @@ class EksCluster(Construct):
             "nodes",
             cluster_name=self.name,
             node_group_name=props.node_group_name,
-            node_role_arn=node_role_ref.attr("arn"),
+            node_role_arn=node_role.arn,
             subnet_ids=subnet_ids,  # type: ignore[arg-type]
             instance_types=list(sizing.instance_types),
             ami_type=props.ami_type,
@@ -271,7 +256,7 @@ class EksCluster(Construct):
             launch_template=EksNodeGroupLaunchTemplate(
                 id=launch_template.id, version=str(launch_template.latest_version)
             ),
-            depends_on=attachments,
+            depends_on=node_role.attachments,
         )
 
         self.pod_identity_agent = EksAddon(
@@ -283,6 +268,23 @@ class EksCluster(Construct):
             resolve_conflicts_on_update="OVERWRITE",
             depends_on=[self.node_group],
         )
+
+    def _service_role(self, id: str, name: str, service: str, policies: tuple[str, ...]) -> ServiceRole:
+        """A role `service` assumes, with AWS managed `policies` attached (construct ids `<id>` and
+        `<id>-<policy>`)."""
+        role = IamRole(self, id, name=name, assume_role_policy=_trust(service))
+        ref = Refs(role)
+        role_name = ref.attr("name")
+        attachments = [
+            IamRolePolicyAttachment(
+                self,
+                f"{id}-{policy}",
+                role=role_name,
+                policy_arn=f"arn:{self.partition}:iam::aws:policy/{policy}",
+            )
+            for policy in policies
+        ]
+        return ServiceRole(role, ref.attr("arn"), attachments)
 
     def grant_view(self, principal_arn: str) -> EksAccessPolicyAssociation:
         """Let `principal_arn` read everything in the cluster, Secrets included, and change

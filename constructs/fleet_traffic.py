@@ -6,8 +6,8 @@ Every target group of a generation on its way in is attached to the HTTPS listen
 matches only requests carrying `X-Ephemeral-Eks-Generation: <gen>` from the operators' CIDRs: the
 ALB health-checks a new generation before it takes any traffic, and an operator can try it through
 the real ALB (`curl -H 'X-Ephemeral-Eks-Generation: green' https://...`); nobody else reaches it.
-A retiring generation loses its rule, so nothing reaches it once its weight is 0. The default
-action forwards only to the target groups with weight above 0 (AWS allows at most five).
+A retiring generation loses its rule, so nothing reaches it once it stops serving. The default
+action forwards only to the serving target groups, by weight (AWS allows at most five).
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ class WeightedTarget:
     generation: str
     target_group_name: str
     weight: int
+    """Its share of the default action's forward while it serves; ignored otherwise."""
+    serving: bool
+    """Whether it takes traffic: the HTTPS listener's default action forwards to it, by `weight`.
+    The stacks decide it from the generation's phase (`serving`), never from the weight."""
     rule_priority: int
     """Priority of the listener rule that reaches this generation by header; unique per listener.
     Derive it from the generation alone, so adding one never renumbers another's rule."""
@@ -173,17 +177,17 @@ class FleetTraffic(Construct):
                 ),
                 tags={props.generation_tag: target.generation, **service_tags},
             )
-            if target.weight == 0:
+            if not target.serving:
                 # checkov accepts HTTP target groups only behind an HTTPS listener's default action.
                 skip_check(
                     group,
                     "CKV_AWS_378",
                     "TLS ends at the HTTPS listener; a group without weight is reached only by its operator rule, if any",
                 )
-        serving = [t for t in props.targets if t.weight > 0]
+        serving = [t for t in props.targets if t.serving]
         if len(serving) > MAX_FORWARD_TARGET_GROUPS:
             raise ValueError(
-                f"{len(serving)} target groups with weight; the ALB forwards to at most {MAX_FORWARD_TARGET_GROUPS}"
+                f"{len(serving)} serving target groups; the ALB forwards to at most {MAX_FORWARD_TARGET_GROUPS}"
             )
         default_action = (
             LbListenerDefaultAction(

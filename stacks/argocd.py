@@ -4,43 +4,25 @@ from __future__ import annotations
 
 import json
 
-from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
-from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
 
 from constructs import Construct
 from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration, ProjectSpec
 from constructs.refs import Refs
-from constructs.shared_argo_role import SharedArgoRole
 from fleet import names
-from fleet.lifecycle import DESTROYED, PAUSED_HUB_PHASES
+from fleet.lifecycle import PAUSED_HUB_PHASES
 from fleet.spec import Fleet
-from stacks.common import (
-    cluster_props,
-    configure,
-    find_network,
-    grant_plan_role,
-    kubernetes_providers,
-    operator_access,
-    refuse_deploy,
-)
+from stacks.generation import GenerationStack
 
 
-class ArgoCdStack(TerraformStack):
+class ArgoCdStack(GenerationStack):
+    """Adds to the generation setup: the hub cluster (its nodes carry the ArgoCD-client SG), a
+    registration of every registered target, and per service an AppProject and ApplicationSets."""
+
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
-        stack_id = names.stack_id("hub", generation)
-        super().__init__(scope, stack_id)
-        configure(self, fleet, stack_id, outdir)
+        super().__init__(scope, fleet, "hub", generation, outdir)
         hub = fleet.hubs[generation]
         prefix = fleet.name
-        if hub.phase == DESTROYED:
-            refuse_deploy(self, stack_id)
-
-        network = find_network(self, fleet, hub)
-        client_sg = DataAwsSecurityGroup(
-            self, "argocd-client-sg", vpc_id=network.vpc_id, name=names.client_security_group_name(prefix)
-        )
-        role = SharedArgoRole.from_role_name(self, "argocd-role", names.shared_role_name(prefix))
 
         registrations = []
         projects = []
@@ -106,12 +88,10 @@ class ArgoCdStack(TerraformStack):
             self,
             "argocd",
             ArgoCdClusterProps(
-                cluster=cluster_props(
-                    fleet, "hub", generation, hub, network, node_security_group_ids=(client_sg.id,)
-                ),
-                vpc_id=network.vpc_id,
-                operators=operator_access(fleet),
-                role_arn=role.role_arn,
+                cluster=self.cluster_props(node_security_group_ids=(self.client_sg.id,)),
+                vpc_id=self.network.vpc_id,
+                operators=self.operators,
+                role_arn=self.argocd_role.role_arn,
                 fleet=prefix,
                 argocd_chart_version=fleet.argocd.chart_version,
                 apps_chart_version=fleet.argocd.apps_chart_version,
@@ -123,5 +103,4 @@ class ArgoCdStack(TerraformStack):
                 paused=hub.phase in PAUSED_HUB_PHASES,
             ),
         )
-        grant_plan_role(self.argocd.eks, fleet)
-        kubernetes_providers(self, self.argocd.eks, fleet.region)
+        self.use_cluster(self.argocd.eks)

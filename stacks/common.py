@@ -1,4 +1,5 @@
-"""What every stack of the fleet sets up the same way: provider, state backend, network lookup."""
+"""What every stack of the fleet sets up the same way (provider, state backend), and what a
+generation stack reads of the fleet: its network and its cluster's props (stacks/generation.py)."""
 
 from __future__ import annotations
 
@@ -6,26 +7,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdktf import Fn, LocalBackend, S3Backend, TerraformStack
+from cdktf import LocalBackend, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
-from cdktf_cdktf_provider_helm.provider import (
-    HelmProvider,
-    HelmProviderKubernetes,
-    HelmProviderKubernetesExec,
-)
-from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
 
 from constructs import Construct
-from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
+from constructs.eks_cluster import EksClusterProps, NodeSizing
 from constructs.fleet_network import PRIVATE_TIER
-from constructs.private_endpoint_access import OperatorAccess
 from fleet import names
 from fleet.spec import Fleet, Generation
 from fleet.versions import BY_VERSION
-
-EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
 
 
 def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str, service: str | None = None) -> None:
@@ -121,62 +113,4 @@ def cluster_props(
             disk_size_gib=nodes.disk_size_gib,
         ),
         **extra,  # type: ignore[arg-type]
-    )
-
-
-def operator_access(fleet: Fleet) -> OperatorAccess:
-    return OperatorAccess(cidrs=fleet.api_access.cidrs, security_group_ids=fleet.api_access.security_group_ids)
-
-
-def grant_plan_role(cluster: EksCluster, fleet: Fleet) -> None:
-    """The role a PR's `cdktf diff` runs as may read the cluster (the helm and kubernetes
-    providers plan against it)."""
-    if fleet.api_access.plan_role_arn:
-        cluster.grant_view(fleet.api_access.plan_role_arn)
-
-
-def kubernetes_providers(stack: TerraformStack, cluster: EksCluster, region: str) -> None:
-    """Helm and kubernetes providers of a generation stack, configured from its own cluster with
-    short-lived tokens from `aws eks get-token` (no kubeconfig, nothing stored in state)."""
-    args = ["eks", "get-token", "--cluster-name", cluster.name, "--region", region]
-    host = cluster.endpoint
-    # The resource's own token here: cdktf's Fn functions cannot take a written-out reference.
-    ca = Fn.base64decode(cluster.cluster.certificate_authority.get(0).data)
-    KubernetesProvider(
-        stack,
-        "kubernetes",
-        host=host,
-        cluster_ca_certificate=ca,
-        exec=[KubernetesProviderExec(api_version=EXEC_API_VERSION, command="aws", args=args)],
-    )
-    HelmProvider(
-        stack,
-        "helm",
-        kubernetes=HelmProviderKubernetes(
-            host=host,
-            cluster_ca_certificate=ca,
-            exec=HelmProviderKubernetesExec(api_version=EXEC_API_VERSION, command="aws", args=args),
-        ),
-    )
-
-
-def refuse_deploy(stack: TerraformStack, stack_id: str) -> None:
-    """A `destroyed` generation's stack is still synthesized so that `cdktf destroy <stack>` finds
-    it; this makes `cdktf deploy <stack>` fail at plan time instead of building it again. A
-    precondition is checked when a resource is planned for creation or update, never on destroy."""
-    stack.add_override("locals.phase", "destroyed")
-    stack.add_override(
-        "resource.terraform_data.destroyed",
-        {
-            "input": "${local.phase}",
-            "lifecycle": {
-                "precondition": [
-                    {
-                        "condition": '${local.phase != "destroyed"}',
-                        "error_message": f"{stack_id} is in phase destroyed: run `cdktf destroy {stack_id}`, "
-                        "never deploy; to bring it back, add a new generation",
-                    }
-                ]
-            },
-        },
     )

@@ -13,7 +13,7 @@ from constructs.fleet_network import FleetNetwork, FleetNetworkProps
 from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTarget
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from fleet import names
-from fleet.lifecycle import OPERATOR_RULE_PHASES
+from fleet.lifecycle import OPERATOR_RULE_PHASES, SERVING
 from fleet.spec import Fleet
 from stacks.common import configure
 
@@ -93,6 +93,7 @@ class SharedStack(TerraformStack):
                             generation=gen,
                             target_group_name=names.target_group_name(prefix, gen),
                             weight=target.weight,
+                            serving=target.phase == SERVING,
                             rule_priority=names.rule_priority(gen),
                             operator_rule=target.phase in OPERATOR_RULE_PHASES,
                         )

@@ -2,48 +2,30 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_lb_target_group import DataAwsLbTargetGroup
 from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
 
 from constructs import Construct
-from constructs.shared_argo_role import SharedArgoRole
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet import names
-from fleet.lifecycle import DESTROYED
 from fleet.spec import Fleet
-from stacks.common import (
-    cluster_props,
-    configure,
-    find_network,
-    grant_plan_role,
-    kubernetes_providers,
-    operator_access,
-    refuse_deploy,
-)
+from stacks.generation import GenerationStack
 
 
-class TargetStack(TerraformStack):
+class TargetStack(GenerationStack):
+    """Adds to the generation setup: the target cluster, admitting SharedArgoRole and the
+    ArgoCD-client SG, and bound to its own target group behind its service's ALB."""
+
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
-        stack_id = names.stack_id("target", generation)
-        super().__init__(scope, stack_id)
+        super().__init__(scope, fleet, "target", generation, outdir)
         service_name = fleet.service_of(generation)
         service = fleet.services[service_name]
-        configure(self, fleet, stack_id, outdir, service=service_name)
-        target = service.targets[generation]
         prefix = fleet.name
-        if target.phase == DESTROYED:
-            refuse_deploy(self, stack_id)
-
-        network = find_network(self, fleet, target)
-        client_sg = DataAwsSecurityGroup(
-            self, "argocd-client-sg", vpc_id=network.vpc_id, name=names.client_security_group_name(prefix)
-        )
+        vpc_id = self.network.vpc_id
         alb_sg = DataAwsSecurityGroup(
-            self, "alb-sg", vpc_id=network.vpc_id, name=names.alb_security_group_name(prefix, service_name)
+            self, "alb-sg", vpc_id=vpc_id, name=names.alb_security_group_name(prefix, service_name)
         )
         target_group = DataAwsLbTargetGroup(self, "target-group", name=names.target_group_name(prefix, generation))
-        role = SharedArgoRole.from_role_name(self, "argocd-role", names.shared_role_name(prefix))
 
         app_name = service.traffic.app
         app = service.served_app
@@ -52,11 +34,11 @@ class TargetStack(TerraformStack):
             self,
             "target",
             TargetClusterProps(
-                cluster=cluster_props(fleet, "target", generation, target, network),
-                vpc_id=network.vpc_id,
+                cluster=self.cluster_props(),
+                vpc_id=vpc_id,
                 region=fleet.region,
-                argocd_role=role,
-                client_security_group_id=client_sg.id,
+                argocd_role=self.argocd_role,
+                client_security_group_id=self.client_sg.id,
                 alb_security_group_id=alb_sg.id,
                 target_group_arn=target_group.arn,
                 app=ServedApp(
@@ -67,8 +49,7 @@ class TargetStack(TerraformStack):
                     target_port=app.target_port(),
                 ),
                 lbc_chart_version=fleet.load_balancer_controller.chart_version,
-                operators=operator_access(fleet),
+                operators=self.operators,
             ),
         )
-        grant_plan_role(self.target.eks, fleet)
-        kubernetes_providers(self, self.target.eks, fleet.region)
+        self.use_cluster(self.target.eks)

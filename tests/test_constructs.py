@@ -387,14 +387,6 @@ def test_the_albs_forward_limit_is_the_one_the_fleet_model_enforces():
     assert MAX_FORWARD_TARGET_GROUPS == MAX_SERVING_TARGETS == 5
 
 
-def test_the_cluster_secret_keys_the_hub_writes_are_the_ones_the_fleet_commands_read():
-    from constructs import argocd_cluster
-
-    assert argocd_cluster.LABEL_GENERATION == names.LABEL_GENERATION
-    assert argocd_cluster.LABEL_SERVICE == names.LABEL_SERVICE
-    assert argocd_cluster.ANNOTATION_VALUES == names.ANNOTATION_VALUES
-
-
 OWN_DEFAULTS = {
     "EksClusterProps.control_plane_security_group_ids": "what PrivateEndpointAccess adds, not the fleet",
     "EksClusterProps.node_security_group_ids": "the ArgoCD-client SG a hub adds, not the fleet",

@@ -1,0 +1,116 @@
+"""What every generation stack (`argocd-<gen>`, `target-<gen>`) sets up the same way.
+
+A generation stack finds everything it needs in `shared` by deterministic name, through data
+sources, and references no other stack: that is what lets `cdktf deploy <stack>` and
+`cdktf destroy <stack>` touch one generation alone. Construct ids here (`argocd-client-sg`,
+`argocd-role`, `vpc`, `private-subnets`, `kubernetes`, `helm`) are a public contract, as are the
+stack ids: renaming one replaces real infrastructure.
+"""
+
+from __future__ import annotations
+
+from cdktf import Fn, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
+from cdktf_cdktf_provider_helm.provider import (
+    HelmProvider,
+    HelmProviderKubernetes,
+    HelmProviderKubernetesExec,
+)
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
+
+from constructs import Construct
+from constructs.eks_cluster import EksCluster, EksClusterProps
+from constructs.private_endpoint_access import OperatorAccess
+from constructs.shared_argo_role import SharedArgoRole
+from fleet import Fleet, names
+from fleet.lifecycle import DESTROYED
+from fleet.ref import GenerationRef
+from stacks.common import cluster_props, configure, find_network
+
+EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
+
+
+class GenerationStack(TerraformStack):
+    """One generation's stack, up to its cluster: the AWS provider and state backend, the refusal
+    to deploy a `destroyed` generation, the fleet's network, the ArgoCD-client SG and
+    SharedArgoRole, all found by name. A subclass builds its cluster from `cluster_props()`, then
+    calls `use_cluster(eks)`."""
+
+    def __init__(self, scope: Construct, fleet: Fleet, kind: names.Kind, generation: str, outdir: str) -> None:
+        ref = GenerationRef(kind, generation, fleet.service_of(generation) if kind == "target" else None)
+        super().__init__(scope, ref.stack_id)
+        configure(self, fleet, ref.stack_id, outdir, service=ref.service)
+        spec = fleet.spec(ref)
+        assert spec is not None, f"{ref} is not in the fleet"
+        self.ref, self.fleet, self.spec = ref, fleet, spec
+        if spec.phase == DESTROYED:
+            refuse_deploy(self, ref.stack_id)
+
+        self.network = find_network(self, fleet, spec)
+        self.client_sg = DataAwsSecurityGroup(
+            self, "argocd-client-sg", vpc_id=self.network.vpc_id, name=names.client_security_group_name(fleet.name)
+        )
+        """The ArgoCD-client SG `shared` owns: on a hub's nodes, admitted to 443 by a target."""
+        self.argocd_role = SharedArgoRole.from_role_name(self, "argocd-role", names.shared_role_name(fleet.name))
+        self.operators = OperatorAccess(
+            cidrs=fleet.api_access.cidrs, security_group_ids=fleet.api_access.security_group_ids
+        )
+        """CI runners and operators the fleet file lets reach the cluster's API."""
+
+    def cluster_props(self, **extra: object) -> EksClusterProps:
+        """This generation's EKS cluster as the fleet file describes it; `extra` adds props."""
+        return cluster_props(self.fleet, self.ref.kind, self.ref.name, self.spec, self.network, **extra)
+
+    def use_cluster(self, cluster: EksCluster) -> None:
+        """Let the role a PR's `cdktf diff` runs as read `cluster` (the helm and kubernetes
+        providers plan against it), and configure those providers from it."""
+        if self.fleet.api_access.plan_role_arn:
+            cluster.grant_view(self.fleet.api_access.plan_role_arn)
+        kubernetes_providers(self, cluster, self.fleet.region)
+
+
+def kubernetes_providers(stack: TerraformStack, cluster: EksCluster, region: str) -> None:
+    """Helm and kubernetes providers of a generation stack, configured from its own cluster with
+    short-lived tokens from `aws eks get-token` (no kubeconfig, nothing stored in state)."""
+    args = ["eks", "get-token", "--cluster-name", cluster.name, "--region", region]
+    host = cluster.endpoint
+    # The resource's own token here: cdktf's Fn functions cannot take a written-out reference.
+    ca = Fn.base64decode(cluster.cluster.certificate_authority.get(0).data)
+    KubernetesProvider(
+        stack,
+        "kubernetes",
+        host=host,
+        cluster_ca_certificate=ca,
+        exec=[KubernetesProviderExec(api_version=EXEC_API_VERSION, command="aws", args=args)],
+    )
+    HelmProvider(
+        stack,
+        "helm",
+        kubernetes=HelmProviderKubernetes(
+            host=host,
+            cluster_ca_certificate=ca,
+            exec=HelmProviderKubernetesExec(api_version=EXEC_API_VERSION, command="aws", args=args),
+        ),
+    )
+
+
+def refuse_deploy(stack: TerraformStack, stack_id: str) -> None:
+    """A `destroyed` generation's stack is still synthesized so that `cdktf destroy <stack>` finds
+    it; this makes `cdktf deploy <stack>` fail at plan time instead of building it again. A
+    precondition is checked when a resource is planned for creation or update, never on destroy."""
+    stack.add_override("locals.phase", "destroyed")
+    stack.add_override(
+        "resource.terraform_data.destroyed",
+        {
+            "input": "${local.phase}",
+            "lifecycle": {
+                "precondition": [
+                    {
+                        "condition": '${local.phase != "destroyed"}',
+                        "error_message": f"{stack_id} is in phase destroyed: run `cdktf destroy {stack_id}`, "
+                        "never deploy; to bring it back, add a new generation",
+                    }
+                ]
+            },
+        },
+    )
