@@ -147,7 +147,7 @@ def type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
             return f"mapping of name to {type_of(values, defs)}"
         return "mapping"
     words = {"string": "string", "integer": "integer", "number": "number", "boolean": "`true` or `false`"}
-    text = words.get(kind, str(kind))
+    text = words.get(str(kind), str(kind))
     if kind == "string":
         text += _bounds(prop, " characters")
         if "pattern" in prop:

@@ -150,7 +150,9 @@ def test_the_doc_states_the_models_limits() -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("doc", ["README.md", "CONTRIBUTING.md", "docs/runbook.md", "docs/gate.md", "docs/security.md"])
+@pytest.mark.parametrize(
+    "doc", ["README.md", "CONTRIBUTING.md", "docs/fleet-file.md", "docs/runbook.md", "docs/gate.md", "docs/security.md"]
+)
 def test_every_relative_link_of_a_doc_reaches_a_file(doc: str) -> None:
     text = (ROOT / doc).read_text()
     missing = [
