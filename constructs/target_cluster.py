@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from cdktf import AssetType, TerraformAsset
@@ -24,7 +23,6 @@ from constructs.shared_argo_role import ClusterAccessGrant
 EKS_CHARTS = "https://aws.github.io/eks-charts"
 LBC_NAMESPACE = "kube-system"
 LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
-TARGET_GROUP_BINDING_CHART = Path(__file__).resolve().parent.parent / "charts" / "target-group-binding"
 
 LBC_DESCRIBE_ACTIONS: tuple[str, ...] = (
     "ec2:DescribeAvailabilityZones",
@@ -80,6 +78,8 @@ class TargetClusterProps:
     """This generation's target group, owned by `shared`."""
     app: ServedApp
     lbc_chart_version: str
+    binding_chart_dir: str
+    """The TargetGroupBinding chart this generation runs (a directory, shipped as an asset)."""
     operators: OperatorAccess
     """CI runners and operators allowed to the API on 443, beside ArgoCD."""
 
@@ -214,7 +214,7 @@ class TargetCluster(Construct):
             metadata=NamespaceV1Metadata(name=app.namespace, labels={"ephemeral-eks.io/app": app.name}),
             depends_on=[self.eks.node_group, self.argocd_access.policy],
         )
-        chart = TerraformAsset(self, "tgb-chart", path=str(TARGET_GROUP_BINDING_CHART), type=AssetType.DIRECTORY)
+        chart = TerraformAsset(self, "tgb-chart", path=props.binding_chart_dir, type=AssetType.DIRECTORY)
         self.target_group_binding = Release(
             self,
             "tgb",

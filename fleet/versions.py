@@ -11,8 +11,9 @@ copy of its calendar row was found: add its row here, and nowhere else, once rea
 Standard support lasts 14 months from the EKS release, extended support (extra cost per cluster
 hour) 12 more; after that AWS may upgrade a control plane at any time. Dates are UTC.
 
-Node AMIs: every version here runs Amazon Linux 2023 nodes (`AL2023_x86_64_STANDARD`); EKS
-publishes no Amazon Linux 2 AMI for 1.33 and later ("Amazon EKS AMI deprecation FAQs",
+Node AMIs: every version here runs Amazon Linux 2023 nodes, of the architecture and accelerator
+the instance types name (fleet/spec/instances.py); EKS publishes no Amazon Linux 2 AMI for 1.33 and
+later ("Amazon EKS AMI deprecation FAQs",
 https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html).
 """
 
@@ -37,7 +38,6 @@ class EksVersion:
     """Amazon EKS release."""
     end_of_standard: date
     end_of_extended: date
-    ami_type: str = "AL2023_x86_64_STANDARD"
 
     def support(self, on: date) -> Support:
         if on <= self.end_of_standard:

@@ -17,7 +17,6 @@ from constructs.eks_cluster import EksClusterProps, NodeSizing
 from constructs.fleet_network import PRIVATE_TIER
 from fleet import names
 from fleet.spec import Fleet, Generation
-from fleet.versions import BY_VERSION
 
 
 def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str, service: str | None = None) -> None:
@@ -99,7 +98,7 @@ def cluster_props(
         cluster_name=names.cluster_name(fleet.name, kind, generation),
         kubernetes_version=spec.kubernetes_version,
         node_group_name=names.node_group_name(names.cluster_name(fleet.name, kind, generation)),
-        ami_type=BY_VERSION[spec.kubernetes_version].ami_type,
+        ami_type=spec.nodes.resolved_ami_type,
         subnet_ids=network.private_subnet_ids,
         public_access_cidrs=spec.public_access_cidrs,
         service_cidr=fleet.generation_service_cidr(spec),

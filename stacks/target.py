@@ -9,6 +9,7 @@ from constructs import Construct
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet import names
 from fleet.spec import Fleet
+from fleet.versions import BINDING_CHART_DIR
 from stacks.generation import GenerationStack
 
 
@@ -18,6 +19,7 @@ class TargetStack(GenerationStack):
 
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
         super().__init__(scope, fleet, "target", generation, outdir)
+        target = fleet.services[fleet.service_of(generation)].targets[generation]
         service_name = fleet.service_of(generation)
         service = fleet.services[service_name]
         prefix = fleet.name
@@ -48,7 +50,8 @@ class TargetStack(GenerationStack):
                     port=app.port,
                     target_port=app.target_port(),
                 ),
-                lbc_chart_version=fleet.load_balancer_controller.chart_version,
+                lbc_chart_version=fleet.lbc_chart(target),
+                binding_chart_dir=str(BINDING_CHART_DIR / fleet.binding_chart(target)),
                 operators=self.operators,
             ),
         )

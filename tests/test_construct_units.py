@@ -20,6 +20,7 @@ from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTa
 from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
+from fleet.versions import BINDING_CHART_DIR, binding_chart_versions
 
 ACCOUNT_ROLE = "arn:aws:iam::111122223333:role"
 CLIENT_SG = "sg-argocd-client"
@@ -191,6 +192,7 @@ def unit() -> dict[str, Synthesized]:
             target_group_arn=TARGET_GROUP,
             app=ServedApp(name="podinfo", namespace="podinfo", service="podinfo", port=80, target_port=9898),
             lbc_chart_version="1.13.0",
+            binding_chart_dir=str(BINDING_CHART_DIR / binding_chart_versions()[-1]),
             operators=OperatorAccess(cidrs=("192.0.2.0/24",), security_group_ids=("sg-runner",)),
         ),
     )

@@ -210,7 +210,7 @@ SecurityGroupId = Annotated[
 class Model(BaseModel):
     """Unknown keys are rejected; values are immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 def is_wide(cidr: str) -> bool:
