@@ -66,22 +66,25 @@ STATE_DIR = "state"
 """Local state lives under `<project root>/state/`, never inside the synth output."""
 
 
-def local_state_file(fleet: str, stack: str) -> str:
-    """Path of a stack's local state, relative to the project root: one file per fleet and stack,
-    whatever the output directory (`CDKTF_OUTDIR`) is."""
-    return f"{STATE_DIR}/{fleet}/{stack}.tfstate"
+def local_state_file(fleet: str, region: str, stack: str) -> str:
+    """Path of a stack's local state, relative to the project root: one file per fleet, region and
+    stack, whatever the output directory (`CDKTF_OUTDIR`) is."""
+    return f"{STATE_DIR}/{fleet}/{region}/{stack}.tfstate"
 
 
 def local_state_identity(path: str) -> str:
-    """The fleet-and-stack part of a local backend path (`state/acme/shared.tfstate`), whatever
-    directory it was written relative to: two synths into different output directories name the
-    same state."""
-    return "/".join(path.replace("\\", "/").split("/")[-3:])
+    """The part of a local backend path from `state/` on (`state/acme/eu-west-1/shared.tfstate`),
+    whatever directory it was written relative to: two synths into different output directories
+    name the same state."""
+    parts = path.replace("\\", "/").split("/")
+    starts = [i for i, part in enumerate(parts) if part == STATE_DIR]
+    return "/".join(parts[starts[-1] :] if starts else parts[-3:])
 
 
-def s3_state_key(key_prefix: str, fleet: str, stack: str) -> str:
-    """`<key_prefix>/<fleet>/<stack>.tfstate`: two fleets in one bucket never share an object."""
-    return f"{key_prefix}/{fleet}/{stack}.tfstate"
+def s3_state_key(key_prefix: str, fleet: str, region: str, stack: str) -> str:
+    """`<key_prefix>/<fleet>/<region>/<stack>.tfstate`: two fleets in one bucket, even of one name
+    in two regions, never share an object."""
+    return f"{key_prefix}/{fleet}/{region}/{stack}.tfstate"
 
 
 def cluster_name(prefix: str, kind: Kind, generation: str) -> str:

@@ -48,7 +48,7 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str, s
         S3Backend(
             stack,
             bucket=state.bucket,
-            key=names.s3_state_key(state.key_prefix, fleet.name, stack_id),
+            key=names.s3_state_key(state.key_prefix, fleet.name, fleet.region, stack_id),
             region=state.region,
             encrypt=True,
             dynamodb_table=state.dynamodb_table,
@@ -59,7 +59,7 @@ def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str, s
     else:
         # Under the project root, outside the output directory, so a re-synth never touches it;
         # written relative to the stack directory, so the JSON names no machine's paths.
-        state_file = names.PROJECT_ROOT / names.local_state_file(fleet.name, stack_id)
+        state_file = names.PROJECT_ROOT / names.local_state_file(fleet.name, fleet.region, stack_id)
         LocalBackend(stack, path=os.path.relpath(state_file, Path(outdir).resolve() / "stacks" / stack_id))
 
 

@@ -90,7 +90,7 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
     "state moves from local to s3": (
         _set("state", {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}),
         "state",
-        "changes (local state/acme/shared.tfstate -> s3 s3://acme-tfstate/ephemeral-eks/acme/shared.tfstate)",
+        "changes (local state/acme/eu-west-1/shared.tfstate -> s3 s3://acme-tfstate/ephemeral-eks/acme/eu-west-1/shared.tfstate)",
         "migrate each stack's state first",
     ),
     "a live target is renamed": (

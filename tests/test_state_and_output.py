@@ -21,7 +21,7 @@ def test_local_state_is_one_file_per_fleet_and_stack_under_the_project_root_what
     elsewhere = tmp_path / "deep" / "er" / "out"
     synthesize(str(ROOT / "examples" / "steady.yaml"), elsewhere)
     for stack_id in ("shared", "argocd-blue", "target-blue"):
-        expected = ROOT / "state" / "acme" / f"{stack_id}.tfstate"
+        expected = ROOT / "state" / "acme" / "eu-west-1" / f"{stack_id}.tfstate"
         assert _local_state(synth.outdir("examples/steady.yaml"), stack_id) == expected
         assert _local_state(elsewhere, stack_id) == expected, "CDKTF_OUTDIR does not move the state"
 
@@ -32,14 +32,14 @@ def test_every_services_generations_keep_one_state_file_per_stack_with_no_servic
     stacks = sorted(p.name for p in (outdir / "stacks").iterdir())
     assert stacks == ["argocd-blue", "shared", "target-apiblue", "target-apigreen", "target-blue"]
     for stack_id in stacks:
-        assert _local_state(outdir, stack_id) == ROOT / "state" / "acme" / f"{stack_id}.tfstate"
+        assert _local_state(outdir, stack_id) == ROOT / "state" / "acme" / "eu-west-1" / f"{stack_id}.tfstate"
 
 
 def test_two_fleets_never_share_a_local_state_file(synth, derived_fleet):
     other = derived_fleet("examples/steady.yaml", "fleet-beta", lambda d: d.update(name="beta"))
     acme = _local_state(synth.outdir("examples/steady.yaml"), "shared")
     beta = _local_state(synth.outdir(other), "shared")
-    assert acme != beta and beta == ROOT / "state" / "beta" / "shared.tfstate"
+    assert acme != beta and beta == ROOT / "state" / "beta" / "eu-west-1" / "shared.tfstate"
 
 
 def test_s3_state_is_one_encrypted_locked_object_per_stack(synth, derived_fleet):
@@ -50,7 +50,7 @@ def test_s3_state_is_one_encrypted_locked_object_per_stack(synth, derived_fleet)
     for stack_id, stack in stacks.items():
         backend = stack["terraform"]["backend"]["s3"]
         assert backend["bucket"] == "acme-tfstate"
-        assert backend["key"] == f"fleets/acme/acme/{stack_id}.tfstate"
+        assert backend["key"] == f"fleets/acme/acme/eu-west-1/{stack_id}.tfstate"
         assert backend["encrypt"] is True
         assert backend["use_lockfile"] is True
         assert "dynamodb_table" not in backend
@@ -63,7 +63,7 @@ def test_s3_state_can_lock_with_a_dynamodb_table_instead(synth, derived_fleet):
     backend = synth(derived_fleet("examples/steady.yaml", "s3-dynamodb", s3))["shared"]["terraform"]["backend"]["s3"]
     assert backend["dynamodb_table"] == "tf-locks"
     assert "use_lockfile" not in backend
-    assert backend["key"] == "ephemeral-eks/acme/shared.tfstate"
+    assert backend["key"] == "ephemeral-eks/acme/eu-west-1/shared.tfstate"
 
 
 def test_resynth_keeps_terraforms_working_files_and_drops_removed_stacks(tmp_path):
@@ -99,3 +99,31 @@ def test_two_fleets_in_one_bucket_have_disjoint_keys(synth, derived_fleet):
         keys[name] = {s["terraform"]["backend"]["s3"]["key"] for s in stacks.values()}
     assert len(keys["acme"]) == len(keys["beta"]) == 4
     assert not keys["acme"] & keys["beta"]
+
+
+def test_two_fleets_of_one_name_in_two_regions_never_share_a_state(synth, derived_fleet):
+    """The region is part of every state key: local files and S3 objects alike."""
+    s3 = {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}
+
+    def in_region(region: str):
+        def edit(data: dict) -> None:
+            data.update(region=region, state=s3)
+            data["network"]["zones"] = [f"{region}a", f"{region}b", f"{region}c"]
+            for service in data["services"].values():
+                traffic = service["traffic"]
+                for key in ("certificate_arn", "waf_acl_arn"):
+                    if key in traffic:
+                        traffic[key] = traffic[key].replace("eu-west-1", region)
+
+        return edit
+
+    keys = {
+        region: synth(derived_fleet("examples/steady.yaml", f"acme-{region}", in_region(region)))["shared"][
+            "terraform"
+        ]["backend"]["s3"]["key"]
+        for region in ("eu-west-1", "us-east-1")
+    }
+    assert keys == {
+        "eu-west-1": "ephemeral-eks/acme/eu-west-1/shared.tfstate",
+        "us-east-1": "ephemeral-eks/acme/us-east-1/shared.tfstate",
+    }

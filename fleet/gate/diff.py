@@ -92,7 +92,7 @@ class StackDiff:
 def entries(stack: dict[str, Any]) -> dict[str, Entry]:
     """Every addressable block of a synthesized stack by address, without cdktf's `//` comments
     (construct metadata, checkov skips), which never reach Terraform. A local backend's path is
-    read as the state it names (`state/<fleet>/<stack>.tfstate`), whatever directory it was
+    read as the state it names (`state/<fleet>/<region>/<stack>.tfstate`), whatever directory it was
     written relative to."""
     found: dict[str, Entry] = {}
     for block, content in stack.items():

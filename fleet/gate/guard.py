@@ -365,6 +365,6 @@ def _state_location(stack: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _backend_kind(stack: dict[str, Any]) -> str:
-    """`local state/acme/shared.tfstate`, `s3 s3://bucket/key`: a state location, for a message."""
+    """`local state/acme/eu-west-1/shared.tfstate`, `s3 s3://bucket/key`: a state location, for a message."""
     kind, *where = _state_location(stack)
     return f"s3 s3://{where[0]}/{where[1]}" if kind == "s3" else f"{kind} {where[0]}"

@@ -1,7 +1,7 @@
 """What a stack's Terraform state holds, where this process can read it.
 
 Used before a destroyed generation leaves the fleet file: its state must be empty, or the
-resources it lists would be orphaned. Local state is read from `state/<fleet>/<stack>.tfstate`;
+resources it lists would be orphaned. Local state is read from `state/<fleet>/<region>/<stack>.tfstate`;
 S3 state through boto3 with the caller's credentials. Anything unreadable is reported as
 unknown, never as empty.
 """
@@ -33,7 +33,7 @@ def _count(text: str) -> int:
 def read_state(fleet: Fleet, stack: str, root: Path = names.PROJECT_ROOT) -> StateReading:
     state = fleet.state
     if state.backend == "local":
-        path = root / names.local_state_file(fleet.name, stack)
+        path = root / names.local_state_file(fleet.name, fleet.region, stack)
         where = str(path.relative_to(root))
         if not path.exists():
             return StateReading(where, 0)
@@ -41,7 +41,7 @@ def read_state(fleet: Fleet, stack: str, root: Path = names.PROJECT_ROOT) -> Sta
             return StateReading(where, _count(path.read_text()))
         except (OSError, ValueError) as err:
             return StateReading(where, None, f"unreadable: {err}")
-    key = names.s3_state_key(state.key_prefix, fleet.name, stack)
+    key = names.s3_state_key(state.key_prefix, fleet.name, fleet.region, stack)
     where = f"s3://{state.bucket}/{key}"
     try:
         import boto3

@@ -90,7 +90,7 @@ class S3State(Model):
             "leading or trailing slash (terraform init rejects an empty path segment)",
         ),
     ] = "ephemeral-eks"
-    """State of stack X of fleet F lives at `<key_prefix>/F/X.tfstate`. Default: ephemeral-eks."""
+    """State of stack X of fleet F in region R lives at `<key_prefix>/F/R/X.tfstate`. Default: ephemeral-eks."""
     dynamodb_table: Annotated[StrictStr, pattern(r"[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name")] | None = None
     """Lock with this DynamoDB table instead of S3's own lock file. Default: S3 lock file."""
 
