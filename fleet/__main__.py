@@ -59,12 +59,7 @@ def parser() -> argparse.ArgumentParser:
     planning.add_argument("file", nargs="?", default=default_file)
     planning.add_argument("--base", help="the fleet before this PR: a file or a git revision; refuses an unsafe change")
     planning.add_argument("--json", action="store_true", help="print the plan as JSON")
-    planning.add_argument(
-        "--weight-steps",
-        type=_weight_steps,
-        default=DEFAULT_WEIGHT_STEPS,
-        help=f"traffic steps, default {_listed(DEFAULT_WEIGHT_STEPS)}",
-    )
+    _weight_steps_argument(planning)
 
     diffing = sub.add_parser(
         "diff",
@@ -85,12 +80,7 @@ def parser() -> argparse.ArgumentParser:
         "--changed", metavar="FILE", help="the stacks whose JSON changed, one a line (fleet diff --stacks-out)"
     )
     stepping.add_argument("--json", action="store_true", help="print the step as JSON (what the workflow reads)")
-    stepping.add_argument(
-        "--weight-steps",
-        type=_weight_steps,
-        default=DEFAULT_WEIGHT_STEPS,
-        help=f"traffic steps, default {_listed(DEFAULT_WEIGHT_STEPS)}",
-    )
+    _weight_steps_argument(stepping)
 
     checking = sub.add_parser("check", help="live checks of STACK before the next step of a swap")
     checking.add_argument("file", nargs="?", default=default_file)
@@ -114,6 +104,15 @@ def parser() -> argparse.ArgumentParser:
         f"(0 to {MAX_WAIT_MINUTES}, default 0)",
     )
     return cli
+
+
+def _weight_steps_argument(cli: argparse.ArgumentParser) -> None:
+    cli.add_argument(
+        "--weight-steps",
+        type=_weight_steps,
+        default=DEFAULT_WEIGHT_STEPS,
+        help=f"traffic steps, default {_listed(DEFAULT_WEIGHT_STEPS)}",
+    )
 
 
 def _diff_arguments(cli: argparse.ArgumentParser) -> None:

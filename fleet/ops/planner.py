@@ -127,14 +127,8 @@ def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> 
     old = [n for n in serving if n not in incoming]
     for name in superseded:
         if targets()[name].phase == PROVISIONING:  # never registered: destroy it now
-            steps += destroy_target(
-                current,
-                section,
-                name,
-                why=f"superseded by {incoming[0]}; no hub ever registered it",
-                rollback=f"none once destroyed; until then, keep {name} in the file",
-            )
-            current = apply_edit(current, removal_edit(current, section, name))
+            ended, current = _destroy_unregistered(current, section, name, f"superseded by {incoming[0]}")
+            steps += ended
         else:  # registered, weight 0: retired with the old generations at the last traffic step
             old.append(name)
 
@@ -217,6 +211,18 @@ def _traffic_steps(
     return steps
 
 
+def _destroy_unregistered(fleet: Fleet, section: Section, name: str, why: str) -> tuple[list[Step], Fleet]:
+    """A `provisioning` target no hub ever registered, ended at once: destroyed, then removed."""
+    steps = destroy_target(
+        fleet,
+        section,
+        name,
+        why=f"{why}; no hub ever registered it",
+        rollback=f"none once destroyed; until then, keep {name} in the file",
+    )
+    return steps, apply_edit(fleet, removal_edit(fleet, section, name))
+
+
 def _close_steps(fleet: Fleet, service: str) -> list[Step]:
     """A closed service: retire every registered generation, destroy each, then remove the service."""
     steps: list[Step] = []
@@ -227,14 +233,8 @@ def _close_steps(fleet: Fleet, service: str) -> list[Step]:
         return {n: t.phase for n, t in current.services[service].targets.items()} if service in current.services else {}
 
     for name in [n for n, p in phases().items() if p == PROVISIONING]:
-        steps += destroy_target(
-            current,
-            section,
-            name,
-            why=f"service {service} is closed; no hub ever registered it",
-            rollback=f"none once destroyed; until then, keep {name} in the file",
-        )
-        current = apply_edit(current, removal_edit(current, section, name))
+        ended, current = _destroy_unregistered(current, section, name, f"service {service} is closed")
+        steps += ended
     leaving = [n for n, p in phases().items() if p == REGISTERED]
     if leaving:
         step = retire(current, service, leaving, f"(service {service} is closed)")
