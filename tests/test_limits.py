@@ -98,7 +98,7 @@ APPLY_TIME_FAILURES: dict[str, tuple[Edit, str, str]] = {
     "served app in kube-system": (
         lambda d: _served(d).update(namespace="kube-system"),
         "services.web.apps.podinfo.namespace",
-        "exists in every cluster",
+        "is Kubernetes' or the platform's own",
     ),
     "served app in default": (
         lambda d: _served(d).update(namespace="default"),
