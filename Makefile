@@ -12,7 +12,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export CHECKPOINT_DISABLE := 1
 
 BASE ?= origin/main
-.PHONY: deps synth test validate lint plan diff bench docs
+.PHONY: deps synth test test-quick validate lint plan diff bench docs
 .DEFAULT_GOAL := synth
 
 .venv/.synced: Pipfile.lock
@@ -53,6 +53,11 @@ test: deps
 ## Regenerate docs/fleet-file.md from the fleet model's schema and docs/fleet-file.intro.md.
 docs: .venv/.synced
 	pipenv run python docs/generate.py
+
+## The quick loop: every test but the slow ones (`slow` marker: real tools, many synths, over ~30 s).
+test-quick: deps
+	pipenv run ruff check .
+	pipenv run pytest -m "not slow"
 
 ## Synth wall time and peak memory against the import floor, for 1, 10 and 50 target generations.
 bench: .venv/.synced

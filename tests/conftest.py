@@ -95,3 +95,24 @@ def only(stack: dict[str, Any], kind: str) -> dict[str, Any]:
 
 def which(tool: str) -> str | None:
     return shutil.which(tool)
+
+
+SLOW_MARKERS = ("lifecycle", "fuzz", "terraform", "checkov")
+"""Families that run real tools or many synths: all of them are `slow`."""
+SLOW_MODULES = ("test_bench.py", "test_cdktf_cli.py", "test_pipeline.py", "test_platform_versions.py")
+"""Modules measured above ~30 s on their own (`pytest --durations=60`, see CONTRIBUTING.md)."""
+SLOW_TESTS = (
+    "test_the_gate_synthesizes_through_the_entry_point_the_deploy_runs",
+    "test_git_base_revision",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tests `slow`, so `pytest -m "not slow"` is a loop of a few minutes."""
+    for item in items:
+        if (
+            any(item.get_closest_marker(m) for m in SLOW_MARKERS)
+            or item.path.name in SLOW_MODULES
+            or item.originalname in SLOW_TESTS
+        ):
+            item.add_marker(pytest.mark.slow)
