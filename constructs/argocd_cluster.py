@@ -94,7 +94,8 @@ class ArgoCdClusterProps:
     namespace: str
     """Where ArgoCD runs: the releases, the cluster Secrets, the ApplicationSets and AppProjects."""
     service_accounts: tuple[str, ...]
-    """ArgoCD's service accounts associated with SharedArgoRole: the same list the role trusts."""
+    """ArgoCD's service accounts associated with SharedArgoRole: the same list the role trusts
+    (`fleet.names.ARGOCD_SERVICE_ACCOUNTS`: the application controller alone)."""
     registrations: tuple[ClusterRegistration, ...]
     apps: tuple[AppSpec, ...]
     projects: tuple[ProjectSpec, ...]
@@ -210,6 +211,58 @@ def app_project(project: ProjectSpec, namespace: str) -> dict[str, Any]:
     }
 
 
+DEFAULT_PROJECT = "default"
+"""ArgoCD's own project: argocd-server creates it at start, open to every repo, cluster and kind,
+when it is missing (argo-cd v3.0.11 server/server.go `initializeDefaultProject`)."""
+
+
+def closed_default_project(namespace: str) -> dict[str, Any]:
+    """The `default` AppProject with nothing in it: no source repo, no destination, no resource
+    kind, so an Application that names no project (or names `default`) is refused. Every app of
+    the fleet runs in its service's project. The spec is the one argo-cd's docs give "to remove all
+    permissions from the default project" (v3.0.11 docs/user-guide/projects.md, "The Default
+    Project"); argocd-apps leaves empty lists out of the rendered spec (`with`), and an absent
+    list is an empty one. The description is plain words with no `: `: argocd-apps writes it into
+    the YAML unquoted (`description: {{ . }}`, argo-helm charts/argocd-apps/templates/projects.yaml)."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": DEFAULT_PROJECT, "namespace": namespace},
+        "spec": {
+            "description": "Closed, every app of the fleet runs in its own service project",
+            "sourceRepos": [],
+            "sourceNamespaces": [],
+            "destinations": [],
+            "clusterResourceWhitelist": [],
+            "namespaceResourceBlacklist": [{"group": "*", "kind": "*"}],
+        },
+    }
+
+
+def argocd_values(*, admin_enabled: bool = False) -> dict[str, Any]:
+    """Values of the argo-cd chart (argo-helm, 8.x) every hub runs.
+
+    The local `admin` account is off (`configs.cm."admin.enabled"`, which the chart writes into
+    argocd-cm; argo-helm charts/argo-cd/values.yaml). With it off, argocd-server never creates
+    `argocd-initial-admin-secret`: `SettingsManager.InitializeSettings` generates the initial
+    password and writes that Secret only `if adminAccount.Enabled` (argo-cd v3.0.11
+    util/settings/settings.go), so the Secret does not exist after the first deploy, nor ever.
+    Operators get in with `argocd --core` and their own kube credentials on the hub
+    (docs/security.md).
+    """
+    return {
+        "global": {"logging": {"format": "json"}},
+        "configs": {"cm": {"admin.enabled": admin_enabled}},
+        # The ApplicationSet controller ships with the chart. It only reads the cluster Secrets in
+        # ArgoCD's namespace, so it is not associated with SharedArgoRole.
+        "applicationSet": {"replicas": 1},
+        "server": {"service": {"type": "ClusterIP"}},
+        # `python -m fleet check` reads ArgoCD's own view of each cluster from the application
+        # controller's metrics (argocd_cluster_connection_status), through the API's service proxy.
+        "controller": {"metrics": {"enabled": True}},
+    }
+
+
 def argocd_apps_values(
     application_sets: Sequence[dict[str, Any]], projects: Sequence[dict[str, Any]] = ()
 ) -> dict[str, Any]:
@@ -287,7 +340,7 @@ class ArgoCdCluster(Construct):
             atomic=True,
             wait=True,
             timeout=900,
-            values=[json.dumps(self._argocd_values(props))],
+            values=[json.dumps(argocd_values())],
             depends_on=[*self.pod_identity, self.eks.node_group],
         )
 
@@ -306,19 +359,22 @@ class ArgoCdCluster(Construct):
             values=[json.dumps(argocd_apps_values(self.application_sets, self.projects))],
             depends_on=[self.argocd],
         )
-
-    @staticmethod
-    def _argocd_values(props: ArgoCdClusterProps) -> dict[str, Any]:
-        return {
-            "global": {"logging": {"format": "json"}},
-            # The ApplicationSet controller ships with the chart; its service account is among the
-            # Pod Identity associations above.
-            "applicationSet": {"replicas": 1},
-            "server": {"service": {"type": "ClusterIP"}},
-            # `python -m fleet check` reads ArgoCD's own view of each cluster from the application
-            # controller's metrics (argocd_cluster_connection_status), through the API's service proxy.
-            "controller": {"metrics": {"enabled": True}},
-        }
+        # The default project, managed like the services' projects (argocd-apps `projects`), in a
+        # release of its own: argocd-server has created it (open) by the time the argo-cd release
+        # is ready, so Helm must adopt it, and `take_ownership` (Helm >= 3.17, helm provider 3.x
+        # `take_ownership`) is set on this release alone; on a live hub it is an added release.
+        self.default_project = Release(
+            self,
+            "default-project",
+            name="default-project",
+            repository=ARGO_HELM,
+            chart="argocd-apps",
+            version=props.apps_chart_version,
+            namespace=props.namespace,
+            take_ownership=True,
+            values=[json.dumps(argocd_apps_values((), (closed_default_project(props.namespace),)))],
+            depends_on=[self.argocd],
+        )
 
     def _cluster_secret(self, props: ArgoCdClusterProps, registration: ClusterRegistration) -> SecretV1:
         meta = cluster_secret_metadata(props.fleet, registration, props.paused)

@@ -29,7 +29,9 @@ class SharedArgoRoleProps:
     """Where the argo-cd chart runs on every hub."""
     service_accounts: tuple[str, ...]
     """ArgoCD's service accounts that act toward the targets: the same list every hub associates
-    with this role (ArgoCdClusterProps.service_accounts)."""
+    with this role (ArgoCdClusterProps.service_accounts). In the fleet, the application controller
+    alone (`fleet.names.ARGOCD_SERVICE_ACCOUNTS`): the applicationset controller and argocd-server
+    cannot assume the role, so neither is cluster-admin on any target."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ class SharedArgoRole(Construct, _GrantsClusterAccess):
     """The IAM role ArgoCD's service accounts get through EKS Pod Identity, on every hub generation.
 
     Its trust admits only `pods.eks.amazonaws.com`, and only when Pod Identity's session tags say
-    the pod runs in ArgoCD's namespace, as one of ArgoCD's service accounts, on a hub cluster of
-    this fleet. It carries no permission policy: target clusters authorize it by access entry, and
+    the pod runs in ArgoCD's namespace, as one of the given service accounts (the application
+    controller's, in the fleet), on a hub cluster of this fleet. It carries no permission policy: target clusters authorize it by access entry, and
     the EKS token ArgoCD presents (a presigned sts:GetCallerIdentity) needs no IAM permission.
     """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from cdktf import AssetType, TerraformAsset
@@ -46,6 +47,25 @@ LBC_TARGET_ACTIONS: tuple[str, ...] = (
 """The only writes: on this generation's own target group, nothing else."""
 
 
+GUARDRAILS_CHART_DIR = Path(__file__).resolve().parent.parent / "charts" / "target-guardrails" / "1.0.0"
+"""The project's guardrail chart (a ValidatingAdmissionPolicy refusing Services of type
+LoadBalancer). A new version goes into a new directory: the guard refuses a changed shipped chart
+under a live generation (fleet/gate/bindings.py)."""
+GUARDRAILS_POLICY = "ephemeral-eks-no-load-balancer-services"
+GUARDRAILS_NAMESPACE = "kube-system"
+"""The release's namespace; the policy and its binding are cluster-scoped."""
+VALIDATING_ADMISSION_POLICY_SINCE = (1, 30)
+"""admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA (served by default) from
+Kubernetes 1.30 (kubernetes.io, "Validating Admission Policy": "FEATURE STATE: Kubernetes v1.30
+[stable]"); an older target cannot have the guardrail."""
+
+
+def has_validating_admission_policy(kubernetes_version: str) -> bool:
+    """Whether a cluster of this minor version ("1.33") serves ValidatingAdmissionPolicy v1."""
+    major, minor = (int(part) for part in kubernetes_version.split(".")[:2])
+    return (major, minor) >= VALIDATING_ADMISSION_POLICY_SINCE
+
+
 class GrantsClusterAccess(Protocol):
     def grant_cluster_access(self, target: EksCluster) -> ClusterAccessGrant: ...
 
@@ -82,6 +102,10 @@ class TargetClusterProps:
     """The TargetGroupBinding chart this generation runs (a directory, shipped as an asset)."""
     operators: OperatorAccess
     """CI runners and operators allowed to the API on 443, beside ArgoCD."""
+    guardrails_chart_dir: str | None = str(GUARDRAILS_CHART_DIR)
+    """The guardrail chart this generation runs (a directory, shipped as an asset): refuses Services
+    of type LoadBalancer. Default: the project's chart; None: no guardrail. Left out on
+    Kubernetes < 1.30 whatever it says (no ValidatingAdmissionPolicy v1 there)."""
 
 
 def load_balancer_controller_policy(target_group_arn: str) -> str:
@@ -109,7 +133,9 @@ class TargetCluster(Construct):
     ArgoCD gets in as SharedArgoRole (access entry, cluster-admin) over the private endpoint on
     443 only. The AWS Load Balancer Controller, with its own Pod Identity role, only binds the
     served app's pods to this generation's target group; the ALB and the target group belong to
-    Terraform's `shared` stack, so destroying this generation leaves nothing behind.
+    Terraform's `shared` stack, so destroying this generation leaves nothing behind; on
+    Kubernetes >= 1.30 a ValidatingAdmissionPolicy refuses Services of type LoadBalancer, which
+    EKS's in-tree controller would answer with a load balancer of its own.
 
     Needs default helm and kubernetes providers in its stack, configured from this cluster.
     """
@@ -233,3 +259,21 @@ class TargetCluster(Construct):
             ],
             depends_on=[self.load_balancer_controller, self.app_namespace],
         )
+
+        self.guardrails: Release | None = None
+        if props.guardrails_chart_dir is not None and has_validating_admission_policy(props.cluster.kubernetes_version):
+            guardrails_chart = TerraformAsset(
+                self, "guardrails-chart", path=props.guardrails_chart_dir, type=AssetType.DIRECTORY
+            )
+            # In place before any app arrives: hubs register a target (and ArgoCD deploys to it)
+            # only in a later step, after this stack is applied. On a live generation it is an
+            # added release, which the guard allows (fleet/gate/rules.py GENERATION_MAY_ADD).
+            self.guardrails = Release(
+                self,
+                "guardrails",
+                name="guardrails",
+                chart=guardrails_chart.path,
+                namespace=GUARDRAILS_NAMESPACE,
+                atomic=True,
+                values=[json.dumps({"policyName": GUARDRAILS_POLICY})],
+            )

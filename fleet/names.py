@@ -27,13 +27,13 @@ LOAD_BALANCER_CONTROLLER_NAMESPACE = "kube-system"
 """Where every target runs the AWS Load Balancer Controller."""
 PLATFORM_NAMESPACES: tuple[str, ...] = (ARGOCD_NAMESPACE, LOAD_BALANCER_CONTROLLER_NAMESPACE)
 """Namespaces the platform itself runs in: no app of a service may deploy there."""
-ARGOCD_SERVICE_ACCOUNTS: tuple[str, ...] = (
-    "argocd-application-controller",
-    "argocd-applicationset-controller",
-    "argocd-server",
-)
-"""The argo-cd chart's service accounts that talk to target clusters: SharedArgoRole trusts them
-and every hub associates them with it, from this one list."""
+ARGOCD_SERVICE_ACCOUNTS: tuple[str, ...] = ("argocd-application-controller",)
+"""The argo-cd chart's service accounts that must reach target clusters: SharedArgoRole trusts
+them and every hub associates them with it, from this one list. Only the application controller
+syncs, prunes and watches the targets. The applicationset controller reads cluster Secrets in
+ArgoCD's namespace on the hub, never a target; `argocd-server` reaches a target only for
+interactive calls (live resource, pod logs, events, resource actions, exec, `app manifests`), which
+this fleet leaves to operators' own credentials (docs/security.md, "What ArgoCD holds")."""
 TAG_FLEET = "ephemeral-eks/fleet"
 TAG_STACK = "ephemeral-eks/stack"
 """On everything a stack creates (the AWS provider's default tags): the stack id."""

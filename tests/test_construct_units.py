@@ -418,7 +418,7 @@ def test_hub_gives_each_argocd_service_account_the_shared_role(unit):
 def test_hub_applications_copy_the_pause_from_their_cluster_secret(unit):
     """A standby hub's Applications never sync: each takes skip-reconcile from its Secret."""
     releases = resources(unit["hub-standby"].json, "helm_release").values()
-    (apps,) = [r for r in releases if r["chart"] == "argocd-apps"]
+    (apps,) = [r for r in releases if r["name"] == "applicationsets"]  # not default-project
     template = json.loads(apps["values"][0])["applicationsets"]["web-podinfo"]["template"]
     assert SKIP_RECONCILE in template["metadata"]["annotations"][SKIP_RECONCILE]
 

@@ -85,7 +85,7 @@ def test_adding_a_target_generation_leaves_target_blue_byte_identical(steady, ta
 
 
 def _apps_values(stack: dict) -> tuple[str, dict]:
-    [(key, release)] = [(k, r) for k, r in resources(stack, "helm_release").items() if r["chart"] == "argocd-apps"]
+    [(key, release)] = [(k, r) for k, r in resources(stack, "helm_release").items() if r["name"] == "applicationsets"]
     return key, json.loads(release["values"][0])
 
 
