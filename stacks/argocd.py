@@ -55,7 +55,7 @@ class ArgoCdStack(GenerationStack):
             projects.append(
                 ProjectSpec(
                     name=project,
-                    description=f"Service {service_name} of fleet {prefix}: its target generations only",
+                    description=f"Service {service_name} of fleet {prefix}, its target generations only",
                     source_repos=tuple(dict.fromkeys(app.repo_url for app in service.apps.values())),
                     destinations=tuple((cluster, ns) for cluster in clusters for ns in namespaces),
                     cluster_resources=tuple(

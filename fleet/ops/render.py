@@ -29,7 +29,8 @@ def upgrade_note(fleet: Fleet) -> str:
 
 def reach(fleet: Fleet) -> list[str]:
     """How an operator reaches what the checks look at: a kubeconfig alias per generation (the
-    alias is the stack id), and ArgoCD's UI and API on the active hub through a port-forward.
+    alias is the stack id), and ArgoCD on the active hub through the operator's own kube
+    credentials (`argocd admin dashboard`, `argocd login --core`: the local admin is disabled).
     The private endpoints answer only from networks `api_access` lets in."""
     hub = GenerationRef.hub(fleet.active_hub).stack_id
     lines = ["reach (from a network api_access lets in; the alias is the stack id):"]
@@ -38,14 +39,10 @@ def reach(fleet: Fleet) -> list[str]:
             cluster, alias = ref.cluster_name(fleet.name), ref.stack_id
             lines.append(f"  aws eks update-kubeconfig --region {fleet.region} --name {cluster} --alias {alias}")
     ns = names.ARGOCD_NAMESPACE
-    password = (
-        f"kubectl --context {hub} -n {ns} get secret argocd-initial-admin-secret -o jsonpath='{{.data.password}}' "
-        "| base64 -d"
-    )
     lines += [
-        f"  ArgoCD (active hub {fleet.active_hub}): kubectl --context {hub} -n {ns} port-forward svc/argocd-server "
-        "8080:443, then the UI at https://localhost:8080,",
-        f'  the API and CLI with argocd login localhost:8080 --insecure --username admin --password "$({password})"',
+        f"  ArgoCD (active hub {fleet.active_hub}; no local admin, your kube credentials are the login): "
+        f"kubectl config use-context {hub}, then",
+        f"  argocd admin dashboard -n {ns} (the UI on http://localhost:8080) or argocd login --core",
     ]
     return lines
 
