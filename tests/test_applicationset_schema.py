@@ -17,11 +17,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from argocd_schemas import crd_schema, missing_reason, strict
 
 from conftest import Stacks, resources
 from constructs.argocd_cluster import AppSpec, application_set
 from fleet import names
+from support.argocd_schemas import crd_schema, missing_reason, strict
 
 EXAMPLES = ["steady", "target_swap", "hub_swap", "two_services"]
 PODINFO = AppSpec(
@@ -291,7 +291,7 @@ def test_applicationset_selects_the_fleets_target_clusters_and_keeps_apps_on_der
 def test_the_npm_fallback_judges_what_the_stacks_write_as_the_crd_does(request, kind, metadata):
     """A user's clone has only the npm package: where ../shared is here too, both sources must accept
     every document the examples write, and both must reject the same misspelt field in each."""
-    from argocd_schemas import _npm_schema, _shared_schema
+    from support.argocd_schemas import _npm_schema, _shared_schema
 
     shared, npm = _shared_schema(kind), _npm_schema(kind)
     if shared is None or npm is None:

@@ -25,7 +25,13 @@ from typing import Any
 
 import pytest
 import yaml
-from emulator import (
+
+from conftest import ROOT
+from fleet import names
+from main import KEPT, SynthError, _refuse_error_annotations, _run_by_cdktf_cli, _swap_in
+from stacks.endpoints import ENV as ENDPOINT_ENV
+from stacks.endpoints import SERVICES, EndpointError, aws_endpoint, aws_provider_settings
+from support.emulator import (
     ENDPOINT_SERVICES,
     FAKE_ACCESS_KEY,
     FAKE_SECRET_KEY,
@@ -33,13 +39,7 @@ from emulator import (
     run_bounded,
     running_emulator,
 )
-
-from conftest import ROOT
-from fleet import names
-from main import KEPT, SynthError, _refuse_error_annotations, _run_by_cdktf_cli, _swap_in
-from stacks.endpoints import ENV as ENDPOINT_ENV
-from stacks.endpoints import SERVICES, EndpointError, aws_endpoint, aws_provider_settings
-from tf_tools import cli_config, find_mirror, report
+from support.tf_tools import cli_config, find_mirror, report
 
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 SYNTH_TIMEOUT = 300

@@ -33,13 +33,13 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from emulator import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, HOST, EmulatorUnavailable, MotoServer, free_port
 
 from conftest import ROOT
 from fleet import names
 from fleet.ops import aws as ops_aws
 from fleet.ops import check_command, checks, errors
 from fleet.ops import kube as ops_kube
+from support.emulator import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, HOST, EmulatorUnavailable, MotoServer, free_port
 
 FLEET = ROOT / "examples" / "target-swap.yaml"
 TWO_SERVICES = ROOT / "examples" / "two-services.yaml"

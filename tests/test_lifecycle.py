@@ -38,7 +38,12 @@ from typing import Any
 
 import pytest
 import yaml
-from emulator import (
+
+from conftest import ROOT, Synth
+from fleet import names
+from fleet.ops.planner import plan
+from fleet.spec.load import load_fleet
+from support.emulator import (
     EMULATOR_EXCLUSIONS,
     IGNORE_CHANGES,
     MotoServer,
@@ -49,12 +54,7 @@ from emulator import (
     running_emulator,
     spawn_group,
 )
-
-from conftest import ROOT, Synth
-from fleet import names
-from fleet.ops.planner import plan
-from fleet.spec.load import load_fleet
-from tf_tools import cli_config, report
+from support.tf_tools import cli_config, report
 
 pytestmark = pytest.mark.lifecycle
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stacks.literal import terraform_literal, terraform_literals
-from tf_tools import cli_config, terraform_unavailable
+from support.tf_tools import cli_config, terraform_unavailable
 
 needs_terraform = pytest.mark.skipif(terraform_unavailable() is not None, reason=terraform_unavailable() or "")
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tf_tools import cli_config, run, strip_kubernetes, terraform_unavailable
+from support.tf_tools import cli_config, run, strip_kubernetes, terraform_unavailable
 
 pytestmark = [
     pytest.mark.terraform,

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tf_tools import strip_kubernetes, terraform_unavailable
+from support.tf_tools import strip_kubernetes, terraform_unavailable
 
 HOST = "127.0.0.1"
 FAKE_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"

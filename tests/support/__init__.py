@@ -1,0 +1,1 @@
+"""Test support code: the AWS emulator, terraform helpers, ArgoCD schemas, fleet strategies and edge cases."""
