@@ -52,7 +52,7 @@ BASE: dict[str, Any] = {
                     "health_check_path": "/readyz",
                 }
             },
-            "traffic": {"app": "podinfo", "certificate_arn": CERT, "waf_acl_arn": WAF},
+            "traffic": {"app": "podinfo", "internet_facing": True, "certificate_arn": CERT, "waf_acl_arn": WAF},
         }
     },
     "logs_bucket": "acme-fleet-logs",
@@ -239,6 +239,20 @@ def one_service_file(data: dict[str, Any]) -> None:
     data.update(data.pop("services")["web"])
 
 
+def extra_app(namespace: str) -> Edit:
+    """Service web with a second app, not served, in `namespace`."""
+    app = {"repo_url": "https://charts.example.com", "chart": "extra", "version": "1.0.0", "namespace": namespace}
+    return put(f"{WEB}.apps.extra", app)
+
+
+def clients(*cidrs: str) -> Edit:
+    """The ALB's clients listed, and the ALB not internet-facing (its opt-in left out)."""
+    return both(drop(f"{TRAFFIC}.internet_facing"), put(f"{TRAFFIC}.allowed_cidrs", list(cidrs)))
+
+
+WIDE_ADMIN = put("allow_wide_admin_cidrs", True)
+
+
 def awaiting(description: str, edit: Edit, expected: str | None) -> ParameterSet:
     """A row for a limit the model does not enforce yet: a strict xfail against the model."""
     return pytest.param(description, edit, expected, marks=AWAITING, id=description)
@@ -418,10 +432,14 @@ EDGE_CASES: list[Row] = [
     ("31 allowed_cidrs", put(f"{TRAFFIC}.allowed_cidrs", cidrs(31)), f"{TRAFFIC}.allowed_cidrs"),
     ("3 operator_cidrs", put(f"{TRAFFIC}.operator_cidrs", cidrs(3)), VALID),
     ("4 operator_cidrs", put(f"{TRAFFIC}.operator_cidrs", cidrs(4)), f"{TRAFFIC}.operator_cidrs"),
-    ("a public access CIDR of /8", put("hubs.blue.public_access_cidrs", ["11.0.0.0/8"]), VALID),
     (
-        "a public access CIDR of /7",
-        put("hubs.blue.public_access_cidrs", ["12.0.0.0/7"]),
+        "a public access CIDR of /8 with allow_wide_admin_cidrs",
+        both(put("hubs.blue.public_access_cidrs", ["11.0.0.0/8"]), WIDE_ADMIN),
+        VALID,
+    ),
+    (
+        "a public access CIDR of /7 with allow_wide_admin_cidrs",
+        both(put("hubs.blue.public_access_cidrs", ["12.0.0.0/7"]), WIDE_ADMIN),
         "hubs.blue.public_access_cidrs",
     ),
     (
@@ -442,6 +460,100 @@ EDGE_CASES: list[Row] = [
         "api_access",
     ),
     ("api_access CIDRs overlapping", put("api_access", {"cidrs": ["10.0.0.0/8", "10.1.0.0/16"]}), "api_access"),
+    # who may reach the ALB: clients listed, or internet_facing (everyone by default)
+    ("an internet-facing ALB open to 0.0.0.0/0", put(f"{TRAFFIC}.allowed_cidrs", ["0.0.0.0/0"]), VALID),
+    ("0.0.0.0/0 on an ALB that is not internet-facing", clients("0.0.0.0/0"), f"{TRAFFIC}.allowed_cidrs"),
+    (
+        "0.0.0.0/0 on an ALB with internet_facing false",
+        both(put(f"{TRAFFIC}.allowed_cidrs", ["0.0.0.0/0"]), put(f"{TRAFFIC}.internet_facing", False)),
+        f"{TRAFFIC}.allowed_cidrs",
+    ),
+    ("0.0.0.0/1 on an ALB that is not internet-facing", clients("0.0.0.0/1"), f"{TRAFFIC}.allowed_cidrs"),
+    ("0.0.0.0/1 on an internet-facing ALB", put(f"{TRAFFIC}.allowed_cidrs", ["0.0.0.0/1"]), VALID),
+    ("no clients listed and not internet-facing", drop(f"{TRAFFIC}.internet_facing"), f"{TRAFFIC}.allowed_cidrs"),
+    (
+        "internet_facing false and no clients listed",
+        put(f"{TRAFFIC}.internet_facing", False),
+        f"{TRAFFIC}.allowed_cidrs",
+    ),
+    (
+        "an empty allowed_cidrs on an internet-facing ALB",
+        put(f"{TRAFFIC}.allowed_cidrs", []),
+        f"{TRAFFIC}.allowed_cidrs",
+    ),
+    ("an empty allowed_cidrs on an ALB that is not internet-facing", clients(), f"{TRAFFIC}.allowed_cidrs"),
+    ("internet_facing as text", put(f"{TRAFFIC}.internet_facing", "yes"), f"{TRAFFIC}.internet_facing"),
+    ("internet_facing null", put(f"{TRAFFIC}.internet_facing", None), f"{TRAFFIC}.internet_facing"),
+    ("a client range of /32, not internet-facing", clients("203.0.113.7/32"), VALID),
+    ("a public /16 on an ALB that is not internet-facing", clients("52.0.0.0/16"), VALID),
+    ("a public /15 on an ALB that is not internet-facing", clients("52.0.0.0/15"), f"{TRAFFIC}.allowed_cidrs"),
+    ("a public /15 on an internet-facing ALB", put(f"{TRAFFIC}.allowed_cidrs", ["52.0.0.0/15"]), VALID),
+    ("a private /8 on an ALB that is not internet-facing", clients("10.0.0.0/8"), VALID),
+    ("a private /12 on an ALB that is not internet-facing", clients("172.16.0.0/12"), VALID),
+    (
+        "a narrow and a wide client range, not internet-facing",
+        clients("203.0.113.0/24", "52.0.0.0/12"),
+        f"{TRAFFIC}.allowed_cidrs",
+    ),
+    # operator and API doors: never shorter than /8, wide public ranges with allow_wide_admin_cidrs
+    ("0.0.0.0/0 in operator_cidrs", put(f"{TRAFFIC}.operator_cidrs", ["0.0.0.0/0"]), f"{TRAFFIC}.operator_cidrs"),
+    (
+        "0.0.0.0/0 in operator_cidrs with allow_wide_admin_cidrs",
+        both(put(f"{TRAFFIC}.operator_cidrs", ["0.0.0.0/0"]), WIDE_ADMIN),
+        f"{TRAFFIC}.operator_cidrs",
+    ),
+    (
+        "0.0.0.0/1 in operator_cidrs with allow_wide_admin_cidrs",
+        both(put(f"{TRAFFIC}.operator_cidrs", ["0.0.0.0/1"]), WIDE_ADMIN),
+        f"{TRAFFIC}.operator_cidrs",
+    ),
+    ("a public /16 in operator_cidrs", put(f"{TRAFFIC}.operator_cidrs", ["52.0.0.0/16"]), VALID),
+    ("a public /15 in operator_cidrs", put(f"{TRAFFIC}.operator_cidrs", ["52.0.0.0/15"]), f"{TRAFFIC}.operator_cidrs"),
+    (
+        "a public /15 in operator_cidrs with allow_wide_admin_cidrs",
+        both(put(f"{TRAFFIC}.operator_cidrs", ["52.0.0.0/15"]), WIDE_ADMIN),
+        VALID,
+    ),
+    (
+        "a public /8 in operator_cidrs with allow_wide_admin_cidrs",
+        both(put(f"{TRAFFIC}.operator_cidrs", ["52.0.0.0/8"]), WIDE_ADMIN),
+        VALID,
+    ),
+    ("a private /8 in operator_cidrs", put(f"{TRAFFIC}.operator_cidrs", ["10.0.0.0/8"]), VALID),
+    ("0.0.0.0/0 in api_access.cidrs", put("api_access", {"cidrs": ["0.0.0.0/0"]}), "api_access.cidrs"),
+    (
+        "0.0.0.0/0 in api_access.cidrs with allow_wide_admin_cidrs",
+        both(put("api_access", {"cidrs": ["0.0.0.0/0"]}), WIDE_ADMIN),
+        "api_access.cidrs",
+    ),
+    ("a public /16 in api_access.cidrs", put("api_access", {"cidrs": ["52.0.0.0/16"]}), VALID),
+    ("a public /15 in api_access.cidrs", put("api_access", {"cidrs": ["52.0.0.0/15"]}), "api_access.cidrs"),
+    (
+        "a public /15 in api_access.cidrs with allow_wide_admin_cidrs",
+        both(put("api_access", {"cidrs": ["52.0.0.0/15"]}), WIDE_ADMIN),
+        VALID,
+    ),
+    ("a private /8 in api_access.cidrs", put("api_access", {"cidrs": ["10.0.0.0/8"]}), VALID),
+    (
+        "a public access CIDR of /8",
+        put("hubs.blue.public_access_cidrs", ["11.0.0.0/8"]),
+        "hubs.blue.public_access_cidrs",
+    ),
+    ("a public access CIDR of /16", put(f"{BLUE}.public_access_cidrs", ["52.0.0.0/16"]), VALID),
+    ("a public access CIDR of /15", put(f"{BLUE}.public_access_cidrs", ["52.0.0.0/15"]), f"{BLUE}.public_access_cidrs"),
+    (
+        "a public access CIDR of /15 with allow_wide_admin_cidrs",
+        both(put(f"{BLUE}.public_access_cidrs", ["52.0.0.0/15"]), WIDE_ADMIN),
+        VALID,
+    ),
+    (
+        "0.0.0.0/0 as a public access CIDR with allow_wide_admin_cidrs",
+        both(put("hubs.blue.public_access_cidrs", ["0.0.0.0/0"]), WIDE_ADMIN),
+        "hubs.blue.public_access_cidrs",
+    ),
+    ("a private /8 as a public access CIDR", put("hubs.blue.public_access_cidrs", ["10.0.0.0/8"]), VALID),
+    ("allow_wide_admin_cidrs with no wide door", WIDE_ADMIN, VALID),
+    ("allow_wide_admin_cidrs as text", put("allow_wide_admin_cidrs", "yes"), "allow_wide_admin_cidrs"),
     # tags
     ("tag value of 256 characters", put("tags.team", "v" * 256), VALID),
     ("tag value of 257 characters", put("tags.team", "v" * 257), "tags.team"),
@@ -486,6 +598,14 @@ EDGE_CASES: list[Row] = [
         put(f"{PODINFO}.namespace", "kube-node-lease"),
         f"{PODINFO}.namespace",
     ),
+    ("served app in namespace argocd", put(f"{PODINFO}.namespace", "argocd"), f"{PODINFO}.namespace"),
+    ("served app in namespace argocd-apps", put(f"{PODINFO}.namespace", "argocd-apps"), VALID),
+    *[
+        (f"an app that is not served in namespace {ns}", extra_app(ns), f"{WEB}.apps.extra.namespace")
+        for ns in ("kube-system", "kube-public", "kube-node-lease", "argocd")
+    ],
+    ("an app that is not served in namespace default", extra_app("default"), VALID),
+    ("an app that is not served in the served app's namespace", extra_app("podinfo"), VALID),
     ("served app on port 443", put(f"{PODINFO}.port", 443), f"{PODINFO}.port"),
     (
         "served app on port 443, its pods on 8443",

@@ -146,6 +146,17 @@ SERVICE_PREFIXES = (12, 24)
 """A Kubernetes service range (the fleet's or a generation's): inside an RFC 1918 range, /12 to /24."""
 RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 """Not the served app's namespace (the target stack creates and owns that one)."""
+REFUSED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "argocd")
+"""Not the namespace of any app of a service, served or not: Kubernetes' own (CoreDNS and the load
+balancer controller run in kube-system) and ArgoCD's, where ArgoCD (cluster-admin on every
+target) would write for the service's project."""
+WIDE_PREFIX = 16
+"""A public range shorter than /16 is wide: an ALB takes it from `traffic.internet_facing: true`
+only, an operator or API door from the fleet's `allow_wide_admin_cidrs: true` only."""
+INTERNET_PREFIX = 8
+"""An operator or API door never takes a range shorter than /8, whatever the opt-ins say."""
+EVERYONE = "0.0.0.0/0"
+"""What an internet-facing ALB admits when its `allowed_cidrs` are left out."""
 UNSERVABLE_PORTS = (443, 10250)
 """Not the port the ALB reaches the served app's pods on (`container_port`, else `port`)."""
 LEGACY_KEYS = ("targets", "apps", "traffic")
@@ -194,6 +205,11 @@ def partition(region: str) -> str:
     return "aws"
 
 
+def wide_range(network: ipaddress.IPv4Network) -> bool:
+    """A public range (not `is_private`) of more addresses than a /16: it needs its opt-in."""
+    return network.prefixlen < WIDE_PREFIX and not network.is_private
+
+
 def strict_cidr(value: str) -> ipaddress.IPv4Network | None:
     """The CIDR rule: dotted-quad ASCII IPv4 network with no host bits."""
     if not re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,2}", value, re.ASCII):
@@ -219,7 +235,6 @@ GEN = {
     "key_prefix": r"[A-Za-z0-9!_.*'()-]{1,10}(?:/[A-Za-z0-9!_.*'()-]{1,9}){0,2}",
     "dynamodb_table": r"[A-Za-z0-9_.-]{3,30}",
     "tag_key": r"[A-Za-z0-9 _.:/=+@-]{1,30}",
-    "instance_type": r"[a-z0-9-]{1,10}\.[a-z0-9]{1,10}",
     "path": r"/[A-Za-z0-9/._~-]{0,30}",
     "service": r"[a-z][a-z0-9]{0,11}",
     "git_path": r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,9}(?:/[A-Za-z0-9_-][A-Za-z0-9._-]{0,9}){0,2}/?",
@@ -297,19 +312,56 @@ safe_tag_text = st.text(alphabet=LOWER + DIGITS + "ABCZ _.:/=+@-", max_size=40)
 
 
 @st.composite
-def public_cidr_lists(draw: Any, max_size: int = 3) -> list[str]:
-    """Distinct, non-overlapping public CIDRs (a /24 or a /32 each of distinct /24s)."""
-    blocks = draw(
-        st.lists(
-            st.tuples(st.integers(11, 99), st.integers(0, 255), st.integers(0, 255)),
-            unique=True,
-            max_size=max_size,
-        )
-    )
-    out = []
-    for a, b, c in blocks:
-        out.append(f"{a}.{b}.{c}.0/24" if draw(st.booleans()) else f"{a}.{b}.{c}.{draw(st.integers(0, 255))}/32")
-    return out
+def narrow_public_cidrs(draw: Any) -> str:
+    """A public /24 or /32."""
+    a, b, c = draw(st.tuples(st.integers(11, 99), st.integers(0, 255), st.integers(0, 255)))
+    return f"{a}.{b}.{c}.0/24" if draw(st.booleans()) else f"{a}.{b}.{c}.{draw(st.integers(0, 255))}/32"
+
+
+private_cidrs = st.sampled_from(
+    ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "172.20.0.0/14", "10.20.0.0/16", "192.168.4.0/24"]
+)
+"""Private ranges: never wide, whatever their size."""
+
+
+@st.composite
+def wide_public_cidrs(draw: Any, shortest: int = INTERNET_PREFIX) -> str:
+    """A public range wider than a /16: a /`shortest` to a /15 (0.0.0.0/0 with `shortest` 0)."""
+    prefix = draw(st.integers(shortest, WIDE_PREFIX - 1))
+    address = f"{draw(st.integers(11, 99))}.{draw(st.integers(0, 255))}.0.0"
+    network = ipaddress.IPv4Network(f"{address}/{prefix}", strict=False)
+    if network.is_private:  # a supernet of 11-99 is never private; never a private one anyway
+        network = ipaddress.IPv4Network("52.0.0.0/15")
+    return str(network)
+
+
+@st.composite
+def cidr_lists(draw: Any, max_size: int = 3, min_size: int = 0, wide: int | None = None) -> list[str]:
+    """Distinct, non-overlapping CIDRs: public /24s and /32s, private ranges of any size and, with
+    `wide` (the shortest prefix the door takes), public ranges wider than a /16."""
+    pool = [narrow_public_cidrs(), private_cidrs] + ([wide_public_cidrs(wide)] if wide is not None else [])
+    kept: list[ipaddress.IPv4Network] = []
+    for cidr in draw(st.lists(st.one_of(pool), min_size=min_size, max_size=max_size)):
+        network = ipaddress.IPv4Network(cidr)
+        if not any(network.overlaps(k) for k in kept):
+            kept.append(network)
+    return [str(n) for n in kept]
+
+
+X86_TYPES = ("m6i.large", "t3.medium", "c6a.xlarge", "r5d.2xlarge", "m5.large")
+ARM_TYPES = ("c7g.2xlarge", "m7g.large", "t4g.medium", "r6gd.xlarge", "a1.large")
+"""A node group runs one AMI: its instance types are of one architecture. EC2's naming convention
+(`<series><generation><options>.<size>`): a `g` first in the options is Graviton (Arm), as is
+`a1`; the series p, g, gr, inf, trn, dl, f and vt carry accelerators (their AMI must be named) and
+mac is no EKS node: valid fleets draw none of those."""
+PLAIN_SERIES = ("m", "c", "r", "t", "x", "z", "i", "d", "h", "u")
+
+
+def instance_types(arm: bool) -> st.SearchStrategy[str]:
+    """Instance type names of one architecture, no accelerator, by the naming convention."""
+    options = r"g[a-z-]{0,3}" if arm else r"(?:[a-fh-z][a-z-]{0,3})?"
+    rest = st.from_regex(re.compile(rf"[1-9]{options}\.[a-z0-9]{{1,10}}", re.ASCII), fullmatch=True)
+    return st.builds(lambda series, tail: series + tail, st.sampled_from(PLAIN_SERIES), rest)
 
 
 @st.composite
@@ -317,11 +369,10 @@ def node_groups(draw: Any) -> dict[str, Any]:
     sizes = sorted(draw(st.lists(st.integers(1, 450), min_size=3, max_size=3)))
     nodes: dict[str, Any] = {}
     if draw(st.booleans()):
+        arm = draw(st.booleans())
         nodes["instance_types"] = draw(
             st.lists(
-                st.one_of(st.sampled_from(["m6i.large", "t3.medium", "c7g.2xlarge"]), _regex("instance_type")),
-                min_size=1,
-                max_size=3,
+                st.one_of(st.sampled_from(ARM_TYPES if arm else X86_TYPES), instance_types(arm)), min_size=1, max_size=3
             )
         )
     for key, value in zip(("min_size", "desired_size", "max_size"), sizes, strict=True):
@@ -340,8 +391,8 @@ def generation(draw: Any, extra: dict[str, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {"kubernetes_version": draw(st.sampled_from(offered(today()))), **extra}
     if draw(st.booleans()):
         spec["nodes"] = draw(node_groups())
-    if draw(st.integers(0, 3)) == 0:
-        spec["public_access_cidrs"] = draw(public_cidr_lists())
+    if draw(st.integers(0, 3)) == 0:  # wide ones: `valid_fleets` sets allow_wide_admin_cidrs
+        spec["public_access_cidrs"] = draw(cidr_lists(wide=INTERNET_PREFIX))
     return spec
 
 
@@ -404,6 +455,10 @@ https_urls = st.builds(
 git_repo_urls = st.one_of(st.sampled_from(GIT_REPOS), https_urls)
 chart_repo_urls = st.one_of(st.sampled_from(CHART_REPOS), https_urls)
 health_check_paths = st.one_of(st.just("/"), _regex("path"))
+namespaces = st.one_of(
+    dns_labels, st.sampled_from([*RESERVED_NAMESPACES, *REFUSED_NAMESPACES, "argocd-apps", "kube-systems"])
+)
+"""Namespaces near the refused ones (`app_spec` filters those out)."""
 
 
 @st.composite
@@ -411,8 +466,9 @@ def app_spec(draw: Any, served: bool, name: str = "a") -> dict[str, Any]:
     """An app: a chart (`chart` + `version`, https:// or oci://, maybe `values`) or a Git path
     (`path` + `revision`, https://). The served app has a `port`, and a `service` when it is a Git
     path or its name is no Service name; `port`, `container_port` and `service` are optional
-    otherwise. The served app's namespace is not a reserved one, and the port its pods are reached
-    on (`container_port`, else `port`) is not one of `UNSERVABLE_PORTS`."""
+    otherwise. No app's namespace is one of `REFUSED_NAMESPACES`, the served app's not one of
+    `RESERVED_NAMESPACES` either, and the port its pods are reached on (`container_port`, else
+    `port`) is not one of `UNSERVABLE_PORTS`."""
     git = draw(st.integers(0, 3)) == 0
     app: dict[str, Any]
     if git:
@@ -430,7 +486,9 @@ def app_spec(draw: Any, served: bool, name: str = "a") -> dict[str, Any]:
         if draw(st.integers(0, 2)) == 0:
             app["values"] = draw(helm_values)
     ports = st.integers(1, 65535).filter(lambda p: not served or p not in UNSERVABLE_PORTS)
-    app["namespace"] = draw(dns_labels.filter(lambda n: not served or n not in RESERVED_NAMESPACES))
+    app["namespace"] = draw(
+        namespaces.filter(lambda n: n not in REFUSED_NAMESPACES and (not served or n not in RESERVED_NAMESPACES))
+    )
     if served or draw(st.booleans()):
         app["port"] = draw(ports)
     if draw(st.integers(0, 2)) == 0:
@@ -498,10 +556,18 @@ def service_spec(draw: Any, region: str, account: str, taken: set[str], most: in
         "app": served,
         "certificate_arn": f"arn:{partition(region)}:acm:{region}:{account}:certificate/{draw(st.uuids())}",
     }
-    if draw(st.booleans()):
-        traffic["allowed_cidrs"] = draw(st.one_of(st.just(["0.0.0.0/0"]), public_cidr_lists().filter(bool)))
-    if draw(st.integers(0, 3)) == 0:
-        traffic["operator_cidrs"] = draw(public_cidr_lists(max_size=3).filter(bool))
+    clients = draw(st.integers(0, 3))
+    if clients == 0:  # internet-facing, allowed_cidrs left out: everyone
+        traffic["internet_facing"] = True
+    elif clients == 1:  # internet-facing, clients listed (wide ones too)
+        traffic["internet_facing"] = True
+        traffic["allowed_cidrs"] = draw(st.one_of(st.just([EVERYONE]), cidr_lists(min_size=1, wide=0)))
+    else:  # clients listed, none of them wide
+        if draw(st.booleans()):
+            traffic["internet_facing"] = False
+        traffic["allowed_cidrs"] = draw(cidr_lists(min_size=1))
+    if draw(st.integers(0, 3)) == 0:  # wide ones: `valid_fleets` sets allow_wide_admin_cidrs
+        traffic["operator_cidrs"] = draw(cidr_lists(max_size=MAX_OPERATOR_CIDRS, min_size=1, wide=INTERNET_PREFIX))
     if draw(st.booleans()):
         traffic["waf_acl_arn"] = (
             f"arn:{partition(region)}:wafv2:{region}:{account}:regional/webacl/{draw(_regex('dns'))}/{draw(st.uuids())}"
@@ -572,6 +638,10 @@ def valid_fleets(draw: Any) -> dict[str, Any]:
         data["tags"] = dict(tags)
     if draw(st.integers(0, 3)) == 0:
         data["api_access"] = draw(api_access(region, account))
+    if any(wide_range(n) for _, cidrs in admin_doors(data) for n in _networks(cidrs) or []):
+        data["allow_wide_admin_cidrs"] = True
+    elif draw(st.integers(0, 3)) == 0:  # said, though no door is wide
+        data["allow_wide_admin_cidrs"] = draw(st.booleans())
     return data
 
 
@@ -579,7 +649,7 @@ def valid_fleets(draw: Any) -> dict[str, Any]:
 def api_access(draw: Any, region: str, account: str) -> dict[str, Any]:
     access: dict[str, Any] = {}
     if draw(st.booleans()):
-        access["cidrs"] = draw(public_cidr_lists())
+        access["cidrs"] = draw(cidr_lists(wide=INTERNET_PREFIX))
     if draw(st.booleans()):
         access["security_group_ids"] = draw(st.lists(hex_ids.map(lambda h: f"sg-{h}"), max_size=3, unique=True))
     if draw(st.booleans()):
@@ -671,6 +741,7 @@ LBC = {"chart_version": ("str", "chart_version", REQ)}
 TRAFFIC = {
     "app": ("str", "app_ref", REQ),
     "certificate_arn": ("str", "cert_arn", REQ),
+    "internet_facing": ("bool", None, False),
     "allowed_cidrs": ("list", "cidr", False),
     "operator_cidrs": ("list", "cidr", False),
     "waf_acl_arn": ("str", "waf_arn", NULL),
@@ -700,6 +771,7 @@ FLEET = {
     "services": ("names", (SERVICE, "service"), REQ),
     "logs_bucket": ("str", "bucket", REQ),
     "tags": ("names", ("tag_value", "tag_key"), False),
+    "allow_wide_admin_cidrs": ("bool", None, False),
     "api_access": ("model", API_ACCESS, False),
 }
 
@@ -750,7 +822,32 @@ def fields(data: Any) -> list[Field]:
                         out.append(Field((*here, name), "str", item_spec, False))
 
     model((), data, FLEET)
-    return [_app_needs(data, f) for f in out]
+    return [_door_needs(data, _app_needs(data, f)) for f in out]
+
+
+TRAFFIC_DOOR = ("allowed_cidrs", "internet_facing")
+
+
+def _door_needs(data: Any, field: Field) -> Field:
+    """A door's field is required when leaving it out breaks the fleet as it stands: an ALB's
+    `allowed_cidrs` without `internet_facing: true`; `internet_facing: true` that admits everyone
+    (no `allowed_cidrs`) or a wide range; `allow_wide_admin_cidrs: true` that lets in a wide range."""
+    path = field.path
+    if path == ("allow_wide_admin_cidrs",):
+        required = data[path[0]] is True and any(
+            wide_range(n) for _, cidrs in admin_doors(data) for n in _networks(cidrs) or []
+        )
+    elif len(path) == 4 and path[0] == "services" and path[2] == "traffic" and path[3] in TRAFFIC_DOOR:
+        traffic = get(data, path[:3])
+        facing = traffic.get("internet_facing") is True
+        if path[3] == "allowed_cidrs":
+            required = not facing
+        else:
+            allowed = _networks(traffic.get("allowed_cidrs", []))
+            required = facing and ("allowed_cidrs" not in traffic or any(wide_range(n) for n in allowed or []))
+    else:
+        return field
+    return Field(path, field.kind, field.rule, required, field.nullable)
 
 
 def _app_needs(data: Any, field: Field) -> Field:
@@ -1016,9 +1113,7 @@ def _judge_generation(at: Path, kind: str, gen: dict[str, Any], data: dict[str, 
         if nodes.get("instance_types") == []:
             found.append((*at, "nodes", "instance_types"))
     public = _networks(gen.get("public_access_cidrs", []))
-    if public is not None and (
-        len(public) > MAX_PUBLIC_ACCESS_CIDRS or any(n.prefixlen < 8 for n in public) or _overlap(public)
-    ):
+    if public is not None and (len(public) > MAX_PUBLIC_ACCESS_CIDRS or _overlap(public)):
         found.append((*at, "public_access_cidrs"))
     network = data.get("network") if isinstance(data.get("network"), dict) else {}
     for field, created in (("zones", True), ("private_subnet_ids", False)):
@@ -1066,6 +1161,8 @@ def _judge_service(at: Path, service: dict[str, Any], region: str | None, found:
         for name, app in apps.items():
             if isinstance(app, dict):
                 _judge_app((*at, "apps", name), app, found)
+                if app.get("namespace") in REFUSED_NAMESPACES:
+                    found.append((*at, "apps", name, "namespace"))
         for gen, target in specs.items():
             values = _mapping(target.get("values"))
             for app in values:
@@ -1094,6 +1191,20 @@ def _judge_service(at: Path, service: dict[str, Any], region: str | None, found:
         listed = _networks(traffic.get(field, []))
         if listed is not None and (len(listed) > most or _overlap(listed)):
             found.append((*at, "traffic", field))
+    _judge_clients((*at, "traffic"), traffic, found)
+
+
+def _judge_clients(at: Path, traffic: dict[str, Any], found: list[Path]) -> None:
+    """Who may reach the ALB: listed, and none of them wide unless it is internet-facing; an
+    internet-facing ALB whose `allowed_cidrs` are left out admits everyone."""
+    facing = traffic.get("internet_facing") is True
+    if "allowed_cidrs" not in traffic:
+        if not facing:
+            found.append((*at, "allowed_cidrs"))
+        return
+    allowed = _networks(traffic["allowed_cidrs"])
+    if allowed is not None and (not allowed or (not facing and any(wide_range(n) for n in allowed))):
+        found.append((*at, "allowed_cidrs"))
 
 
 def _judge_app(at: Path, app: dict[str, Any], found: list[Path]) -> None:
@@ -1130,6 +1241,40 @@ def _judge_served(at: Path, app: dict[str, Any], found: list[Path]) -> None:
     reached = container_port if container_port is not None else port
     if type(reached) is int and reached in UNSERVABLE_PORTS:
         found.append((*at, "container_port" if container_port is not None else "port"))
+
+
+def admin_doors(data: Any) -> list[tuple[Path, Any]]:
+    """(path, value) of every operator and API door's CIDR list present in a fleet (as parsed
+    YAML, however broken): each service's `traffic.operator_cidrs`, `api_access.cidrs`, and every
+    hub's and target's `public_access_cidrs`."""
+    doors: list[tuple[Path, Any]] = []
+    for hub, spec in _mapping(_mapping(data).get("hubs")).items():
+        if isinstance(spec, dict) and "public_access_cidrs" in spec:
+            doors.append((("hubs", hub, "public_access_cidrs"), spec["public_access_cidrs"]))
+    for service, spec in _mapping(_mapping(data).get("services")).items():
+        spec = _mapping(spec)
+        for gen, target in _mapping(spec.get("targets")).items():
+            if isinstance(target, dict) and "public_access_cidrs" in target:
+                doors.append(
+                    (("services", service, "targets", gen, "public_access_cidrs"), target["public_access_cidrs"])
+                )
+        traffic = _mapping(spec.get("traffic"))
+        if "operator_cidrs" in traffic:
+            doors.append((("services", service, "traffic", "operator_cidrs"), traffic["operator_cidrs"]))
+    access = _mapping(_mapping(data).get("api_access"))
+    if "cidrs" in access:
+        doors.append((("api_access", "cidrs"), access["cidrs"]))
+    return doors
+
+
+def _judge_admin_doors(data: dict[str, Any], found: list[Path]) -> None:
+    """No operator or API door admits a range shorter than /8; a wide public range (shorter than
+    /16) needs the fleet's `allow_wide_admin_cidrs: true`."""
+    opted_in = data.get("allow_wide_admin_cidrs") is True
+    for at, cidrs in admin_doors(data):
+        listed = _networks(cidrs) or []
+        if any(n.prefixlen < INTERNET_PREFIX or (wide_range(n) and not opted_in) for n in listed):
+            found.append(at)
 
 
 def _judge_fleet(data: dict[str, Any], found: list[Path]) -> None:
@@ -1183,6 +1328,7 @@ def _judge_fleet(data: dict[str, Any], found: list[Path]) -> None:
             found.append(("api_access",))
         if not _arn_in(access.get("plan_role_arn"), region, regional=False):
             found.append(("api_access", "plan_role_arn"))
+    _judge_admin_doors(data, found)
 
 
 # --- hostile values -------------------------------------------------------------------------
@@ -1575,6 +1721,13 @@ def _semantic(draw: Any, data: dict[str, Any]) -> str:
     else:
         options += ["subnet-count", "subnet-dup", "subnet-both", "zones-with-vpc"]
     options += ["public-everyone", "cidr-overlap", "service-public"]
+    options += [
+        "alb-wide-not-facing",
+        "alb-no-clients",
+        "admin-internet",
+        "admin-wide-no-opt-in",
+        "app-refused-namespace",
+    ]
     if data.get("state", {}).get("backend") == "s3":
         options.append("s3-missing")
     choice = _spread_pick(draw, options, data)
@@ -1768,6 +1921,43 @@ def _semantic(draw: Any, data: dict[str, Any]) -> str:
         data["service_cidr"] = draw(st.sampled_from(["8.8.0.0/16", "1.0.0.0/8", "100.64.0.0/16", "52.0.0.0/16"]))
     elif choice == "s3-missing":
         del data["state"][draw(st.sampled_from(["bucket", "region"]))]
+    elif choice == "alb-wide-not-facing":  # a wide range on an ALB that is not internet-facing
+        traffic = service["traffic"]
+        wide = draw(st.one_of(st.just(EVERYONE), wide_public_cidrs(0)))
+        traffic["allowed_cidrs"] = [wide, *draw(st.sampled_from([[], ["10.0.0.0/8"], ["192.168.0.0/16"]]))]
+        if draw(st.booleans()):
+            traffic["internet_facing"] = False
+        else:
+            traffic.pop("internet_facing", None)
+    elif choice == "alb-no-clients":  # no allowed_cidrs and not internet-facing, or an empty list
+        traffic = service["traffic"]
+        if draw(st.booleans()):
+            traffic.pop("allowed_cidrs", None)
+            if draw(st.booleans()):
+                traffic["internet_facing"] = False
+            else:
+                traffic.pop("internet_facing", None)
+        else:
+            traffic["allowed_cidrs"] = []
+    elif choice in ("admin-internet", "admin-wide-no-opt-in"):
+        doors: list[tuple[dict[str, Any], str]] = [
+            (g, "public_access_cidrs") for g in (*hubs.values(), *targets.values())
+        ]
+        doors += [(spec["traffic"], "operator_cidrs") for spec in services.values()]
+        doors.append((data.setdefault("api_access", {}), "cidrs"))
+        owner, key = doors[draw(st.integers(0, len(doors) - 1))]
+        if choice == "admin-internet":  # never, opt-in or not
+            owner[key] = [draw(st.sampled_from([EVERYONE, "0.0.0.0/1", "128.0.0.0/1", "64.0.0.0/2", "52.0.0.0/7"]))]
+            data["allow_wide_admin_cidrs"] = draw(st.booleans())
+        else:
+            owner[key] = [draw(wide_public_cidrs(INTERNET_PREFIX))]
+            if draw(st.booleans()):
+                data["allow_wide_admin_cidrs"] = False
+            else:
+                data.pop("allow_wide_admin_cidrs", None)
+    elif choice == "app-refused-namespace":  # any app, served or not
+        app = draw(st.sampled_from(sorted(all_apps.items())))[1]
+        app["namespace"] = draw(st.sampled_from(REFUSED_NAMESPACES))
     return f"semantic:{choice}"
 
 
