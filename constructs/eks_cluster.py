@@ -10,11 +10,6 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
-from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
-from cdktf_cdktf_provider_aws.eks_access_policy_association import (
-    EksAccessPolicyAssociation,
-    EksAccessPolicyAssociationAccessScope,
-)
 from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_aws.eks_cluster import (
     EksCluster as EksClusterResource,
@@ -75,10 +70,6 @@ class ServiceRole(NamedTuple):
     """The role's ARN as a reference (one jsii round trip fewer than `role.arn`)."""
     attachments: list[IamRolePolicyAttachment]
     """Keep what uses the role after these: AWS needs the policies until it is done."""
-
-
-VIEW_POLICY = "AmazonEKSAdminViewPolicy"
-"""EKS access policy: read every resource, Secrets included; write nothing."""
 
 
 @dataclass(frozen=True)
@@ -285,25 +276,6 @@ class EksCluster(Construct):
             for policy in policies
         ]
         return ServiceRole(role, ref.attr("arn"), attachments)
-
-    def grant_view(self, principal_arn: str) -> EksAccessPolicyAssociation:
-        """Let `principal_arn` read everything in the cluster, Secrets included, and change
-        nothing: an access entry with `AmazonEKSAdminViewPolicy` at cluster scope. For the role a
-        PR's `cdktf diff` runs as: the helm and kubernetes providers read releases (stored as
-        Secrets) and namespaces to plan. Policy: "Review access policy permissions",
-        https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html"""
-        entry = EksAccessEntry(
-            self, "view-access", cluster_name=self.name, principal_arn=principal_arn, type="STANDARD"
-        )
-        return EksAccessPolicyAssociation(
-            self,
-            "view-policy",
-            cluster_name=self.name,
-            principal_arn=principal_arn,
-            policy_arn=f"arn:{self.partition}:eks::aws:cluster-access-policy/{VIEW_POLICY}",
-            access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
-            depends_on=[entry],
-        )
 
     def _key_policy(self, partition: str, account: str, region: str) -> str:
         return json.dumps(

@@ -62,10 +62,8 @@ class GenerationStack(TerraformStack):
         return cluster_props(self.fleet, self.ref.kind, self.ref.name, self.spec, self.network, **extra)
 
     def use_cluster(self, cluster: EksCluster) -> None:
-        """Let the role a PR's `cdktf diff` runs as read `cluster` (the helm and kubernetes
-        providers plan against it), and configure those providers from it."""
-        if self.fleet.api_access.plan_role_arn:
-            cluster.grant_view(self.fleet.api_access.plan_role_arn)
+        """Configure the helm and kubernetes providers from `cluster`. No other principal gets an
+        access entry: PR plans compare configuration with state (`-refresh=false`)."""
         kubernetes_providers(self, cluster, self.fleet.region)
 
 

@@ -583,10 +583,9 @@ EDGE_CASES: list[Row] = [
         f"{TRAFFIC}.waf_acl_arn",
     ),
     ("a certificate ARN with a short id", put(f"{TRAFFIC}.certificate_arn", CERT[:-1]), f"{TRAFFIC}.certificate_arn"),
-    ("a plan role", put("api_access", {"plan_role_arn": "arn:aws:iam::111122223333:role/fleet-plan"}), VALID),
     (
-        "a plan role of another partition",
-        put("api_access", {"plan_role_arn": "arn:aws-cn:iam::111122223333:role/fleet-plan"}),
+        "a plan role (PR plans read no cluster any more)",
+        put("api_access", {"plan_role_arn": "arn:aws:iam::111122223333:role/fleet-plan"}),
         "api_access.plan_role_arn",
     ),
     # the served app

@@ -652,8 +652,6 @@ def api_access(draw: Any, region: str, account: str) -> dict[str, Any]:
         access["cidrs"] = draw(cidr_lists(wide=INTERNET_PREFIX))
     if draw(st.booleans()):
         access["security_group_ids"] = draw(st.lists(hex_ids.map(lambda h: f"sg-{h}"), max_size=3, unique=True))
-    if draw(st.booleans()):
-        access["plan_role_arn"] = f"arn:{partition(region)}:iam::{account}:role/fleet-plan"
     return access
 
 
@@ -757,8 +755,8 @@ SERVICE = {
 API_ACCESS = {
     "cidrs": ("list", "cidr", False),
     "security_group_ids": ("list", "sg_id", False),
-    "plan_role_arn": ("str", "role_arn", NULL),
 }
+"""`plan_role_arn` is gone (PR plans read no cluster): an unknown key, refused like any other."""
 FLEET = {
     "name": ("str", "prefix", REQ),
     "region": ("str", "region", REQ),
@@ -1326,8 +1324,6 @@ def _judge_fleet(data: dict[str, Any], found: list[Path]) -> None:
         groups = _strings(access.get("security_group_ids", []))
         if cidrs is not None and (_overlap(cidrs) or len(cidrs) + len(set(groups or [])) > MAX_API_RULES):
             found.append(("api_access",))
-        if not _arn_in(access.get("plan_role_arn"), region, regional=False):
-            found.append(("api_access", "plan_role_arn"))
     _judge_admin_doors(data, found)
 
 

@@ -1,6 +1,7 @@
 """CI runners and operators can reach the clusters: `api_access` opens 443 on every control
-plane's private endpoint to the runners' CIDRs and SGs, and gives the plan role a read-only access
-entry; adding them to a live generation is an addition the guard lets through."""
+plane's private endpoint to the runners' CIDRs and SGs (adding them to a live generation is an
+addition the guard lets through). No principal but SharedArgoRole gets an access entry: PR plans
+read no cluster."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.spec.load import load_fleet
 
-PLAN_ROLE = "arn:aws:iam::111122223333:role/fleet-plan"
-ACCESS = {"cidrs": ["10.99.0.0/24"], "security_group_ids": ["sg-0123456789abcdef0"], "plan_role_arn": PLAN_ROLE}
+ACCESS = {"cidrs": ["10.99.0.0/24"], "security_group_ids": ["sg-0123456789abcdef0"]}
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +44,27 @@ def test_runners_reach_every_control_plane_on_443_only(with_access, stack_id):
 
 
 @pytest.mark.parametrize("stack_id", ["argocd-blue", "target-blue"])
-def test_the_plan_role_reads_every_cluster_and_writes_nothing(with_access, stack_id):
+def test_no_principal_but_argocds_role_gets_an_access_entry(with_access, stack_id):
     stack = with_access[0][stack_id]
-    (entry,) = [e for e in resources(stack, "aws_eks_access_entry").values() if e["principal_arn"] == PLAN_ROLE]
-    (policy,) = [
-        p for p in resources(stack, "aws_eks_access_policy_association").values() if p["principal_arn"] == PLAN_ROLE
-    ]
-    assert policy["policy_arn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
-    assert policy["access_scope"] == {"type": "cluster"}
-    assert entry["type"] == "STANDARD"
+    principals = {e["principal_arn"] for e in resources(stack, "aws_eks_access_entry").values()}
+    assert all(p.startswith("${data.aws_iam_role.argocd-role") for p in principals), principals
+    assert len(principals) == (1 if stack_id.startswith("target-") else 0), "SharedArgoRole on a target only"
+
+
+def test_a_plan_role_in_the_fleet_file_gets_one_line_saying_to_delete_it(tmp_path):
+    import yaml
+
+    from fleet.spec.load import FleetError
+
+    data = yaml.safe_load((ROOT / "examples/steady.yaml").read_text())
+    data["api_access"] = {"plan_role_arn": "arn:aws:iam::111122223333:role/fleet-plan"}
+    path = tmp_path / "plan-role.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(FleetError) as refused:
+        load_fleet(path)
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith(f"{path}: api_access.plan_role_arn: PR plans compare configuration with state")
+    assert line.endswith("delete this key")
 
 
 def test_without_api_access_only_argocd_reaches_a_target(steady):

@@ -3,7 +3,7 @@
 
 The CLI commands run in a copy of the project in a temp dir (`.venv` and `node_modules`
 linked), so neither `cdktf.out/` nor `state/` of the working tree is touched: local state lands
-in `<project root>/state/<fleet>/`, and the project root is the copy's.
+in `<project root>/state/<fleet>/<region>/`, and the project root is the copy's.
 
 The fast tests hold main.py to what the CLI does around a synth (cdktf-cli 0.21,
 @cdktf/cli-core `SynthStack.synth`): it lists the directories in `<outdir>/stacks/` before it
@@ -379,7 +379,7 @@ def test_cdktf_deploy_and_destroy_shared_against_the_emulator(project: Project, 
             "TF_IN_AUTOMATION": "1",
         }
         stack_dir = project.outdir / "stacks" / "shared"
-        state = project.root / "state" / FLEET_NAME / "shared.tfstate"
+        state = project.root / "state" / FLEET_NAME / REGION / "shared.tfstate"
 
         _expect(*project.cdktf("synth", timeout=SYNTH_TIMEOUT, **env), "cdktf synth")
         synthesized = json.loads((stack_dir / "cdk.tf.json").read_text())

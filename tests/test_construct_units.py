@@ -26,7 +26,6 @@ ACCOUNT_ROLE = "arn:aws:iam::111122223333:role"
 CLIENT_SG = "sg-argocd-client"
 ALB_SG = "sg-alb"
 TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/unit-blue/0123456789abcdef"
-PLAN_ROLE = f"{ACCOUNT_ROLE}/unit-plan"
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
 SERVICE_ACCOUNTS = ("argocd-application-controller", "argocd-applicationset-controller", "argocd-server")
 NO_OPERATORS = OperatorAccess(cidrs=(), security_group_ids=())
@@ -153,7 +152,7 @@ def unit() -> dict[str, Synthesized]:
         built[id] = TerraformStack(app, id)
         return built[id]
 
-    EksCluster(stack("eks"), "eks", cluster("unit-target-blue")).grant_view(PLAN_ROLE)
+    EksCluster(stack("eks"), "eks", cluster("unit-target-blue"))
     EksCluster(stack("eks-public"), "eks", cluster("unit-target-blue", public_access_cidrs=("203.0.113.0/24",)))
     PrivateEndpointAccess(
         stack("endpoint"),
@@ -326,18 +325,12 @@ def test_cluster_and_node_roles_are_assumed_by_their_services_only(unit):
     }
 
 
-def test_the_plan_role_may_read_the_cluster_and_change_nothing(unit):
+def test_a_bare_cluster_grants_no_principal_any_access(unit):
+    """No access entry on a cluster by itself: ArgoCD's comes from SharedArgoRole's grant on a
+    target, and PR plans read no cluster (terraform plan -refresh=false)."""
     eks = unit["eks"].raw
-    assert CdktfTesting.to_have_resource_with_properties(eks, "aws_eks_access_entry", {"principal_arn": PLAN_ROLE})
-    assert CdktfTesting.to_have_resource_with_properties(
-        eks,
-        "aws_eks_access_policy_association",
-        {
-            "principal_arn": PLAN_ROLE,
-            "policy_arn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
-            "access_scope": {"type": "cluster"},
-        },
-    )
+    assert not resources(json.loads(eks), "aws_eks_access_entry")
+    assert not resources(json.loads(eks), "aws_eks_access_policy_association")
 
 
 # --- PrivateEndpointAccess ------------------------------------------------------------------

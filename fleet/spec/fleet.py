@@ -219,7 +219,6 @@ class Fleet(Model):
             (f"services.{n}.traffic.certificate_arn", s.traffic.certificate_arn, True) for n, s in self.services.items()
         ]
         arns += [(f"services.{n}.traffic.waf_acl_arn", s.traffic.waf_acl_arn, True) for n, s in self.services.items()]
-        arns.append(("api_access.plan_role_arn", self.api_access.plan_role_arn, False))
         for where, arn, regional in arns:
             if arn is None:
                 continue

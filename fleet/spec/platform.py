@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     StrictStr,
@@ -118,12 +118,16 @@ class ApiAccess(Model):
     """CIDRs allowed to every control plane's private endpoint on 443. Default: none."""
     security_group_ids: tuple[SecurityGroupId, ...] = ()
     """SGs (e.g. the runners') allowed to every control plane's private endpoint on 443. Default: none."""
-    plan_role_arn: (
-        Annotated[StrictStr, pattern(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM role ARN")]
-        | None
-    ) = None
-    """The role a PR's `cdktf diff` runs as: a read-only access entry (AmazonEKSAdminViewPolicy) on
-    every cluster, so the helm and kubernetes providers can plan. Default: none."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_plan_role(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "plan_role_arn" in data:
+            raise ValueError(
+                "plan_role_arn: PR plans compare configuration with state and read no cluster any more "
+                "(terraform plan -refresh=false, docs/gate.md), so the plan role needs no access entry: delete this key"
+            )
+        return data
 
     @model_validator(mode="after")
     def _room_in_the_security_group(self) -> ApiAccess:
