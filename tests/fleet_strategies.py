@@ -1990,7 +1990,6 @@ RAW_KEYS = [
     "off",
     "null",
     "~",
-    "2001-01-01",
     "0x10",
     ".inf",
     "[a, b]",
@@ -1999,7 +1998,8 @@ RAW_KEYS = [
     "!!int 3",
     "? [x]\n",
 ]
-"""YAML keys that are not strings."""
+"""YAML keys that are not strings. (Not a date: the loader reads dates as text, so `2001-01-01`
+is a string key, valid wherever any string is - in Helm values, for one.)"""
 RAW_VALUES = [
     "&a x",
     "*a",
