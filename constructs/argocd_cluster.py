@@ -87,7 +87,7 @@ class ArgoCdClusterProps:
     """CI runners and operators allowed to the hub's API on 443 (its own additional SG)."""
     role_arn: str
     """ARN of SharedArgoRole, which ArgoCD's service accounts get through Pod Identity."""
-    fleet: str
+    fleet_name: str
     """Value of the fleet label the ApplicationSets select clusters by."""
     argocd_chart_version: str
     apps_chart_version: str
@@ -104,7 +104,7 @@ class ArgoCdClusterProps:
     `argocd.argoproj.io/skip-reconcile: "true"`. False on the active hub."""
 
 
-def cluster_secret_metadata(fleet: str, registration: ClusterRegistration, paused: bool) -> dict[str, Any]:
+def cluster_secret_metadata(fleet_name: str, registration: ClusterRegistration, paused: bool) -> dict[str, Any]:
     """Labels and annotations of a cluster Secret, gitops-bridge style: the ApplicationSets select
     on the labels and read the annotations in their templates."""
     annotations = {ANNOTATION_CLUSTER: registration.cluster_name}
@@ -115,7 +115,7 @@ def cluster_secret_metadata(fleet: str, registration: ClusterRegistration, pause
         "name": registration.cluster_name,
         "labels": {
             SECRET_TYPE: "cluster",
-            LABEL_FLEET: fleet,
+            LABEL_FLEET: fleet_name,
             LABEL_ROLE: "target",
             LABEL_SERVICE: registration.service,
             LABEL_GENERATION: registration.generation,
@@ -129,7 +129,7 @@ def _annotation(key: str, default: str) -> str:
     return f'{{{{ index .metadata.annotations "{key}" | default "{default}" }}}}'
 
 
-def application_set(app: AppSpec, fleet: str, namespace: str) -> dict[str, Any]:
+def application_set(app: AppSpec, fleet_name: str, namespace: str) -> dict[str, Any]:
     """The ApplicationSet that deploys `app` to every target cluster of its service this hub knows.
 
     It lives in ArgoCD's `namespace`. One Application per cluster Secret, named `<cluster>-<app>`,
@@ -165,7 +165,7 @@ def application_set(app: AppSpec, fleet: str, namespace: str) -> dict[str, Any]:
                         "selector": {
                             "matchLabels": {
                                 SECRET_TYPE: "cluster",
-                                LABEL_FLEET: fleet,
+                                LABEL_FLEET: fleet_name,
                                 LABEL_ROLE: "target",
                                 LABEL_SERVICE: app.service,
                             }
@@ -178,7 +178,7 @@ def application_set(app: AppSpec, fleet: str, namespace: str) -> dict[str, Any]:
                 "metadata": {
                     "name": f"{{{{ .name }}}}-{app.name}",
                     "labels": {
-                        LABEL_FLEET: fleet,
+                        LABEL_FLEET: fleet_name,
                         LABEL_SERVICE: app.service,
                         LABEL_GENERATION: f'{{{{ index .metadata.labels "{LABEL_GENERATION}" }}}}',
                     },
@@ -346,7 +346,7 @@ class ArgoCdCluster(Construct):
 
         self.cluster_secrets = [self._cluster_secret(props, registration) for registration in props.registrations]
 
-        self.application_sets = [application_set(app, props.fleet, props.namespace) for app in props.apps]
+        self.application_sets = [application_set(app, props.fleet_name, props.namespace) for app in props.apps]
         self.projects = [app_project(project, props.namespace) for project in props.projects]
         self.apps = Release(
             self,
@@ -377,7 +377,7 @@ class ArgoCdCluster(Construct):
         )
 
     def _cluster_secret(self, props: ArgoCdClusterProps, registration: ClusterRegistration) -> SecretV1:
-        meta = cluster_secret_metadata(props.fleet, registration, props.paused)
+        meta = cluster_secret_metadata(props.fleet_name, registration, props.paused)
         config = {
             "awsAuthConfig": {"clusterName": registration.cluster_name},
             "tlsClientConfig": {"insecure": False, "caData": registration.ca_data},

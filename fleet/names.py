@@ -87,8 +87,8 @@ def s3_state_key(key_prefix: str, fleet: str, region: str, stack: str) -> str:
     return f"{key_prefix}/{fleet}/{region}/{stack}.tfstate"
 
 
-def cluster_name(prefix: str, kind: Kind, generation: str) -> str:
-    return f"{prefix}-{NAME_SEGMENT[kind]}-{generation}"
+def cluster_name(fleet_name: str, kind: Kind, generation: str) -> str:
+    return f"{fleet_name}-{NAME_SEGMENT[kind]}-{generation}"
 
 
 def node_group_name(cluster: str) -> str:
@@ -96,26 +96,26 @@ def node_group_name(cluster: str) -> str:
     return f"{cluster}-nodes"
 
 
-def hub_cluster_pattern(prefix: str) -> str:
+def hub_cluster_pattern(fleet_name: str) -> str:
     """Matches every hub generation's cluster name, and only those of this fleet's hubs."""
-    return f"{prefix}-{NAME_SEGMENT['hub']}-*"
+    return f"{fleet_name}-{NAME_SEGMENT['hub']}-*"
 
 
-def shared_role_name(prefix: str) -> str:
-    return f"{prefix}-argocd"
+def shared_role_name(fleet_name: str) -> str:
+    return f"{fleet_name}-argocd"
 
 
-def client_security_group_name(prefix: str) -> str:
-    return f"{prefix}-argocd-client"
+def client_security_group_name(fleet_name: str) -> str:
+    return f"{fleet_name}-argocd-client"
 
 
-def alb_name(prefix: str, service: str) -> str:
+def alb_name(fleet_name: str, service: str) -> str:
     """A service's own ALB: at most 12 + 1 + 12 + 4 = 29 characters (AWS allows 32)."""
-    return f"{prefix}-{service}-alb"
+    return f"{fleet_name}-{service}-alb"
 
 
-def alb_security_group_name(prefix: str, service: str) -> str:
-    return f"{prefix}-{service}-alb"
+def alb_security_group_name(fleet_name: str, service: str) -> str:
+    return f"{fleet_name}-{service}-alb"
 
 
 def project_name(service: str) -> str:
@@ -127,13 +127,13 @@ def application_set_name(service: str, app: str) -> str:
     return f"{service}-{app}"
 
 
-def target_group_name(prefix: str, generation: str) -> str:
-    """At most 32 characters: the fleet model bounds prefix and generation lengths for it."""
-    return f"{prefix}-{generation}"
+def target_group_name(fleet_name: str, generation: str) -> str:
+    """At most 32 characters: the fleet model bounds the fleet name and generation lengths for it."""
+    return f"{fleet_name}-{generation}"
 
 
 PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-iso-", "aws-iso"), ("us-isob-", "aws-iso-b"))
-"""Region prefix -> partition; the ISO-E and ISO-F regions (`eu-isoe-*`, `us-isof-*`) follow the
+"""Region fleet_name -> partition; the ISO-E and ISO-F regions (`eu-isoe-*`, `us-isof-*`) follow the
 same rule below ("Partitions", https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html)."""
 
 
@@ -148,8 +148,8 @@ def partition(region: str) -> str:
     return "aws"
 
 
-def vpc_name(prefix: str) -> str:
-    return prefix
+def vpc_name(fleet_name: str) -> str:
+    return fleet_name
 
 
 def rule_priority(generation: str) -> int:

@@ -22,7 +22,7 @@ class ArgoCdStack(GenerationStack):
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
         super().__init__(scope, fleet, "hub", generation, outdir)
         hub = fleet.hubs[generation]
-        prefix = fleet.name
+        fleet_name = fleet.name
 
         registrations = []
         projects = []
@@ -32,7 +32,7 @@ class ArgoCdStack(GenerationStack):
             for target, spec in service.targets.items():
                 if not spec.registered:  # provisioning: not deployed yet; retiring: deregistered
                     continue
-                name = names.cluster_name(prefix, "target", target)
+                name = names.cluster_name(fleet_name, "target", target)
                 clusters.append(name)
                 found = Refs(DataAwsEksCluster(self, f"target-{target}", name=name))
                 registrations.append(
@@ -55,7 +55,7 @@ class ArgoCdStack(GenerationStack):
             projects.append(
                 ProjectSpec(
                     name=project,
-                    description=f"Service {service_name} of fleet {prefix}, its target generations only",
+                    description=f"Service {service_name} of fleet {fleet_name}, its target generations only",
                     source_repos=tuple(dict.fromkeys(app.repo_url for app in service.apps.values())),
                     destinations=tuple((cluster, ns) for cluster in clusters for ns in namespaces),
                     cluster_resources=tuple(
@@ -92,7 +92,7 @@ class ArgoCdStack(GenerationStack):
                 vpc_id=self.network.vpc_id,
                 operators=self.operators,
                 role_arn=self.argocd_role.role_arn,
-                fleet=prefix,
+                fleet_name=fleet_name,
                 argocd_chart_version=fleet.argocd_chart(hub),
                 apps_chart_version=fleet.apps_chart(hub),
                 namespace=names.ARGOCD_NAMESPACE,

@@ -22,14 +22,14 @@ class SharedStack(TerraformStack):
     def __init__(self, scope: Construct, fleet: Fleet, outdir: str) -> None:
         super().__init__(scope, names.SHARED_STACK)
         configure(self, fleet, names.SHARED_STACK, outdir)
-        prefix = fleet.name
+        fleet_name = fleet.name
 
         if fleet.network.cidr:
             network = FleetNetwork(
                 self,
                 "network",
                 FleetNetworkProps(
-                    name=names.vpc_name(prefix),
+                    name=names.vpc_name(fleet_name),
                     cidr=fleet.network.cidr,
                     zones=fleet.network.zones,
                     tier_tag=names.TAG_TIER,
@@ -48,13 +48,13 @@ class SharedStack(TerraformStack):
             self,
             "argocd-role",
             SharedArgoRoleProps(
-                role_name=names.shared_role_name(prefix),
-                hub_cluster_pattern=names.hub_cluster_pattern(prefix),
+                role_name=names.shared_role_name(fleet_name),
+                hub_cluster_pattern=names.hub_cluster_pattern(fleet_name),
                 namespace=names.ARGOCD_NAMESPACE,
                 service_accounts=names.ARGOCD_SERVICE_ACCOUNTS,
             ),
         )
-        client_sg_name = names.client_security_group_name(prefix)
+        client_sg_name = names.client_security_group_name(fleet_name)
         self.client_sg = SecurityGroup(
             self,
             "argocd-client-sg",
@@ -79,8 +79,8 @@ class SharedStack(TerraformStack):
                 self,
                 f"traffic-{service_name}",
                 FleetTrafficProps(
-                    alb_name=names.alb_name(prefix, service_name),
-                    security_group_name=names.alb_security_group_name(prefix, service_name),
+                    alb_name=names.alb_name(fleet_name, service_name),
+                    security_group_name=names.alb_security_group_name(fleet_name, service_name),
                     vpc_id=vpc_id,
                     vpc_cidr=vpc_cidr,
                     public_subnet_ids=public_subnets,
@@ -91,7 +91,7 @@ class SharedStack(TerraformStack):
                     targets=tuple(
                         WeightedTarget(
                             generation=gen,
-                            target_group_name=names.target_group_name(prefix, gen),
+                            target_group_name=names.target_group_name(fleet_name, gen),
                             weight=target.weight,
                             serving=target.phase == SERVING,
                             rule_priority=names.rule_priority(gen),

@@ -22,12 +22,12 @@ class TargetStack(GenerationStack):
         target = fleet.services[fleet.service_of(generation)].targets[generation]
         service_name = fleet.service_of(generation)
         service = fleet.services[service_name]
-        prefix = fleet.name
+        fleet_name = fleet.name
         vpc_id = self.network.vpc_id
         alb_sg = DataAwsSecurityGroup(
-            self, "alb-sg", vpc_id=vpc_id, name=names.alb_security_group_name(prefix, service_name)
+            self, "alb-sg", vpc_id=vpc_id, name=names.alb_security_group_name(fleet_name, service_name)
         )
-        target_group = DataAwsLbTargetGroup(self, "target-group", name=names.target_group_name(prefix, generation))
+        target_group = DataAwsLbTargetGroup(self, "target-group", name=names.target_group_name(fleet_name, generation))
 
         app_name = service.traffic.app
         app = service.served_app

@@ -20,6 +20,9 @@ TODAY = "2026-11-27"
 os.environ["EPHEMERAL_EKS_TODAY"] = TODAY
 """EKS support dates move with the calendar: every test (and every command it runs) sees this day."""
 os.environ.pop("EPHEMERAL_EKS_AWS_ENDPOINT", None)  # the emulator option would change every synthesized stack
+os.environ.pop("CI", None)
+"""CI runners set `CI`, which makes `fleet action`/`fleet step` refuse local state: the example fleets
+use local state, so tests run as on a workstation and the tests of that refusal set `CI` themselves."""
 
 Stacks = dict[str, dict[str, Any]]
 

@@ -3,7 +3,7 @@ schema: a field the CRD does not declare would be pruned silently by the API ser
 here. The projects and ApplicationSets also fit together: no app runs in the `default` project, every
 template names a project of its own release, and each project's ApplicationSets select their own clusters.
 
-The schemas come from tests/argocd_schemas.py: ../shared/schemas/argocd/*-crd.yaml where that folder
+The schemas come from tests/support/argocd_schemas.py: ../shared/schemas/argocd/*-crd.yaml where that folder
 exists, else npm's @kubernetes-models/argo-cd under node_modules (package.json pins it; `make deps`
 installs it). Only a clone with neither skips the schema tests, and says so.
 """

@@ -101,7 +101,7 @@ def unit() -> dict[str, dict[str, Any]]:
             vpc_id="vpc-1",
             operators=NO_OPERATORS,
             role_arn=ROLE_ARN,
-            fleet="unit",
+            fleet_name="unit",
             argocd_chart_version="8.1.3",
             apps_chart_version="2.0.2",
             namespace=names.ARGOCD_NAMESPACE,

@@ -1,6 +1,6 @@
 """`python -m fleet check` against moto (AWS) and a fake Kubernetes API server.
 
-AWS: one moto server for the module (tests/emulator.py), seeded directly with boto3: the clusters
+AWS: one moto server for the module (tests/support/emulator.py), seeded directly with boto3: the clusters
 and node groups of examples/target-swap.yaml (target blue has no node group), the ALBs of services
 web and api (examples/two-services.yaml), the target groups of blue, green and apiblue with a healthy
 target each, and requests to blue and apiblue in CloudWatch, each through its service's ALB. The

@@ -82,7 +82,7 @@ def hub(paused: bool) -> ArgoCdClusterProps:
         vpc_id="vpc-1",
         operators=NO_OPERATORS,
         role_arn=f"{ACCOUNT_ROLE}/unit-argocd",
-        fleet="unit",
+        fleet_name="unit",
         argocd_chart_version="7.8.0",
         apps_chart_version="2.0.0",
         namespace="argocd",

@@ -655,7 +655,9 @@ def test_regression_a_mapping_given_a_scalar_names_no_python_class(fuzz_file: Pa
     assert "instance of" not in message, message
 
 
-@_regression("fleet/spec/load.py accepts !!set: a list field's order then follows PYTHONHASHSEED, so subnets move zones")
+@_regression(
+    "fleet/spec/load.py accepts !!set: a list field's order then follows PYTHONHASHSEED, so subnets move zones"
+)
 def test_regression_a_set_never_makes_the_fleet_depend_on_the_hash_seed(tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.yaml"
     fleet.write_text(

@@ -490,7 +490,9 @@ def test_provider_and_backend_changes_are_reported_and_refused_on_a_live_generat
 
 def test_a_local_state_path_written_from_another_output_directory_is_the_same_state(steady, steady_fleet):
     def edit(stack: dict[str, Any]) -> None:
-        stack["terraform"]["backend"]["local"]["path"] = "../../../../elsewhere/x/state/acme/eu-west-1/target-blue.tfstate"
+        stack["terraform"]["backend"]["local"]["path"] = (
+            "../../../../elsewhere/x/state/acme/eu-west-1/target-blue.tfstate"
+        )
 
     assert verdicts(steady, mutated(steady, "target-blue", edit))["target-blue"] == "unchanged"
 

@@ -52,26 +52,28 @@ def cluster_checks(aws: Aws, kube: Kube, cluster: str) -> list[Check]:
 def checks_for(
     fleet: Fleet, stack: str, aws: Aws, kube: Kube, *, before_destroy: bool, window_minutes: int
 ) -> list[Check]:
-    prefix = fleet.name
+    fleet_name = fleet.name
     if stack == names.SHARED_STACK:
         checks = []
         for service_name, service in fleet.services.items():
-            alb = names.alb_name(prefix, service_name)
-            serving = [names.target_group_name(prefix, gen) for gen, t in service.targets.items() if t.phase == SERVING]
+            alb = names.alb_name(fleet_name, service_name)
+            serving = [
+                names.target_group_name(fleet_name, gen) for gen, t in service.targets.items() if t.phase == SERVING
+            ]
             checks += [Check("traffic", f"load balancer {alb}", partial(load_balancer_active, aws, alb))] + [
                 Check("traffic", f"target group {group}", partial(target_group_healthy, aws, group))
                 for group in serving
             ]
         return checks
     ref = _generation(fleet, stack)
-    generation, cluster = ref.name, ref.cluster_name(prefix)
-    group = names.target_group_name(prefix, generation)
+    generation, cluster = ref.name, ref.cluster_name(fleet_name)
+    group = names.target_group_name(fleet_name, generation)
     if before_destroy:
-        alb = names.alb_name(prefix, ref.service or "")
+        alb = names.alb_name(fleet_name, ref.service or "")
         return [Check("traffic", f"requests to {group}", partial(no_requests, aws, alb, group, window_minutes))]
     checks = cluster_checks(aws, kube, cluster)
     if ref.kind == "target":
-        hub = GenerationRef.hub(fleet.active_hub).cluster_name(prefix)
+        hub = GenerationRef.hub(fleet.active_hub).cluster_name(fleet_name)
         checks += [
             Check("argocd", f"ArgoCD on {hub} reaching {cluster}", partial(argocd_connected, aws, kube, hub, cluster)),
             Check("argocd", f"ArgoCD apps for {generation}", partial(apps_synced, kube, hub, generation)),

@@ -35,9 +35,9 @@ from fleet.spec.service import Service
 from fleet.spec.types import (
     BucketName,
     Cidr,
+    FleetName,
     GenerationName,
     Model,
-    Prefix,
     Region,
     ServiceName,
     TagKey,
@@ -50,7 +50,7 @@ from fleet.versions import BY_VERSION, binding_chart_versions, newest, today
 class Fleet(Model):
     """The whole fleet file."""
 
-    name: Prefix
+    name: FleetName
     """Prefix of every AWS name, and the fleet label ApplicationSets select on."""
     region: Region
     network: Network

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fleet import names
 
-PREFIX_MAX = 12
+FLEET_NAME_MAX = 12
 MAX_SERVING_TARGETS = 5
 """An ALB forward action takes at most five target groups."""
 

@@ -17,7 +17,7 @@ from pydantic import (
     StrictStr,
 )
 
-from fleet.spec.limits import GENERATION_MAX, INTERNET_PREFIX, PREFIX_MAX, SERVICE_MAX, WIDE_PREFIX
+from fleet.spec.limits import FLEET_NAME_MAX, GENERATION_MAX, INTERNET_PREFIX, SERVICE_MAX, WIDE_PREFIX
 from fleet.text import quoted
 from fleet.versions import KUBERNETES_VERSIONS, offered, today
 
@@ -69,12 +69,12 @@ def _prefix_usable(value: str) -> str:
     return value
 
 
-Prefix = Annotated[
+FleetName = Annotated[
     StrictStr,
     AfterValidator(_prefix_usable),
     pattern(
-        rf"[a-z](?:[a-z0-9-]{{0,{PREFIX_MAX - 2}}}[a-z0-9])?",
-        f"a fleet name: 1-{PREFIX_MAX} lowercase letters, digits or inner hyphens, starting "
+        rf"[a-z](?:[a-z0-9-]{{0,{FLEET_NAME_MAX - 2}}}[a-z0-9])?",
+        f"a fleet name: 1-{FLEET_NAME_MAX} lowercase letters, digits or inner hyphens, starting "
         "with a letter (it prefixes every AWS name, and target group names allow 32 characters)",
     ),
 ]

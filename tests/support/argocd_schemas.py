@@ -23,7 +23,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHARED_ARGOCD = ROOT.parent / "shared" / "schemas" / "argocd"
 NPM_PACKAGE = ROOT / "node_modules" / "@kubernetes-models" / "argo-cd"
 KINDS = ("Application", "ApplicationSet", "AppProject")
