@@ -27,6 +27,15 @@ def hub_order(fleet: Fleet) -> list[str]:
     return [names.stack_id("hub", n) for n in [*paused, fleet.active_hub]]
 
 
+SHIFT = "python -m fleet shift"
+"""The metric-gated traffic shift (`fleet.ops.shift`) of a service whose `traffic.shift` is set."""
+
+
+def shift(service: str) -> str:
+    """The command that moves `service`'s weights to the file's, step by step, under analysis."""
+    return f"{SHIFT} {service}"
+
+
 CHECK = "python -m fleet check"
 """The operator checks (`fleet.ops.checks`)."""
 

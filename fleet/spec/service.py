@@ -15,6 +15,7 @@ from pydantic import (
 from fleet import names
 from fleet.names import rule_priority
 from fleet.spec.generation import Target
+from fleet.spec.shift import Shift
 from fleet.spec.limits import (
     ALB_RULES_PER_CIDR,
     CLUSTER_SG_PORTS,
@@ -156,6 +157,9 @@ class Traffic(Model):
         | None
     ) = None
     """A WAFv2 web ACL to associate with the ALB. Default: none."""
+    shift: Shift | None = None
+    """Move this service's traffic with `fleet shift` (metric-gated steps, automatic rollback)
+    instead of one PR per weight step. Default: none - weight steps are PRs, as `fleet plan` says."""
 
     @model_validator(mode="before")
     @classmethod
@@ -279,6 +283,13 @@ class Service(Model):
         if self.traffic.app not in self.apps:
             raise ValueError(
                 f"traffic.app: {self.traffic.app!r} is not an app of this service; use one of {', '.join(sorted(self.apps))}"
+            )
+        weighed = [n for n, t in self.targets.items() if t.phase in ("serving", "registered")]
+        if self.traffic.shift and len(weighed) > MAX_SERVING_TARGETS:
+            raise ValueError(
+                f"traffic.shift: {len(weighed)} targets are serving or registered ({', '.join(weighed)}); a shifted "
+                f"service's forward lists each of them (weight 0 when registered) and an ALB forwards to at most "
+                f"{MAX_SERVING_TARGETS}: retire some first"
             )
         served = self.apps[self.traffic.app]
         if served.port is None:
