@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
@@ -27,6 +28,7 @@ from cdktf_cdktf_provider_aws.eks_node_group import (
     EksNodeGroupScalingConfig,
     EksNodeGroupUpdateConfig,
 )
+from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
@@ -41,6 +43,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 
 from constructs import Construct
 from constructs.checkov import CHECKOV_EKS_VERSIONS, skip_check
+from constructs.pod_identity import pod_identity_trust_policy
 from constructs.refs import Refs
 
 LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -53,6 +56,24 @@ NODE_POLICIES: tuple[str, ...] = (
     "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
 )
+
+
+POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+EBS_CSI_DRIVER = "aws-ebs-csi-driver"
+EBS_CSI_NAMESPACE = "kube-system"
+EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
+EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
+"""The AWS managed policy of the EBS CSI driver: volumes and snapshots it creates and tags, and
+volumes tagged as the driver's (its conditions narrow deletes to those)."""
+ADDON_IDS: dict[str, str] = {
+    "vpc-cni": "addon-vpc-cni",
+    "coredns": "addon-coredns",
+    "kube-proxy": "addon-kube-proxy",
+    EBS_CSI_DRIVER: "addon-aws-ebs-csi-driver",
+    "metrics-server": "addon-metrics-server",
+}
+"""Construct id of each managed add-on besides the Pod Identity agent (`pod-identity-agent`): a
+public contract, like every construct id."""
 
 
 def _trust(service: str) -> str:
@@ -101,6 +122,10 @@ class EksClusterProps:
     service_cidr: str
     """The Kubernetes service range. Never changed on a live generation."""
     nodes: NodeSizing
+    addon_versions: tuple[tuple[str, str | None], ...] = ()
+    """EKS add-on name -> version (fleet/addons.py). An add-on of `ADDON_IDS` is managed only
+    with a version; the Pod Identity agent always is, at EKS's default version without one.
+    Default: none."""
     control_plane_security_group_ids: tuple[str, ...] = ()
     """Additional control-plane SGs, e.g. PrivateEndpointAccess's. Default: none."""
     node_security_group_ids: tuple[str, ...] = ()
@@ -250,15 +275,70 @@ class EksCluster(Construct):
             depends_on=node_role.attachments,
         )
 
+        versions = dict(props.addon_versions)
         self.pod_identity_agent = EksAddon(
             self,
             "pod-identity-agent",
             cluster_name=self.name,
-            addon_name="eks-pod-identity-agent",
+            addon_name=POD_IDENTITY_AGENT,
+            addon_version=versions.get(POD_IDENTITY_AGENT),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             depends_on=[self.node_group],
         )
+        self.addons: dict[str, EksAddon] = {}
+        """The managed add-ons besides the Pod Identity agent, by EKS name."""
+        for addon, construct_id in ADDON_IDS.items():
+            version = versions.get(addon)
+            if version is None:
+                continue
+            after: list[ITerraformDependable] = [self.node_group]
+            if addon == EBS_CSI_DRIVER:
+                after += self._ebs_csi_identity(account)
+            self.addons[addon] = EksAddon(
+                self,
+                construct_id,
+                cluster_name=self.name,
+                addon_name=addon,
+                addon_version=version,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                depends_on=after,
+            )
+
+    def _ebs_csi_identity(self, account: str) -> list[ITerraformDependable]:
+        """The EBS CSI controller's role: AmazonEBSCSIDriverPolicy, assumed only through Pod
+        Identity by kube-system/ebs-csi-controller-sa of this cluster, in this account."""
+        name = self.props.cluster_name
+        role = IamRole(
+            self,
+            "ebs-csi-role",
+            name=f"{name}-ebs-csi",
+            description=f"EBS CSI controller of {name} (volumes for PersistentVolumeClaims)",
+            assume_role_policy=pod_identity_trust_policy(
+                account_id=account,
+                namespace=EBS_CSI_NAMESPACE,
+                service_accounts=(EBS_CSI_SERVICE_ACCOUNT,),
+                cluster_name_pattern=name,
+            ),
+        )
+        ref = Refs(role)
+        attachment = IamRolePolicyAttachment(
+            self,
+            "ebs-csi-role-policy",
+            role=ref.attr("name"),
+            policy_arn=f"arn:{self.partition}:iam::aws:policy/{EBS_CSI_POLICY}",
+        )
+        identity = EksPodIdentityAssociation(
+            self,
+            "ebs-csi-pod-identity",
+            cluster_name=self.name,
+            namespace=EBS_CSI_NAMESPACE,
+            service_account=EBS_CSI_SERVICE_ACCOUNT,
+            role_arn=ref.attr("arn"),
+            depends_on=[attachment],
+        )
+        return [identity]
 
     def _service_role(self, id: str, name: str, service: str, policies: tuple[str, ...]) -> ServiceRole:
         """A role `service` assumes, with AWS managed `policies` attached (construct ids `<id>` and

@@ -102,6 +102,7 @@ def cluster_props(
         subnet_ids=network.private_subnet_ids,
         public_access_cidrs=spec.public_access_cidrs,
         service_cidr=fleet.generation_service_cidr(spec),
+        addon_versions=tuple(fleet.addon_versions(spec).items()),
         region=fleet.region,
         partition=names.partition(fleet.region),
         nodes=NodeSizing(

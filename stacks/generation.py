@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from cdktf import Fn, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
+from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_helm.provider import (
     HelmProvider,
     HelmProviderKubernetes,
     HelmProviderKubernetesExec,
 )
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
+from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1, StorageClassV1Metadata
 
 from constructs import Construct
-from constructs.eks_cluster import EksCluster, EksClusterProps
+from constructs.eks_cluster import EBS_CSI_DRIVER, EksCluster, EksClusterProps
 from constructs.private_endpoint_access import OperatorAccess
 from constructs.shared_argo_role import SharedArgoRole
 from fleet import Fleet, names
@@ -65,6 +67,8 @@ class GenerationStack(TerraformStack):
         """Configure the helm and kubernetes providers from `cluster`. No other principal gets an
         access entry: PR plans compare configuration with state (`-refresh=false`)."""
         kubernetes_providers(self, cluster, self.fleet.region)
+        if EBS_CSI_DRIVER in cluster.addons:
+            encrypted_storage_class(self, cluster.addons[EBS_CSI_DRIVER])
 
 
 def kubernetes_providers(stack: TerraformStack, cluster: EksCluster, region: str) -> None:
@@ -89,6 +93,28 @@ def kubernetes_providers(stack: TerraformStack, cluster: EksCluster, region: str
             cluster_ca_certificate=ca,
             exec=HelmProviderKubernetesExec(api_version=EXEC_API_VERSION, command="aws", args=args),
         ),
+    )
+
+
+STORAGE_CLASS = "gp3-encrypted"
+"""The default StorageClass of a generation that runs the EBS CSI driver."""
+
+
+def encrypted_storage_class(stack: TerraformStack, driver: EksAddon) -> StorageClassV1:
+    """The cluster's default StorageClass: encrypted gp3 volumes from the EBS CSI driver (the
+    account's default EBS key), made when a pod first claims one, in that pod's zone."""
+    return StorageClassV1(
+        stack,
+        "storage-class",
+        metadata=StorageClassV1Metadata(
+            name=STORAGE_CLASS, annotations={"storageclass.kubernetes.io/is-default-class": "true"}
+        ),
+        storage_provisioner="ebs.csi.aws.com",
+        parameters={"type": "gp3", "encrypted": "true"},
+        reclaim_policy="Delete",
+        volume_binding_mode="WaitForFirstConsumer",
+        allow_volume_expansion=True,
+        depends_on=[driver],
     )
 
 

@@ -18,10 +18,12 @@ allow-lists: a change not listed here is refused, with the way out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fleet import names
+from fleet.addons import ADDONS
 from fleet.gate.bindings import rebinding, shipped_chart
 from fleet.gate.diff import Change, StackDiff, Stacks, entries, under
 from fleet.gate.refusal import Refusal
@@ -180,6 +182,11 @@ def _not_allowed(change: Change, table: dict[str, tuple[str, ...]]) -> list[str]
     return [p for p in change.paths if not any(under(p, a) for a in allowed)]
 
 
+def _addon_pin(field: str) -> Callable[[Fleet, Hub | Target], str]:
+    """What a generation runs of add-on `field`: its pin, else the fleet's default, else none."""
+    return lambda fleet, gen: fleet.addon_version(gen, field)
+
+
 PINNABLE = {
     "network.zones": ("zones", Fleet.generation_zones),
     "network.private_subnet_ids": ("private_subnet_ids", Fleet.generation_subnet_ids),
@@ -196,6 +203,7 @@ PINNABLE = {
         "lbc_chart",
         lambda fleet, gen: fleet.lbc_chart(gen) if isinstance(gen, Target) else None,
     ),
+    **{f"addons.{addon.field}": (f"addons.{addon.field}", _addon_pin(addon.field)) for addon in ADDONS},
 }
 """Fleet-wide settings a generation can pin to the value it was born with (see fleet/spec/)."""
 

@@ -156,6 +156,19 @@ FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
     "helm_release": ("name", "namespace"),
     # kubernetes/resource_kubernetes_namespace_v1.go, metadata from kubernetes/schema_metadata.go
     "kubernetes_namespace_v1": ("metadata.generate_name", "metadata.name"),
+    # kubernetes/resource_kubernetes_storage_class_v1.go: the API server refuses an update of a
+    # StorageClass's provisioner, parameters, reclaim policy, binding mode, topologies and mount
+    # options, so the provider replaces it
+    "kubernetes_storage_class_v1": (
+        "metadata.generate_name",
+        "metadata.name",
+        "storage_provisioner",
+        "parameters",
+        "reclaim_policy",
+        "volume_binding_mode",
+        "allowed_topologies",
+        "mount_options",
+    ),
     # kubernetes/resource_kubernetes_secret_v1.go, metadata from kubernetes/schema_metadata.go
     "kubernetes_secret_v1": ("metadata.generate_name", "metadata.name", "metadata.namespace", "type"),
     # internal/builtin/providers/terraform/resource_data.go (hashicorp/terraform)

@@ -7,11 +7,13 @@ from dataclasses import fields
 from typing import Any
 
 from fleet import names
-from fleet.lifecycle import DESTROYED
+from fleet.addons import ADDONS, NONE
+from fleet.addons import newest as newest_addon
+from fleet.lifecycle import DESTROYED, is_live
 from fleet.ops.edits import edit_json
 from fleet.ops.step import Step
 from fleet.ref import GenerationRef
-from fleet.spec import Fleet
+from fleet.spec import Fleet, Hub, Target
 from fleet.versions import newest, today
 
 
@@ -25,6 +27,48 @@ def upgrade_note(fleet: Fleet) -> str:
     ]
     note = f"newest EKS version: {best.version} (standard support until {best.end_of_standard})"
     return note + (f"; move {', '.join(behind)} to it with new generations" if behind else "")
+
+
+def platform_note(fleet: Fleet) -> list[str]:
+    """What each new generation (not live yet) runs of the platform - its charts and add-on
+    versions - when that differs from what a live generation of its kind runs, and the newest
+    add-on versions EKS offers for its Kubernetes version (fleet/addons.py) where it takes older
+    ones. Nothing when every generation runs the same."""
+    lines: list[str] = []
+    generations = [(ref, spec, _platform(fleet, spec)) for ref, spec in fleet.generations()]
+    for ref, spec, runs in generations:
+        if spec.phase == DESTROYED or is_live(ref.kind, spec.phase):
+            continue
+        live = {
+            item
+            for other, other_spec, other_runs in generations
+            if other.kind == ref.kind and is_live(other.kind, other_spec.phase)
+            for item in other_runs.items()
+        }
+        if set(runs.items()) <= live:
+            continue
+        taken = ", ".join(f"{name} {version}" for name, version in runs.items() if version != NONE)
+        lines.append(f"platform of {ref.path} (new, {spec.kubernetes_version}): {taken}")
+        newer = [
+            f"{addon.field} {best}"
+            for addon in ADDONS
+            if (best := newest_addon(addon, spec.kubernetes_version)) is not None
+            and fleet.addon_version(spec, addon.field) not in (NONE, best)
+        ]
+        if newer:
+            lines.append(
+                f"  newer add-ons EKS offers for {spec.kubernetes_version} (fleet/addons.py): {', '.join(newer)}"
+            )
+    return lines
+
+
+def _platform(fleet: Fleet, spec: Hub | Target) -> dict[str, str]:
+    charts = (
+        {"argo-cd chart": fleet.argocd_chart(spec), "argocd-apps chart": fleet.apps_chart(spec)}
+        if isinstance(spec, Hub)
+        else {"aws-load-balancer-controller chart": fleet.lbc_chart(spec)}
+    )
+    return charts | {addon.name: fleet.addon_version(spec, addon.field) for addon in ADDONS}
 
 
 def reach(fleet: Fleet) -> list[str]:
@@ -56,7 +100,12 @@ def render_text(source: str, fleet: Fleet, steps: list[Step]) -> str:
                 *reach(fleet),
             ]
         )
-    lines = [f"{source}: {len(steps)} steps to a steady fleet", upgrade_note(fleet), *reach(fleet)]
+    lines = [
+        f"{source}: {len(steps)} steps to a steady fleet",
+        upgrade_note(fleet),
+        *platform_note(fleet),
+        *reach(fleet),
+    ]
     for number, step in enumerate(steps, 1):
         lines.append("")
         lines.append(f"{number}. {step.title}")

@@ -14,6 +14,8 @@ from pydantic import (
     model_validator,
 )
 
+from fleet.addons import ADDONS, NONE
+from fleet.addons import refusal as addon_refusal
 from fleet.lifecycle import ACTIVE, CANDIDATE_PHASES, DESTROYED
 from fleet.names import partition as region_partition
 from fleet.ref import GenerationRef, parse_stack_id
@@ -30,7 +32,7 @@ from fleet.spec.limits import (
     SERVICE_CIDR_RANGES,
     WIDE_PREFIX,
 )
-from fleet.spec.platform import ApiAccess, ArgoCd, LoadBalancerController, LocalState, Network, S3State
+from fleet.spec.platform import Addons, ApiAccess, ArgoCd, LoadBalancerController, LocalState, Network, S3State
 from fleet.spec.service import Service
 from fleet.spec.types import (
     BucketName,
@@ -60,6 +62,9 @@ class Fleet(Model):
     """Default: local state files (no AWS)."""
     argocd: ArgoCd
     load_balancer_controller: LoadBalancerController
+    addons: Addons = Addons()
+    """EKS add-on versions for new generations (a generation's `addons` pins its own). Default:
+    none - no managed add-on but the Pod Identity agent, at EKS's default version."""
     hubs: dict[GenerationName, Hub]
     """Hub generations: stack `argocd-<name>` each. Every hub serves every service."""
     services: dict[ServiceName, Service]
@@ -145,6 +150,7 @@ class Fleet(Model):
         self._admin_doors_narrow()
         self._generation_subnets()
         self._new_generations_on_offered_versions()
+        self._addons_offered()
         wrong = [z for z in self.network.zones if not z.startswith(self.region)]
         if wrong:
             raise ValueError(
@@ -171,6 +177,24 @@ class Fleet(Model):
                     "(KubernetesNetworkConfigRequest)"
                 )
         return self
+
+    def _addons_offered(self) -> None:
+        """Every add-on version a generation runs is one EKS offers for its Kubernetes version
+        (fleet/addons.py); a destroyed generation is on its way out and is not checked."""
+        for ref, gen in self.generations():
+            if gen.phase == DESTROYED:
+                continue
+            for addon in ADDONS:
+                version = self.addon_version(gen, addon.field)
+                own = getattr(gen.addons, addon.field) is not None
+                where = (
+                    f"{ref.path}.addons.{addon.field}"
+                    if own
+                    else f"addons.{addon.field} (the fleet's default, which {ref.path} takes)"
+                )
+                line = addon_refusal(addon, version, gen.kubernetes_version, where, f"{ref.path}.addons.{addon.field}")
+                if line:
+                    raise ValueError(line)
 
     def _admin_doors(self) -> list[tuple[str, str]]:
         """(where, cidr) of every wide range an operator or API door admits."""
@@ -333,6 +357,20 @@ class Fleet(Model):
     def lbc_chart(self, target: Target) -> str:
         """The load balancer controller chart a target runs: its pin, else the fleet's default."""
         return target.lbc_chart or self.load_balancer_controller.chart_version
+
+    def addon_version(self, generation: Generation, field: str) -> str:
+        """The version of add-on `field` (fleet/addons.py) a generation runs: its pin, else the
+        fleet's default, else `none`."""
+        pinned = getattr(generation.addons, field)
+        if pinned is not None:
+            return str(pinned)
+        default = getattr(self.addons, field)
+        return str(default) if default is not None else NONE
+
+    def addon_versions(self, generation: Generation) -> dict[str, str | None]:
+        """EKS add-on name -> the version a generation runs (None: `none`), every add-on."""
+        found = {a.name: self.addon_version(generation, a.field) for a in ADDONS}
+        return {name: (None if version == NONE else version) for name, version in found.items()}
 
     def binding_chart(self, target: Target) -> str:
         """The TargetGroupBinding chart version a target runs: its pin, else the newest shipped."""

@@ -15,6 +15,7 @@ from pydantic import (
 from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
 from fleet.spec.instances import AmiType, ami_type_for
 from fleet.spec.limits import MAX_PUBLIC_ACCESS_CIDRS
+from fleet.spec.platform import Addons
 from fleet.spec.types import (
     AppName,
     ChartVersion,
@@ -90,6 +91,11 @@ class Generation(Model):
     service_cidr: Cidr | None = None
     """This generation's Kubernetes service range. Default: the fleet's `service_cidr`. Pin a live
     generation to its range before changing the fleet's (a new range replaces a cluster)."""
+    addons: Addons = Addons()
+    """The EKS add-on versions this generation runs, each checked against what EKS offers for its
+    `kubernetes_version` (fleet/addons.py). Default: the fleet's `addons`, the defaults for new
+    generations. Pin a live generation's versions before bumping the fleet's: an add-on upgrade is
+    a swap, not an in-place change."""
 
     @field_validator("zones", "private_subnet_ids")
     @classmethod

@@ -109,6 +109,41 @@ class LoadBalancerController(Model):
     `lbc_chart` pins its own)."""
 
 
+AddonVersion = Annotated[
+    StrictStr,
+    pattern(
+        r"none|v\d+\.\d+\.\d+-eksbuild\.\d+",
+        "an EKS add-on version such as v1.14.3-eksbuild.3 (aws eks describe-addon-versions), or none",
+    ),
+]
+
+
+class Addons(Model):
+    """EKS managed add-ons, one version each (`aws eks describe-addon-versions`), checked against
+    the table of what EKS offers per Kubernetes version (fleet/addons.py, each row with its
+    source). Unset: the fleet's `addons` (for a generation), else `none`. `none`: not a managed
+    add-on of the generation - EKS's own vpc-cni, coredns and kube-proxy stay as EKS installs
+    them; eks-pod-identity-agent always runs, at EKS's default version when `none`."""
+
+    vpc_cni: AddonVersion | None = None
+    """Amazon VPC CNI (`vpc-cni`), the pods' network."""
+    coredns: AddonVersion | None = None
+    """CoreDNS (`coredns`), the cluster DNS."""
+    kube_proxy: AddonVersion | None = None
+    """kube-proxy (`kube-proxy`): its version follows the Kubernetes minor (v1.36.x for 1.36)."""
+    eks_pod_identity_agent: AddonVersion | None = None
+    """EKS Pod Identity agent (`eks-pod-identity-agent`), which the load balancer controller and
+    ArgoCD get their AWS credentials through. Runs on every generation."""
+    aws_ebs_csi_driver: AddonVersion | None = None
+    """Amazon EBS CSI driver (`aws-ebs-csi-driver`), storage for PersistentVolumeClaims: its
+    controller acts as a role with AmazonEBSCSIDriverPolicy through Pod Identity (only
+    kube-system/ebs-csi-controller-sa of this cluster), and the default StorageClass `gp3-encrypted`
+    makes encrypted gp3 volumes."""
+    metrics_server: AddonVersion | None = None
+    """Kubernetes Metrics Server (`metrics-server`, an EKS community add-on), the resource
+    metrics a HorizontalPodAutoscaler scales on. Optional."""
+
+
 class ApiAccess(Model):
     """Who besides ArgoCD reaches the clusters' private API endpoints, on 443: CI runners and
     operators inside the VPC (or a network routed to it). `cdktf diff`/`deploy` of a generation
