@@ -51,8 +51,9 @@ generations first (fleet.model.MAX_SERVING_TARGETS, which a test pins equal to t
 class WeightedTarget:
     generation: str
     target_group_name: str
-    weight: int
-    """Its share of the default action's forward while it serves; ignored otherwise."""
+    weight: int | float
+    """Its share of the default action's forward while it serves; ignored otherwise. A number, or
+    a Terraform variable's value (a token) when the service's weights move by `fleet shift`."""
     serving: bool
     """Whether it takes traffic: the HTTPS listener's default action forwards to it, by `weight`.
     The stacks decide it from the generation's phase (`serving`), never from the weight."""
@@ -61,6 +62,9 @@ class WeightedTarget:
     Derive it from the generation alone, so adding one never renumbers another's rule."""
     operator_rule: bool
     """Whether operators reach this generation by header (a generation on its way in, or serving)."""
+    weighed: bool = False
+    """Listed in the forward even when not serving (at weight 0): a shifted service lists every
+    serving and registered generation, so that `fleet shift` moves traffic by the weights alone."""
 
 
 @dataclass(frozen=True)
@@ -185,9 +189,10 @@ class FleetTraffic(Construct):
                     "TLS ends at the HTTPS listener; a group without weight is reached only by its operator rule, if any",
                 )
         serving = [t for t in props.targets if t.serving]
-        if len(serving) > MAX_FORWARD_TARGET_GROUPS:
+        forwarded = [t for t in props.targets if t.serving or t.weighed]
+        if len(forwarded) > MAX_FORWARD_TARGET_GROUPS:
             raise ValueError(
-                f"{len(serving)} serving target groups; the ALB forwards to at most {MAX_FORWARD_TARGET_GROUPS}"
+                f"{len(forwarded)} target groups in the forward; the ALB forwards to at most {MAX_FORWARD_TARGET_GROUPS}"
             )
         default_action = (
             LbListenerDefaultAction(
@@ -197,7 +202,7 @@ class FleetTraffic(Construct):
                         LbListenerDefaultActionForwardTargetGroup(
                             arn=self.target_groups[t.generation].arn, weight=t.weight
                         )
-                        for t in serving
+                        for t in forwarded
                     ],
                     stickiness=LbListenerDefaultActionForwardStickiness(enabled=False, duration=1),
                 ),

@@ -6,6 +6,7 @@ python -m fleet diff --base REV            per-stack diff of the synthesized fle
 python -m fleet action STACK [FILE]        what the deploy workflow runs for a stack: deploy or destroy
 python -m fleet step [FILE] --base REV     the stacks a merge deploys, in order, and the checks after them
 python -m fleet check [FILE] STACK         live checks (AWS, Kubernetes, ArgoCD) before a swap's next step
+python -m fleet shift SERVICE [FILE]       move a service's weights to the file's, in steps, under analysis
 
 This module only reads the arguments and calls one function per command. Every command prints
 one line per mistake and exits 2 when it cannot run; never a traceback.
@@ -103,6 +104,23 @@ def parser() -> argparse.ArgumentParser:
         help=f"run failed checks again every {RETRY_SECONDS} s until they pass or this many minutes pass "
         f"(0 to {MAX_WAIT_MINUTES}, default 0)",
     )
+
+    shifting = sub.add_parser(
+        "shift",
+        help="move SERVICE's traffic to the file's weights in steps, rolling back when its metrics fail",
+        description="Apply each step of services.SERVICE.traffic.shift to the synthesized shared stack with "
+        "terraform, read the weights back, judge the incoming generations' target groups in CloudWatch, and "
+        "restore the weights live before the shift when they fail (exit 1).",
+    )
+    shifting.add_argument("service")
+    shifting.add_argument("file", nargs="?", default=default_file)
+    shifting.add_argument(
+        "--synth-dir", default="cdktf.out", help="the synthesized app (`npx cdktf synth`), default cdktf.out"
+    )
+    way = shifting.add_mutually_exclusive_group()
+    way.add_argument("--resume", action="store_true", help="go on with a shift whose runner stopped mid-way")
+    way.add_argument("--abort", action="store_true", help="restore the weights live before a shift under way")
+    shifting.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
     return cli
 
 
@@ -240,6 +258,12 @@ def check(args: argparse.Namespace) -> int:
     )
 
 
+def shift(args: argparse.Namespace) -> int:
+    from fleet.ops.shift_command import run
+
+    return run(args.file, args.service, Path(args.synth_dir), resume=args.resume, abort=args.abort, as_json=args.json)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": validate,
     "plan": plan,
@@ -247,6 +271,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "action": action,
     "step": step,
     "check": check,
+    "shift": shift,
 }
 
 

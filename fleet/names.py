@@ -157,3 +157,9 @@ def rule_priority(generation: str) -> int:
     from its name alone, so adding or removing a generation never renumbers another's rule. The
     fleet model refuses two generations whose priorities collide."""
     return 1 + int(hashlib.sha256(generation.encode()).hexdigest(), 16) % 49_999
+
+
+def weight_variable(service: str, generation: str) -> str:
+    """The `shared` stack's Terraform variable holding a shifted service's generation's weight;
+    names have no `_`, so `weight_<service>_<generation>` is unambiguous."""
+    return f"weight_{service}_{generation}"

@@ -3,7 +3,7 @@ per service, an ALB with one target group per target generation of that service.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import TerraformOutput, TerraformStack, TerraformVariable
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
@@ -13,7 +13,7 @@ from constructs.fleet_network import FleetNetwork, FleetNetworkProps
 from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTarget
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from fleet import names
-from fleet.lifecycle import OPERATOR_RULE_PHASES, SERVING
+from fleet.lifecycle import OPERATOR_RULE_PHASES, REGISTERED, SERVING
 from fleet.spec import Fleet
 from stacks.common import configure
 
@@ -92,12 +92,14 @@ class SharedStack(TerraformStack):
                         WeightedTarget(
                             generation=gen,
                             target_group_name=names.target_group_name(fleet_name, gen),
-                            weight=target.weight,
+                            weight=self._weight(service_name, gen, target.weight) if weighed else target.weight,
                             serving=target.phase == SERVING,
                             rule_priority=names.rule_priority(gen),
                             operator_rule=target.phase in OPERATOR_RULE_PHASES,
+                            weighed=weighed,
                         )
                         for gen, target in service.targets.items()
+                        for weighed in [traffic.shift is not None and target.phase in (SERVING, REGISTERED)]
                     ),
                     access_logs_bucket=fleet.logs_bucket,
                     allowed_cidrs=traffic.allowed_cidrs,
@@ -109,3 +111,16 @@ class SharedStack(TerraformStack):
                 ),
             )
             TerraformOutput(self, f"alb-dns-name-{service_name}", value=self.traffic[service_name].alb.dns_name)
+
+    def _weight(self, service: str, generation: str, weight: int) -> float:
+        """A shifted service's weight as a variable whose default is the file's: a plain deploy
+        applies the file, and `fleet shift` applies each step with `-var` without a new synth."""
+        variable = TerraformVariable(
+            self,
+            names.weight_variable(service, generation),
+            type="number",
+            default=weight,
+            nullable=False,
+            description=f"Weight of generation {generation} in service {service}'s forward (fleet shift sets it per step)",
+        )
+        return variable.number_value

@@ -22,6 +22,7 @@ from fleet.lifecycle import CANDIDATE_PHASES, DEFAULT_WEIGHT_STEPS, DESTROYED, R
 from fleet.ops.commands import check_command, cluster_checks, deploy, destroy, hub_order, run_of
 from fleet.ops.edits import apply_edit
 from fleet.ops.planner import plan
+from fleet.ops.shift_record import RecordStore, record_store, refuse_after_rollback
 from fleet.spec import Fleet
 
 Action = Literal["deploy", "destroy"]
@@ -47,9 +48,16 @@ def refuse_local_state_in_ci(fleet: Fleet) -> None:
         raise PipelineRefused(LOCAL_STATE)
 
 
-def stack_action(fleet: Fleet, stack: str) -> Action:
+def stack_action(fleet: Fleet, stack: str, store: RecordStore | None = None) -> Action:
+    """Deploy or destroy; `shared` is refused while a `fleet shift` of a service is under way or
+    has rolled back and the file still names the weights it refused (`store`: where the shift
+    records live, by default beside the fleet's state)."""
     refuse_local_state_in_ci(fleet)
     if stack == names.SHARED_STACK:
+        if any(spec.traffic.shift for spec in fleet.services.values()):
+            refused = refuse_after_rollback(fleet, store or record_store(fleet, names.PROJECT_ROOT))
+            if refused:
+                raise PipelineRefused(refused)
         return "deploy"
     ref = fleet.find(stack)
     spec = fleet.spec(ref) if ref is not None else None

@@ -1,0 +1,217 @@
+"""What a shift touches: the synthesized `shared` stack through Terraform (the owner of the
+weights) and the ALB listener in AWS (read back after every apply).
+
+A step is `terraform apply -target=<the service's HTTPS listener> -var weight_<svc>_<gen>=N ...`
+in the synthesized stack's directory: one resource, no synth. The weights' variables default to
+the fleet file's, so a plain plan after a step shows exactly the weights still to come.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fleet import names
+from fleet.ops.shift_metrics import TargetGroupRef, arn_dimension
+from fleet.ops.shift_record import Weights
+from fleet.text import shorten
+
+TERRAFORM_TIMEOUT = 1800
+
+
+class ShiftRefused(Exception):
+    """The shift cannot start or go on; `str()` is one line saying why and what to do."""
+
+
+@dataclass(frozen=True)
+class ServiceInState:
+    listener: str
+    """Terraform address of the service's HTTPS listener."""
+    listener_arn: str
+    load_balancer: str
+    """`app/<name>/<id>`: the LoadBalancer dimension."""
+    groups: dict[str, TargetGroupRef]
+    """Per generation, its target group."""
+    arns: dict[str, str]
+    """Target group ARN -> generation."""
+    weights: Weights
+    """The weights the state holds."""
+
+
+Runner = Callable[[list[str], Path], subprocess.CompletedProcess[str]]
+
+
+def run_terraform(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+    return subprocess.run(
+        ["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=TERRAFORM_TIMEOUT
+    )
+
+
+class ShiftTerraform:
+    """Terraform in the synthesized `shared` stack's directory."""
+
+    def __init__(self, directory: Path, fleet_name: str, service: str, run: Runner = run_terraform) -> None:
+        self.directory = directory
+        self.fleet_name = fleet_name
+        self.service = service
+        self.run = run
+
+    def _ok(self, args: list[str], what: str) -> str:
+        done = self.run(args, self.directory)
+        if done.returncode != 0:
+            detail = " ".join((done.stderr or done.stdout).split())
+            raise ShiftRefused(f"terraform {what} failed in {self.directory}: {shorten(detail, 400)}")
+        return done.stdout
+
+    def init(self) -> None:
+        self._ok(["init", "-input=false", "-no-color"], "init")
+
+    def variables(self) -> Weights:
+        """The weights' variables of this service in the synthesized stack, with their defaults."""
+        try:
+            stack = json.loads((self.directory / "cdk.tf.json").read_text())
+        except (OSError, ValueError) as err:
+            raise ShiftRefused(
+                f"{self.directory}: no synthesized shared stack ({err}); run `npx cdktf synth` first"
+            ) from None
+        prefix = names.weight_variable(self.service, "")
+        return {
+            name.removeprefix(prefix): int(body["default"])
+            for name, body in stack.get("variable", {}).items()
+            if name.startswith(prefix)
+        }
+
+    def state(self) -> ServiceInState:
+        """The service's listener, target groups and weights as the state holds them."""
+        shown = json.loads(self._ok(["show", "-json", "-no-color"], "show"))
+        resources = _resources(shown.get("values", {}).get("root_module", {}))
+        alb_name = names.alb_name(self.fleet_name, self.service)
+        albs = [r for r in resources if r["type"] == "aws_lb" and r["values"].get("name") == alb_name]
+        if not albs:
+            raise ShiftRefused(
+                f"the state of shared has no ALB {alb_name}: deploy shared first (`cdktf deploy shared`)"
+            )
+        alb_arn = albs[0]["values"]["arn"]
+        listeners = [
+            r
+            for r in resources
+            if r["type"] == "aws_lb_listener"
+            and r["values"].get("load_balancer_arn") == alb_arn
+            and r["values"].get("port") == 443
+        ]
+        if not listeners:
+            raise ShiftRefused(f"the state of shared has no HTTPS listener on {alb_name}: deploy shared first")
+        groups, arns = {}, {}
+        for r in resources:
+            if r["type"] != "aws_lb_target_group":
+                continue
+            for gen in [
+                g for g in self.variables() if names.target_group_name(self.fleet_name, g) == r["values"]["name"]
+            ]:
+                groups[gen] = TargetGroupRef(gen, arn_dimension(r["values"]["arn"], "targetgroup"))
+                arns[r["values"]["arn"]] = gen
+        listener = listeners[0]
+        weights = _forward_weights(listener["values"].get("default_action", []), arns, snake=True)
+        return ServiceInState(
+            listener=listener["address"],
+            listener_arn=listener["values"]["arn"],
+            load_balancer=arn_dimension(alb_arn, "loadbalancer"),
+            groups=groups,
+            arns=arns,
+            weights=weights,
+        )
+
+    def pending_besides_weights(self, final: Weights, listener: str) -> list[str]:
+        """Addresses a plan with the file's weights would change other than this listener's weights."""
+        plan = self.directory / f"shift-{self.service}.tfplan"
+        try:
+            self._ok(
+                [
+                    "plan",
+                    "-input=false",
+                    "-no-color",
+                    "-lock-timeout=60s",
+                    f"-out={plan.name}",
+                    *_vars(self.service, final),
+                ],
+                "plan",
+            )
+            shown = json.loads(self._ok(["show", "-json", "-no-color", plan.name], "show"))
+        finally:
+            plan.unlink(missing_ok=True)
+        pending = []
+        for change in shown.get("resource_changes", []):
+            actions = change.get("change", {}).get("actions", [])
+            if actions in (["no-op"], ["read"]):
+                continue
+            if change["address"] == listener and actions == ["update"]:
+                before, after = (_without_weights(change["change"].get(k)) for k in ("before", "after"))
+                if before == after:
+                    continue
+            pending.append(f"{change['address']} ({'/'.join(actions)})")
+        return pending
+
+    def apply(self, weights: Weights, listener: str) -> None:
+        self._ok(
+            [
+                "apply",
+                "-input=false",
+                "-auto-approve",
+                "-no-color",
+                "-lock-timeout=60s",
+                f"-target={listener}",
+                *_vars(self.service, weights),
+            ],
+            "apply",
+        )
+
+
+def _vars(service: str, weights: Weights) -> list[str]:
+    return [f"-var={names.weight_variable(service, gen)}={weight}" for gen, weight in sorted(weights.items())]
+
+
+def _resources(module: dict[str, Any]) -> list[dict[str, Any]]:
+    found = list(module.get("resources", []))
+    for child in module.get("child_modules", []):
+        found += _resources(child)
+    return found
+
+
+def _without_weights(listener: Any) -> Any:
+    if not isinstance(listener, dict):
+        return listener
+    copy = json.loads(json.dumps(listener))
+    for action in copy.get("default_action", []) or []:
+        for forward in action.get("forward", []) or []:
+            for group in forward.get("target_group", []) or []:
+                group.pop("weight", None)
+    return copy
+
+
+def _forward_weights(actions: list[dict[str, Any]], arns: dict[str, str], snake: bool) -> Weights:
+    """Weights per generation of a listener's forward default action (state: snake_case; the
+    ELBv2 API: CamelCase). A generation absent from the forward has weight 0."""
+    weights = dict.fromkeys(arns.values(), 0)
+    for action in actions:
+        if snake:
+            groups = [g for f in action.get("forward", []) or [] for g in f.get("target_group", []) or []]
+            pairs = [(g["arn"], g["weight"]) for g in groups]
+        else:
+            groups = (action.get("ForwardConfig") or {}).get("TargetGroups", [])
+            pairs = [(g["TargetGroupArn"], g.get("Weight", 1)) for g in groups]
+        for arn, weight in pairs:
+            if arn in arns:
+                weights[arns[arn]] = int(weight)
+    return weights
+
+
+def live_weights(elbv2: Any, state: ServiceInState) -> Weights:
+    """The weights AWS serves now (DescribeListeners), per generation."""
+    listener = elbv2.describe_listeners(ListenerArns=[state.listener_arn])["Listeners"][0]
+    return _forward_weights(listener.get("DefaultActions", []), state.arns, snake=False)
