@@ -624,7 +624,10 @@ def test_every_pr_the_planner_asks_for_changes_one_phase_and_every_deploy_is_one
         current = after
 
 
-@pytest.mark.parametrize("example_name", ["target-swap-1-provisioning", "hub-swap", "service-close"])
+@pytest.mark.parametrize(
+    "example_name",
+    ["target-swap-1-provisioning", "hub-swap", "service-close", "platform-target-swap", "platform-hub-swap"],
+)
 def test_the_runbook_is_the_planners_real_output(example_name):
     printed = _cli("plan", f"examples/{example_name}.yaml")
     assert printed.returncode == 0, printed.stderr
