@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from conftest import EXAMPLES, ROOT
 from fleet.gate.phases import transition_refusals
 from fleet.lifecycle import HUB_PHASES, TARGET_PHASES
+from fleet.ops.commands import SHIFT
 from fleet.ops.edits import apply_edit, fleet_data
 from fleet.ops.planner import PlanRefused, Step, plan
 from fleet.ref import Section, parse_stack_id
@@ -601,14 +602,25 @@ def test_the_deploy_workflow_is_told_to_destroy_a_destroyed_generation():
 @pytest.mark.parametrize("name", [p.stem for p in sorted(EXAMPLES.glob("*.yaml"))])
 def test_every_pr_the_planner_asks_for_changes_one_phase_and_every_deploy_is_one_stack(name):
     """One phase move per PR (the hub promotion moves two hubs at once, so that exactly one is
-    active), and `shared` is never deployed together with another stack."""
+    active; a service with `traffic.shift` moves its traffic in one PR, run by `fleet shift`), and
+    `shared` is never deployed together with another stack."""
     current = example(name)
     for step in plan(current):
+        shifts = [c for c in step.commands if c.startswith(f"{SHIFT} ")]
         for command in step.commands:
-            assert len(command.split()) == 3, command
+            if command in shifts:  # python -m fleet shift <service>: a service whose traffic.shift is set
+                assert current.services[command.split()[-1]].traffic.shift is not None, command
+            else:
+                assert len(command.split()) == 3 and command.split()[0] == "cdktf", command
         if not step.edit:
             continue
         after = apply_edit(current, step.edit)
+        if shifts and step.commands == tuple(shifts):  # the one PR of a shift: the gate accepts it
+            (service,) = [c.split()[-1] for c in shifts]
+            assert list(step.edit) == [Section.targets(service)], step.title
+            assert transition_refusals(current, after) == [], step.title
+            current = after
+            continue
         moved = [
             (section, gen)
             for section in ("hubs", "targets")
@@ -626,7 +638,15 @@ def test_every_pr_the_planner_asks_for_changes_one_phase_and_every_deploy_is_one
 
 @pytest.mark.parametrize(
     "example_name",
-    ["target-swap-1-provisioning", "hub-swap", "service-close", "platform-target-swap", "platform-hub-swap"],
+    [
+        "target-swap-1-provisioning",
+        "hub-swap",
+        "service-close",
+        "platform-target-swap",
+        "platform-hub-swap",
+        "target-swap-shift-0-ready",
+        "target-swap-shift",
+    ],
 )
 def test_the_runbook_is_the_planners_real_output(example_name):
     printed = _cli("plan", f"examples/{example_name}.yaml")

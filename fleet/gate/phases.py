@@ -5,11 +5,13 @@ rollback); it may not skip a phase, remove a generation that still has a cluster
 serving service without a serving generation. And a PR is one step: it changes one generation's
 phase (or makes one of the planner's compound moves, `MULTI_MOVES` or a hub promotion), and moves
 a service's traffic by at most one weight step: a generation enters traffic with at most the
-first step's share, and no generation's share jumps over a step.
+first step's share, and no generation's share jumps over a step. A service with `traffic.shift`
+moves to its final weights in one PR that changes nothing else (`fleet.gate.shift_pr`).
 """
 
 from __future__ import annotations
 
+from fleet.gate.shift_pr import shift_moves
 from fleet.gate.sources import base_fleet
 from fleet.gate.state import left_with_state
 from fleet.lifecycle import (
@@ -57,6 +59,11 @@ def transition_refusals(base: Fleet, head: Fleet, weight_steps: tuple[int, ...] 
             )
     if reasons:  # a move that is wrong on its own says so; counting steps would only repeat it
         return reasons
+    shifted, refused = shift_moves(base, head)
+    if refused:
+        return refused
+    if shifted:  # the one PR of a `traffic.shift` move, nothing else changed: `fleet shift` walks the steps
+        return []
     return _more_than_one_step(base, head) + _traffic_jumps(base, head, weight_steps)
 
 

@@ -56,8 +56,12 @@ def cluster_checks(stacks: list[str]) -> tuple[str, ...]:
     return tuple(check_command(s, "--only", "cluster") for s in stacks)
 
 
-def run_of(command: str) -> tuple[Literal["deploy", "destroy"], str]:
-    """(action, stack) of a command `deploy` or `destroy` wrote: the pipeline runs each as a job."""
+def run_of(command: str) -> tuple[Literal["deploy", "destroy", "shift"], str]:
+    """(action, stack) of a command `deploy` or `destroy` wrote, or (shift, service) of one `shift`
+    wrote: the pipeline runs each as a job."""
+    if command.startswith(f"{SHIFT} "):
+        (service,) = command.removeprefix(f"{SHIFT} ").split()
+        return "shift", service
     tool, action, stack = command.split()
     assert tool == "cdktf" and action in ("deploy", "destroy"), command
     return ("deploy" if action == "deploy" else "destroy"), stack

@@ -7,7 +7,9 @@ step whose edit turns base into head, its commands and checks are the pipeline's
 (an app or node-count change, a new generation, a rollback) deploys the stacks whose synthesized
 JSON changed, in the one safe order: destroys first, then `shared`, the targets, the paused hubs
 and the active hub last; its checks cover every generation it touched and, when the hubs changed
-(apps), every registered target (ArgoCD synced it, its target group stays healthy).
+(apps), every registered target (ArgoCD synced it, its target group stays healthy). The plan's
+step of a service with `traffic.shift` is one run, `shift <service>`: the deploy workflow's shift
+job runs `python -m fleet shift`, which applies `shared` itself, step by step under analysis.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from fleet.ops.shift_record import RecordStore, record_store, refuse_after_rollb
 from fleet.spec import Fleet
 
 Action = Literal["deploy", "destroy"]
+Run = Literal["deploy", "destroy", "shift"]
+"""A job of the deploy workflow: deploy or destroy a stack, or `fleet shift` a service."""
 MAX_STACK_JOBS = 6
 """Slots of the deploy workflow (`stack-1` ... `stack-6` in .github/workflows/deploy.yml): a merged
 step runs at most this many stacks, one after the other."""
@@ -71,14 +75,18 @@ def stack_action(fleet: Fleet, stack: str, store: RecordStore | None = None) -> 
 @dataclass(frozen=True)
 class MergedStep:
     title: str
-    runs: tuple[tuple[Action, str], ...]
-    """(deploy or destroy, stack id), one job each, each waiting for the one before."""
+    runs: tuple[tuple[Run, str], ...]
+    """(deploy or destroy, stack id), one job each, each waiting for the one before; or (shift,
+    service), alone in its step: `fleet shift` applies `shared` itself, step by step."""
     checks: tuple[str, ...]
 
     def as_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
-            "runs": [{"action": action, "stack": stack} for action, stack in self.runs],
+            "runs": [
+                {"action": action, "service": name} if action == "shift" else {"action": action, "stack": name}
+                for action, name in self.runs
+            ],
             "checks": list(self.checks),
         }
 
@@ -111,6 +119,9 @@ def merged_step(
 
 
 def _fits(step: MergedStep) -> MergedStep:
+    if any(action == "shift" for action, _ in step.runs) and len(step.runs) > 1:  # the plan never asks for it
+        order = ", ".join(f"{action} {name}" for action, name in step.runs)
+        raise PipelineRefused(f"the merged step runs a shift beside other jobs ({order}): a shift runs alone")
     if len(step.runs) > MAX_STACK_JOBS:
         order = ", ".join(f"{action} {stack}" for action, stack in step.runs)
         raise PipelineRefused(
@@ -121,7 +132,7 @@ def _fits(step: MergedStep) -> MergedStep:
 
 
 def _changed_stacks(head: Fleet, changed: Sequence[str]) -> MergedStep:
-    runs: list[tuple[Action, str]] = []
+    runs: list[tuple[Run, str]] = []
     refs = {ref.stack_id: (ref, spec) for ref, spec in head.generations()}
     destroyed = [s for s in changed if s in refs and refs[s][1].phase == DESTROYED]
     runs += [run_of(destroy(s)) for s in sorted(destroyed, key=lambda s: refs[s][0].kind == "hub")]

@@ -21,7 +21,7 @@ from fleet.lifecycle import (
     SERVING,
     STANDBY,
 )
-from fleet.ops.commands import checks_after_deploy, cluster_checks, deploy, destroy, hub_order
+from fleet.ops.commands import checks_after_deploy, cluster_checks, deploy, destroy, hub_order, shift
 from fleet.ops.defaults import DEFAULT_WEIGHT_STEPS
 from fleet.ops.edits import Edit, apply_edit, describe_edit
 from fleet.ops.endings import destroy_target, end_leaving, removal_edit, remove_destroyed, retire, retire_hub
@@ -83,6 +83,9 @@ def _settle(fleet: Fleet) -> Step | None:
     commands = [destroy(names.stack_id("target", n)) for n, p in phases.items() if p == DESTROYED]
     commands += [destroy(names.stack_id("hub", n)) for n, h in fleet.hubs.items() if h.phase == DESTROYED]
     if new_targets or closing or any(p in (RETIRING, DESTROYED) for p in phases.values()):
+        # a shifted service's weights move under analysis, never by a plain deploy: its shift runs
+        # first (nothing left to move once it has finished), so `shared` then applies the file as is
+        commands += [shift(s) for s in _shifting(fleet)]
         commands.append(deploy(names.SHARED_STACK))
         commands += [deploy(t) for t in new_targets]
     hubs_move = any(h.phase not in (ACTIVE, DESTROYED) for h in fleet.hubs.values())
@@ -100,6 +103,20 @@ def _settle(fleet: Fleet) -> Step | None:
         checks=checks,
         rollback="revert the PR that produced this file and run the same commands again",
     )
+
+
+def _shifting(fleet: Fleet) -> list[str]:
+    """Services with `traffic.shift` whose shift PR may not be live yet: a generation registered
+    at weight 0 listed before the newest serving one (drained by the PR, as `_target_steps` reads
+    it; `fleet shift` takes the live weights there, or finds nothing left to move)."""
+    found = []
+    for name, spec in fleet.services.items():
+        order = list(spec.targets)
+        serving = [i for i, n in enumerate(order) if spec.targets[n].phase == SERVING]
+        drained = serving and any(spec.targets[n].phase == REGISTERED for n in order[: serving[-1]])
+        if spec.traffic.shift is not None and not spec.closed and drained:
+            found.append(name)
+    return found
 
 
 def _target_steps(fleet: Fleet, service: str, weight_steps: tuple[int, ...]) -> list[Step]:
@@ -166,7 +183,8 @@ def _traffic_steps(
     fleet: Fleet, service: str, incoming: list[str], old: list[str], weight_steps: tuple[int, ...]
 ) -> list[Step]:
     """The PRs that move a service's traffic to `incoming`, one weight step each; the 100% step
-    takes the serving `old` generations out of traffic (registered, weight 0)."""
+    takes the serving `old` generations out of traffic (registered, weight 0). With the service's
+    `traffic.shift`, one PR sets the 100% step's weights and `fleet shift` walks there after it merges."""
     steps: list[Step] = []
     current = fleet
     section = Section.targets(service)
@@ -176,7 +194,9 @@ def _traffic_steps(
         return current.services[service].targets
 
     now = sum(targets()[n].weight for n in incoming)
-    shares = weight_steps if old else (100,)  # a new service's first generation: nothing to shift from
+    shifted = bool(old) and fleet.services[service].traffic.shift is not None
+    # a new service's first generation: nothing to shift from; a shifted service: one PR, the last step's
+    shares = weight_steps if old and not shifted else (100,)
     for share in (s for s in shares if s > now):
         new_w = _split(share, incoming, current)
         edit: Edit = {section: {n: {"phase": SERVING, "weight": w} for n, w in new_w.items()}}
@@ -196,12 +216,14 @@ def _traffic_steps(
             edit[section].update({n: {"weight": w} for n, w in _split(100 - share, old, current).items()})
             title = f"Move {share}% of {service}'s traffic to {', '.join(incoming)}"
             rollback = "PR restoring the previous weights, then `cdktf deploy shared`"
+        if shifted:
+            title, rollback = _shift_words(current, service, incoming, old)
         steps.append(
             Step(
                 title=title,
                 edit=edit,
                 changes=describe_edit(current, edit),
-                commands=(deploy(names.SHARED_STACK),),
+                commands=(shift(service),) if shifted else (deploy(names.SHARED_STACK),),
                 checks=checks_after_deploy(current, incoming),
                 rollback=rollback,
             )
@@ -209,6 +231,25 @@ def _traffic_steps(
         current = apply_edit(current, edit)
 
     return steps
+
+
+def _shift_words(fleet: Fleet, service: str, incoming: list[str], old: list[str]) -> tuple[str, str]:
+    """Title and rollback of the one PR of a shifted service's traffic move."""
+    spec = fleet.services[service].traffic.shift
+    assert spec is not None
+    to, leaving = ", ".join(incoming), ", ".join(old)
+    steps = ", ".join(f"{s}%" for s in spec.steps)
+    title = (
+        f"Shift all of {service}'s traffic to {to} under analysis ({steps}, {spec.bake_minutes} min of passing "
+        f"periods each; {leaving} stays registered at weight 0)"
+    )
+    rollback = (
+        f"automatic: on a failed check, timeout or apply, `{shift(service)}` applies the weights live before it "
+        f"started, reads them back, exits non-zero and prints the revert edit; then revert this PR ({leaving} back "
+        f"to serving with its weights, {to} registered at weight 0), and the deploy workflow refuses shared for "
+        f"{service} until that revert merges. After a successful shift: the same revert PR, then `cdktf deploy shared`"
+    )
+    return title, rollback
 
 
 def _destroy_unregistered(fleet: Fleet, section: Section, name: str, why: str) -> tuple[list[Step], Fleet]:
