@@ -348,31 +348,35 @@ class ArgoCdCluster(Construct):
 
         self.application_sets = [application_set(app, props.fleet_name, props.namespace) for app in props.apps]
         self.projects = [app_project(project, props.namespace) for project in props.projects]
-        self.apps = Release(
-            self,
-            "applicationsets",
-            name="applicationsets",
-            repository=ARGO_HELM,
-            chart="argocd-apps",
-            version=props.apps_chart_version,
-            namespace=props.namespace,
-            values=[json.dumps(argocd_apps_values(self.application_sets, self.projects))],
-            depends_on=[self.argocd],
+        self.apps = self._apps_release(
+            props, "applicationsets", argocd_apps_values(self.application_sets, self.projects)
         )
         # The default project, managed like the services' projects (argocd-apps `projects`), in a
         # release of its own: argocd-server has created it (open) by the time the argo-cd release
         # is ready, so Helm must adopt it, and `take_ownership` (Helm >= 3.17, helm provider 3.x
         # `take_ownership`) is set on this release alone; on a live hub it is an added release.
-        self.default_project = Release(
-            self,
+        self.default_project = self._apps_release(
+            props,
             "default-project",
-            name="default-project",
+            argocd_apps_values((), (closed_default_project(props.namespace),)),
+            take_ownership=True,
+        )
+
+    def _apps_release(
+        self, props: ArgoCdClusterProps, name: str, values: dict[str, Any], *, take_ownership: bool | None = None
+    ) -> Release:
+        """An argo-helm argocd-apps release named `name` (also its construct id), installed once
+        the argo-cd release is ready."""
+        return Release(
+            self,
+            name,
+            name=name,
             repository=ARGO_HELM,
             chart="argocd-apps",
             version=props.apps_chart_version,
             namespace=props.namespace,
-            take_ownership=True,
-            values=[json.dumps(argocd_apps_values((), (closed_default_project(props.namespace),)))],
+            take_ownership=take_ownership,
+            values=[json.dumps(values)],
             depends_on=[self.argocd],
         )
 
