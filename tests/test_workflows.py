@@ -291,6 +291,7 @@ EXPECTED_PERMISSIONS = {
     "deploy.yml": {
         "step": {"contents": "read"},
         **{f"stack-{i}": {"contents": "read", "id-token": "write"} for i in range(1, MAX_STACK_JOBS + 1)},
+        "shift": {"contents": "read", "id-token": "write"},
         "checks": {"contents": "read", "id-token": "write"},
         "deployed": {"contents": "write"},
     },
@@ -539,6 +540,7 @@ target-green
     done
     exit "${FAKE_DIFF_EXIT:-0}" ;;
   *" fleet step "*) cat "$FAKE_STEP" ;;
+  *" fleet shift "*) echo "web: step 1 of 4 ..."; exit "${FAKE_SHIFT_EXIT:-0}" ;;
   *" fleet action "*)
     if [ -n "${FAKE_ACTION_ERROR:-}" ]; then echo "${FAKE_ACTION_ERROR}" >&2; exit 2; fi
     echo "${FAKE_ACTION:-deploy}" ;;
@@ -814,16 +816,23 @@ def test_deploy_runs_on_a_push_of_the_fleet_file_to_main_and_on_dispatch(deploy)
 
 
 def test_one_concurrency_group_for_the_fleet_never_cancelled(docs, deploy):
+    """Besides the fleet's group, a shift holds one per service (never cancelled: a cancelled
+    shift would stop between two weight steps)."""
     assert deploy["concurrency"] == {"group": "fleet-deploy", "cancel-in-progress": False}
+    assert deploy["jobs"]["shift"]["concurrency"] == {
+        "group": "fleet-shift-${{ needs.step.outputs.shift }}",
+        "cancel-in-progress": False,
+    }
     for path, doc in docs.items():
-        assert not any("concurrency" in job for job in doc["jobs"].values()), path.name
+        grouped = [name for name, job in doc["jobs"].items() if "concurrency" in job]
+        assert grouped == (["shift"] if path == DEPLOY else []), path.name
     assert "concurrency" not in load(STACK), "the caller's group covers every stack"
 
 
 def test_deploy_has_exactly_the_slots_the_pipeline_fills_each_after_the_one_before(deploy, stack):
     names_ = slots(deploy)
     assert names_ == [f"stack-{i}" for i in range(1, MAX_STACK_JOBS + 1)]
-    assert set(deploy["jobs"]) == {"step", *names_, "checks", "deployed"}
+    assert set(deploy["jobs"]) == {"step", *names_, "shift", "checks", "deployed"}
     for i, name in enumerate(names_, start=1):
         job = deploy["jobs"][name]
         assert job["uses"] == LOCAL_STACK_WORKFLOW
@@ -862,7 +871,7 @@ def test_no_example_transition_needs_more_slots_than_the_deploy_workflow_has(dep
 
 def test_step_job_outputs_are_its_steps_outputs(deploy):
     job = deploy["jobs"]["step"]
-    assert job["outputs"] == {k: f"${{{{ steps.step.outputs.{k} }}}}" for k in ("runs", "count", "checks")}
+    assert job["outputs"] == {k: f"${{{{ steps.step.outputs.{k} }}}}" for k in ("runs", "count", "shift", "checks")}
     step = step_with_id(job, "step")
     assert step["env"] == {
         "BEFORE": "${{ github.event.before }}",
@@ -907,10 +916,53 @@ def test_step_script_writes_what_fleet_step_prints(tmp_path, deploy, transition)
     out = outputs(tmp_path)
     assert json.loads(out["runs"]) == printed["runs"]
     assert int(out["count"]) == len(printed["runs"])
+    assert out["shift"] == "", "no shift job"
     assert json.loads(out["checks"]) == printed["checks"]
     summary = (tmp_path / "step_summary").read_text().splitlines()
     assert summary == [f"### {printed['title']}"] + [f"1. `cdktf {r['action']} {r['stack']}`" for r in printed["runs"]]
     assert (tmp_path / "changed.txt").read_text().split() == changed, "what fleet step reads"
+
+
+SHIFT_STEP = ("target-swap-shift-0-ready", "target-swap-shift")
+"""The one PR of a shift (examples/target-swap-shift-0-ready.yaml -> examples/target-swap-shift.yaml)."""
+
+
+@needs_jq
+def test_a_shift_step_goes_to_the_shift_job_and_no_slot(tmp_path, deploy):
+    base, head = (load_fleet(ROOT / f"examples/{name}.yaml") for name in SHIFT_STEP)
+    printed = merged_step(base, head, ["shared"]).as_json()
+    assert printed["runs"] == [{"action": "shift", "service": "web"}]
+    (tmp_path / "fleet-step.json").write_text(json.dumps(printed, indent=2))
+    env = {"EVENT": "push", "BEFORE": "0" * 40, "STACK": "", "FAKE_STEP": str(tmp_path / "fleet-step.json")}
+    result = run_bash(step_with_id(deploy["jobs"]["step"], "step")["run"], tmp_path, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = outputs(tmp_path)
+    assert (json.loads(out["runs"]), out["count"], out["shift"]) == ([], "0", "web")
+    assert json.loads(out["checks"]) == ["python -m fleet check target-green"]
+    summary = (tmp_path / "step_summary").read_text().splitlines()
+    assert summary == [f"### {printed['title']}", "1. `python -m fleet shift web`"]
+
+
+def test_the_shift_job_waits_for_its_environment_and_runs_fleet_shift(deploy):
+    job = deploy["jobs"]["shift"]
+    assert as_list(job["needs"]) == ["step"]
+    assert job["if"] == "needs.step.outputs.shift != ''"
+    assert job["environment"] == "fleet-shift", "one pre-created, protected environment approves traffic moves"
+    assert job["runs-on"] == VPC_RUNNER
+    assert roles(job) == ["${{ vars.AWS_DEPLOY_ROLE_ARN }}"], "it applies shared"
+    assert job["timeout-minutes"] >= 1440 + 10, "traffic.shift.timeout_minutes goes up to 1440"
+    step = run_step_named(job, "fleet shift")
+    assert step["env"] == {"SERVICE": "${{ needs.step.outputs.shift }}"}
+    assert "deployed" in deploy["jobs"] and "shift" in as_list(deploy["jobs"]["deployed"]["needs"])
+
+
+@needs_jq
+@pytest.mark.parametrize("code", [0, 1])
+def test_the_shift_script_synthesizes_then_shifts_and_fails_with_the_shift(tmp_path, deploy, code):
+    step = run_step_named(deploy["jobs"]["shift"], "fleet shift")
+    result = run_bash(step["run"], tmp_path, {"SERVICE": "web", "FAKE_SHIFT_EXIT": str(code)})
+    assert result.returncode == code, result.stdout + result.stderr
+    assert commands(tmp_path) == ["npx cdktf synth", "run python -m fleet shift web"]
 
 
 @needs_jq
@@ -938,7 +990,7 @@ def test_a_dispatch_of_an_unknown_stack_fails_before_any_output(tmp_path, deploy
 
 def test_checks_job_runs_after_every_slot_unless_one_failed(deploy):
     job = deploy["jobs"]["checks"]
-    assert as_list(job["needs"]) == ["step", *slots(deploy)]
+    assert as_list(job["needs"]) == ["step", *slots(deploy), "shift"]
     assert "!contains(needs.*.result, 'failure')" in job["if"] and "!cancelled()" in job["if"]
     assert "needs.step.outputs.checks != '[]'" in job["if"]
     assert job["runs-on"] == VPC_RUNNER, "checks reach the clusters' private endpoints"
