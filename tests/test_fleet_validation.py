@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from edge_cases import apply, model_cases, named, oracle_cases
-from fleet_strategies import judge
 
 from conftest import EXAMPLES, ROOT
 from fleet.spec.load import FleetError, load_fleet, validate
+from support.edge_cases import apply, model_cases, named, oracle_cases
+from support.fleet_strategies import judge
 
 STEADY = (EXAMPLES / "steady.yaml").read_text()
 TWO_SERVICES = (EXAMPLES / "two-services.yaml").read_text()
@@ -288,7 +288,7 @@ def test_a_service_variant_validates(case, tmp_path):
     load_fleet(path)
 
 
-# --- one list of edge cases, judged by the model and by the fuzz oracle (tests/edge_cases.py) ---
+# --- one list of edge cases, judged by the model and by the fuzz oracle (tests/support/edge_cases.py) ---
 
 
 @pytest.mark.parametrize(("description", "edit", "expected"), model_cases())

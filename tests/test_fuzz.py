@@ -9,7 +9,7 @@ Any other exception is a bug. The bulk runs in process; a fixed sample also runs
 Valid fleets must validate, build only safe AWS names and unique stack ids, and a few of them
 (picked with a fixed seed) must synthesize with the generation invariants intact. The oracle's
 own verdict (`fleet_strategies.judge`) must call every drawn valid fleet valid and every
-corrupted one invalid; `tests/edge_cases.py` holds it to the model's verdict case by case.
+corrupted one invalid; `tests/support/edge_cases.py` holds it to the model's verdict case by case.
 
 The bugs this fuzzing found are fixed; each keeps a regression test at the end
 (`test_regression_*`, named for what it shows), and the bulk draws those inputs again - except
@@ -38,7 +38,14 @@ from typing import Any
 
 import pytest
 import yaml
-from fleet_strategies import (
+from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings
+from hypothesis import strategies as st
+from test_invariants import _addresses, _references
+
+from conftest import ROOT
+from fleet import names
+from fleet.spec.load import FleetError, load_fleet, validate
+from support.fleet_strategies import (
     BIDI,
     FLEET,
     KNOWN_BUGS,
@@ -54,13 +61,6 @@ from fleet_strategies import (
     to_yaml,
     valid_fleets,
 )
-from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings
-from hypothesis import strategies as st
-from test_invariants import _addresses, _references
-
-from conftest import ROOT
-from fleet import names
-from fleet.spec.load import FleetError, load_fleet, validate
 
 pytestmark = pytest.mark.fuzz
 

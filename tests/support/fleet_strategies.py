@@ -10,7 +10,7 @@ a corrupted file the model accepts is a finding, not a strategy bug.
 
 `judge(data)` is the oracle's verdict on a fleet dict: the paths of the fields it breaks, by the
 same rules (empty: valid). Drawn valid fleets must get an empty verdict and corrupted ones a
-non-empty one (`test_fuzz.py`), and `tests/edge_cases.py` runs one list of boundary cases
+non-empty one (`test_fuzz.py`), and `tests/support/edge_cases.py` runs one list of boundary cases
 through both `judge` and the model (`test_fleet_validation.py`): where the two disagree, one of
 them is wrong.
 
