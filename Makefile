@@ -12,7 +12,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export CHECKPOINT_DISABLE := 1
 
 BASE ?= origin/main
-.PHONY: deps synth test test-quick validate lint plan diff bench docs
+.PHONY: deps synth test test-quick validate lint plan diff bench docs shift
 .DEFAULT_GOAL := synth
 
 .venv/.synced: Pipfile.lock
@@ -44,6 +44,12 @@ plan: .venv/.synced
 ## Per-stack diff of the fleet file against $(BASE) (a git revision), and the live-generation guard.
 diff: .venv/.synced
 	@pipenv run python -m fleet diff --base $(BASE)
+
+## Move $(SERVICE)'s traffic to the fleet file's weights under analysis (docs/shift.md); synthesizes first.
+shift: deps
+	@test -n "$(SERVICE)" || { echo "make shift: name the service, e.g. make shift SERVICE=web" >&2; exit 2; }
+	@pipenv run python -O main.py
+	@pipenv run python -m fleet shift $(SERVICE) $(SHIFT_ARGS)
 
 ## Every test: fleet model, constructs, invariants, terraform validate, checkov.
 test: deps

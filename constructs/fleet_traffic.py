@@ -181,7 +181,7 @@ class FleetTraffic(Construct):
                 ),
                 tags={props.generation_tag: target.generation, **service_tags},
             )
-            if not target.serving:
+            if not (target.serving or target.weighed):
                 # checkov accepts HTTP target groups only behind an HTTPS listener's default action.
                 skip_check(
                     group,
