@@ -12,7 +12,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export CHECKPOINT_DISABLE := 1
 
 BASE ?= origin/main
-.PHONY: deps synth test test-quick validate lint plan diff bench docs shift
+.PHONY: deps synth test test-quick validate lint plan diff bench docs shift bench-shift
 .DEFAULT_GOAL := synth
 
 .venv/.synced: Pipfile.lock
@@ -68,6 +68,10 @@ test-quick: deps
 ## Synth wall time and peak memory against the import floor, for 1, 10 and 50 target generations.
 bench: .venv/.synced
 	pipenv run python bench/synth.py $(BENCH_ARGS)
+
+## What one fleet shift step costs beyond its bake time, against moto_server (bench/shift.py).
+bench-shift: .venv/.synced
+	pipenv run python bench/shift.py $(BENCH_ARGS)
 
 lint: .venv/.synced
 	pipenv run ruff check .

@@ -15,7 +15,6 @@ from pydantic import (
 from fleet import names
 from fleet.names import rule_priority
 from fleet.spec.generation import Target
-from fleet.spec.shift import Shift
 from fleet.spec.limits import (
     ALB_RULES_PER_CIDR,
     CLUSTER_SG_PORTS,
@@ -29,6 +28,7 @@ from fleet.spec.limits import (
     SG_INBOUND_RULES,
     SYSTEM_NAMESPACES,
 )
+from fleet.spec.shift import Shift
 from fleet.spec.types import (
     AppName,
     ChartVersion,
