@@ -70,6 +70,14 @@ def target_swap(synth: Synth) -> Stacks:
 
 
 @pytest.fixture(scope="session")
+def two_services(synth: Synth) -> Stacks:
+    """Services web (target blue) and api (apiblue serving, apigreen registered; its apps a chart
+    and a Git path), each with its own ALB, on hub blue: the one example whose argocd-apps release
+    carries more than one project."""
+    return synth("examples/two-services.yaml")
+
+
+@pytest.fixture(scope="session")
 def derived_fleet(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """Write a fleet file derived from an example by a function of its parsed YAML."""
     import yaml

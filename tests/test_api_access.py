@@ -13,6 +13,7 @@ from conftest import ROOT, resources
 from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.spec.load import load_fleet
+from support.fleets import example_data
 
 ACCESS = {"cidrs": ["10.99.0.0/24"], "security_group_ids": ["sg-0123456789abcdef0"]}
 
@@ -56,7 +57,7 @@ def test_a_plan_role_in_the_fleet_file_gets_one_line_saying_to_delete_it(tmp_pat
 
     from fleet.spec.load import FleetError
 
-    data = yaml.safe_load((ROOT / "examples/steady.yaml").read_text())
+    data = example_data("steady")
     data["api_access"] = {"plan_role_arn": "arn:aws:iam::111122223333:role/fleet-plan"}
     path = tmp_path / "plan-role.yaml"
     path.write_text(yaml.safe_dump(data))

@@ -106,12 +106,6 @@ def strict_validator(kind: str, metadata: dict[str, Any]) -> jsonschema.Validato
 
 
 @pytest.fixture(scope="module")
-def two_services(synth) -> Stacks:
-    """Two services on one hub: the one example whose release carries more than one project."""
-    return synth("examples/two-services.yaml")
-
-
-@pytest.fixture(scope="module")
 def validator() -> jsonschema.Validator:
     return strict_validator("ApplicationSet", APPSET_METADATA)
 

@@ -5,11 +5,9 @@ deploy into Kubernetes' own namespaces or the platform's."""
 
 from __future__ import annotations
 
-import copy
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +17,13 @@ import yaml
 from fleet import names
 from fleet.spec.limits import SYSTEM_NAMESPACES
 from fleet.spec.load import FleetError, validate
+from support.fleets import example_data
 
 ROOT = Path(__file__).resolve().parent.parent
-STEADY = yaml.safe_load((ROOT / "examples/steady.yaml").read_text())
 
 
 def _traffic(d: dict[str, Any]) -> dict[str, Any]:
     return d["services"]["web"]["traffic"]
-
-
-def _edited(edit: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
-    data = copy.deepcopy(STEADY)
-    edit(data)
-    return data
 
 
 REFUSED = {
@@ -97,7 +89,7 @@ REFUSED = {
 def test_a_wide_door_without_its_opt_in_is_refused_in_one_line(case):
     edit, says = REFUSED[case]
     with pytest.raises(FleetError) as refused:
-        validate(_edited(edit), "fleet.yaml")
+        validate(example_data("steady", edit), "fleet.yaml")
     lines = str(refused.value).splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"fleet.yaml: {says}"), lines
 
@@ -121,12 +113,12 @@ PASSES = {
 
 @pytest.mark.parametrize("case", sorted(PASSES))
 def test_a_narrow_door_or_an_opted_in_one_is_valid(case):
-    validate(_edited(PASSES[case]), "fleet.yaml")
+    validate(example_data("steady", PASSES[case]), "fleet.yaml")
 
 
 def test_validate_warns_of_every_door_opened_wide(tmp_path):
-    data = _edited(
-        lambda d: (_traffic(d).update(operator_cidrs=["52.0.0.0/12"]), d.update(allow_wide_admin_cidrs=True))
+    data = example_data(
+        "steady", lambda d: (_traffic(d).update(operator_cidrs=["52.0.0.0/12"]), d.update(allow_wide_admin_cidrs=True))
     )
     path = tmp_path / "wide.yaml"
     path.write_text(yaml.safe_dump(data))

@@ -16,9 +16,10 @@ from conftest import EXAMPLES, ROOT
 from fleet.spec.load import FleetError, load_fleet, validate
 from support.edge_cases import apply, model_cases, named, oracle_cases
 from support.fleet_strategies import judge
+from support.fleets import example_text, move_key, web
 
-STEADY = (EXAMPLES / "steady.yaml").read_text()
-TWO_SERVICES = (EXAMPLES / "two-services.yaml").read_text()
+STEADY = example_text("steady")
+TWO_SERVICES = example_text("two-services")
 
 
 def edited(edit, base: str = STEADY) -> str:
@@ -33,17 +34,8 @@ def two(edit) -> str:
     return edited(edit, TWO_SERVICES)
 
 
-def web(data):
-    """The one service of examples/steady.yaml."""
-    return data["services"]["web"]
-
-
 def api(data):
     return data["services"]["api"]
-
-
-def _rename(mapping, old, new):
-    mapping[new] = mapping.pop(old)
 
 
 def _s3(prefix: str):
@@ -133,7 +125,7 @@ BAD_FLEETS |= {
     ),
     "a list instead of a mapping": ("- name: acme\n", "the file must be a mapping"),
     "a hub name that is not a generation name": (
-        edited(lambda d: _rename(d["hubs"], "blue", "Blue")),
+        edited(lambda d: move_key(d["hubs"], "blue", "Blue")),
         "hubs.Blue: 'Blue' is not a generation name",
     ),
 }
@@ -143,15 +135,15 @@ SERVICE_FLEETS: dict[str, tuple[str, str]] = {
         "targets, apps, traffic: a fleet now holds services; move targets, apps and traffic under services.<name>",
     ),
     "a generation name in two services": (
-        two(lambda d: _rename(api(d)["targets"], "apigreen", "blue")),
+        two(lambda d: move_key(api(d)["targets"], "apigreen", "blue")),
         "services.api.targets.blue: web has a target generation blue too; generation names are unique in the fleet",
     ),
     "a service named default": (
-        edited(lambda d: _rename(d["services"], "web", "default")),
+        edited(lambda d: move_key(d["services"], "web", "default")),
         "services.default: 'default' is ArgoCD's built-in project",
     ),
     "a service name that is not one": (
-        edited(lambda d: _rename(d["services"], "web", "Web")),
+        edited(lambda d: move_key(d["services"], "web", "Web")),
         "services.Web: 'Web' is not a service name: 1-12 lowercase letters or digits",
     ),
     "no service": (edited(lambda d: d.update(services={})), "services: list at least one service"),

@@ -61,6 +61,7 @@ from support.fleet_strategies import (
     to_yaml,
     valid_fleets,
 )
+from support.fleets import example_data, example_text, move_key, web
 
 pytestmark = pytest.mark.fuzz
 
@@ -204,22 +205,11 @@ def test_garbage_files_are_rejected_with_a_clear_message(case: Corrupt, fuzz_fil
 
 # --- 2. a fixed sample through the real command lines -----------------------------------------
 
-STEADY = (ROOT / "examples" / "steady.yaml").read_text()
+STEADY = example_text("steady")
 
 
 def _steady(edit) -> bytes:
-    data = yaml.safe_load(STEADY)
-    edit(data)
-    return to_yaml(data).encode()
-
-
-def _rename(mapping: dict[str, Any], old: str, new: str) -> None:
-    mapping[new] = mapping.pop(old)
-
-
-def _web(data: dict[str, Any]) -> dict[str, Any]:
-    """The one service of examples/steady.yaml."""
-    return data["services"]["web"]
+    return to_yaml(example_data("steady", edit)).encode()
 
 
 HAND_PICKED = [
@@ -242,23 +232,23 @@ HAND_PICKED = [
         STEADY.replace("  blue:\n    kubernetes_version", "\tblue:\n    kubernetes_version", 1).encode(),
     ),
     Corrupt("non-string key", STEADY.replace("hubs:", "on:", 1).encode()),
-    Corrupt("path-like target", _steady(lambda d: _rename(_web(d)["targets"], "blue", "../x"))),
-    Corrupt("template hub", _steady(lambda d: _rename(d["hubs"], "blue", "${x}"))),
+    Corrupt("path-like target", _steady(lambda d: move_key(web(d)["targets"], "blue", "../x"))),
+    Corrupt("template hub", _steady(lambda d: move_key(d["hubs"], "blue", "${x}"))),
     Corrupt(
         "quote and brace app",
-        _steady(lambda d: (_rename(_web(d)["apps"], "podinfo", '"}'), _web(d)["traffic"].update(app='"}'))),
+        _steady(lambda d: (move_key(web(d)["apps"], "podinfo", '"}'), web(d)["traffic"].update(app='"}'))),
     ),
     Corrupt("slash in fleet name", _steady(lambda d: d.update(name="a/b"))),
     Corrupt("dot-dot fleet name", _steady(lambda d: d.update(name=".."))),
-    Corrupt("stack-id-like target", _steady(lambda d: _rename(_web(d)["targets"], "blue", "argocd-blue"))),
-    Corrupt("service named default", _steady(lambda d: _rename(d["services"], "web", "default"))),
+    Corrupt("stack-id-like target", _steady(lambda d: move_key(web(d)["targets"], "blue", "argocd-blue"))),
+    Corrupt("service named default", _steady(lambda d: move_key(d["services"], "web", "default"))),
     Corrupt(
         "one-service file",
         _steady(lambda d: d.update(d.pop("services")["web"])),
     ),
     Corrupt(
         "generation in two services",
-        _steady(lambda d: d["services"].update(api=copy.deepcopy(_web(d)))),
+        _steady(lambda d: d["services"].update(api=copy.deepcopy(web(d)))),
     ),
     Corrupt("emoji and rtl", _steady(lambda d: d.update(name="ac\u05d0😀"))),
     Corrupt("huge number", STEADY.replace("weight: 100", "weight: 1" + "0" * 4000).encode()),
@@ -630,8 +620,8 @@ ONCE_ACCEPTED = {
         d["network"].update(zones=["eu-west-\u0661a", "eu-west-\u0661b"]),
     ),
     "Arabic-Indic digits in a chart version": lambda d: d["argocd"].update(chart_version="\u0668.\u0661.\u0663"),
-    "Arabic-Indic digits in the certificate ARN account": lambda d: _web(d)["traffic"].update(
-        certificate_arn=_web(d)["traffic"]["certificate_arn"].replace("111122223333", "\u0661" * 12)
+    "Arabic-Indic digits in the certificate ARN account": lambda d: web(d)["traffic"].update(
+        certificate_arn=web(d)["traffic"]["certificate_arn"].replace("111122223333", "\u0661" * 12)
     ),
     "public_access_cidrs that together are the internet": lambda d: d["hubs"]["blue"].update(
         public_access_cidrs=["0.0.0.0/1", "128.0.0.0/1"]
@@ -693,8 +683,8 @@ HOSTILE = {
     "a tag value with a template directive": (lambda d: d["tags"].update(team="%{ if true }x%{ endif }"), "tags.team"),
     "an app name over Helm's limit": (
         lambda d: (
-            _web(d)["apps"].update({"a" * 63: _web(d)["apps"].pop("podinfo")}),
-            _web(d)["traffic"].update(app="a" * 63),
+            web(d)["apps"].update({"a" * 63: web(d)["apps"].pop("podinfo")}),
+            web(d)["traffic"].update(app="a" * 63),
         ),
         "is not an app name",
     ),
@@ -717,7 +707,7 @@ def test_regression_hostile_tag_values_and_long_app_names_are_refused(case: str,
 )
 def test_yaml_1_1_reads_a_json_surrogate_pair_as_two_lone_surrogates(fuzz_file: Path) -> None:
     data = yaml.safe_load(STEADY)
-    _web(data)["apps"]["podinfo"]["values"] = {"ui": {"message": "hi 😀"}}
+    web(data)["apps"]["podinfo"]["values"] = {"ui": {"message": "hi 😀"}}
     fuzz_file.write_text(json.dumps(data))  # ensure_ascii: "hi \ud83d\ude00", which JSON reads as "hi 😀"
     assert load_fleet(fuzz_file) == validate(data, "data")
 
@@ -727,7 +717,7 @@ def test_yaml_1_1_reads_a_json_surrogate_pair_as_two_lone_surrogates(fuzz_file: 
 )
 def test_yaml_1_1_reads_a_json_exponent_float_as_text(fuzz_file: Path) -> None:
     data = yaml.safe_load(STEADY)
-    _web(data)["apps"]["podinfo"]["values"] = {"resources": {"limits": {"cpu": 1e-05}}, "scale": 1e16}
+    web(data)["apps"]["podinfo"]["values"] = {"resources": {"limits": {"cpu": 1e-05}}, "scale": 1e16}
     fuzz_file.write_text(json.dumps(data))  # "cpu": 1e-05, "scale": 1e+16
     assert load_fleet(fuzz_file) == validate(data, "data")
 

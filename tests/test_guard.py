@@ -8,7 +8,6 @@ the synthesized JSON exactly as `python -m fleet diff` runs it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,28 +17,9 @@ from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import Refusal
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.spec.load import load_fleet
+from support.fleets import Edit, both, put
 
 STEADY = "examples/steady.yaml"
-Edit = Callable[[dict[str, Any]], None]
-
-
-def _set(path: str, value: Any) -> Edit:
-    def edit(data: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node = data
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[last] = value
-
-    return edit
-
-
-def _all(*edits: Edit) -> Edit:
-    def edit(data: dict[str, Any]) -> None:
-        for one in edits:
-            one(data)
-
-    return edit
 
 
 def _remove_target_blue_add_green(data: dict[str, Any]) -> None:
@@ -52,43 +32,43 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
     # platform software is versioned per generation: a bump of the fleet's default reaches a live
     # generation only while it is not pinned, and is refused with the pin as the way out
     "argo-cd chart bump reaches the live hub": (
-        _set("argocd.chart_version", "9.0.0"),
+        put("argocd.chart_version", "9.0.0"),
         "argocd-blue",
         "helm_release.",
         "pin hubs.blue.argocd_chart: 8.1.3 (what it was born with); new generations take the new value",
     ),
     "load balancer controller bump reaches the live target": (
-        _set("load_balancer_controller.chart_version", "2.0.0"),
+        put("load_balancer_controller.chart_version", "2.0.0"),
         "target-blue",
         "helm_release.",
         "pin services.web.targets.blue.lbc_chart: 1.13.3 (what it was born with)",
     ),
     "served app's namespace moves": (
-        _set("services.web.apps.podinfo.namespace", "web"),
+        put("services.web.apps.podinfo.namespace", "web"),
         "target-blue",
         "replaced (destroy + create), forced by metadata.name",
         "services.web.apps.podinfo.namespace reaches every generation, live ones included: keep it while target-blue is live",
     ),
     "a zone is added": (
-        _set("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1a"[:-1] + "d"]),
+        put("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1a"[:-1] + "d"]),
         "argocd-blue",
         "the lookup changes",
         "pin hubs.blue.zones: [eu-west-1a, eu-west-1b, eu-west-1c] (what it was born with)",
     ),
     "a zone is dropped": (
-        _set("network.zones", ["eu-west-1a", "eu-west-1b"]),
+        put("network.zones", ["eu-west-1a", "eu-west-1b"]),
         "shared",
         "destroys it: subnets live generations run in",
         "only append a zone",
     ),
     "network cidr changes": (
-        _set("network.cidr", "10.50.0.0/16"),
+        put("network.cidr", "10.50.0.0/16"),
         "shared",
         "replaced (destroy + create), forced by cidr_block: the VPC every live generation runs in",
         "new fleet",
     ),
     "state moves from local to s3": (
-        _set("state", {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}),
+        put("state", {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}),
         "state",
         "changes (local state/acme/eu-west-1/shared.tfstate -> s3 s3://acme-tfstate/ephemeral-eks/acme/eu-west-1/shared.tfstate)",
         "migrate each stack's state first",
@@ -100,62 +80,62 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
         "set its phase to destroyed first",
     ),
     "kubernetes version changes in place": (
-        _set("services.web.targets.blue.kubernetes_version", "1.32"),
+        put("services.web.targets.blue.kubernetes_version", "1.32"),
         "target-blue",
         "version would change in place",
         "add a new generation",
     ),
     "instance type changes": (
-        _set("services.web.targets.blue.nodes.instance_types", ["m6i.xlarge"]),
+        put("services.web.targets.blue.nodes.instance_types", ["m6i.xlarge"]),
         "target-blue",
         "forced by instance_types",
         "add a new generation",
     ),
     "node disk grows": (
-        _set("services.web.targets.blue.nodes.disk_size_gib", 80),
+        put("services.web.targets.blue.nodes.disk_size_gib", 80),
         "target-blue",
         "block_device_mappings",
         "add a new generation",
     ),
     "service range changes": (
-        _set("service_cidr", "172.21.0.0/16"),
+        put("service_cidr", "172.21.0.0/16"),
         "argocd-blue",
         "kubernetes_network_config.service_ipv4_cidr",
         "pin hubs.blue.service_cidr: 172.20.0.0/16 (what it was born with)",
     ),
     "public API endpoint opened": (
-        _set("hubs.blue.public_access_cidrs", ["203.0.113.0/24"]),
+        put("hubs.blue.public_access_cidrs", ["203.0.113.0/24"]),
         "argocd-blue",
         "vpc_config",
         "add a new generation",
     ),
     "the served app's Service is renamed": (
-        _set("services.web.apps.podinfo.service", "podinfo-v2"),
+        put("services.web.apps.podinfo.service", "podinfo-v2"),
         "target-blue",
         "rebinds the serving target group (serviceName: podinfo -> podinfo-v2)",
         "in a new generation",
     ),
     "app port changes": (
-        _set("services.web.apps.podinfo.port", 8080),
+        put("services.web.apps.podinfo.port", 8080),
         "shared",
         "the target group of a live generation (blue)",
         "change them only while no target generation is live",
     ),
     "fleet renamed": (
-        _set("name", "acme2"),
+        put("name", "acme2"),
         "target-blue",
         "replaced",
         "that is a new fleet",
     ),
     "region changes": (
-        _all(
-            _set("region", "eu-west-2"),
-            _set("network.zones", ["eu-west-2a", "eu-west-2b", "eu-west-2c"]),
-            _set(
+        both(
+            put("region", "eu-west-2"),
+            put("network.zones", ["eu-west-2a", "eu-west-2b", "eu-west-2c"]),
+            put(
                 "services.web.traffic.certificate_arn",
                 "arn:aws:acm:eu-west-2:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b",
             ),
-            _set("services.web.traffic.waf_acl_arn", None),
+            put("services.web.traffic.waf_acl_arn", None),
         ),
         "shared",
         "provider settings change (region)",
@@ -164,33 +144,33 @@ REFUSED: dict[str, tuple[Edit, str, str, str]] = {
 }
 
 PASSES: dict[str, Edit] = {
-    "more nodes": _set("services.web.targets.blue.nodes.desired_size", 4),
-    "app version bump": _set("services.web.apps.podinfo.version", "6.9.3"),
-    "a tag": _set("tags.cost-center", "cc-42"),
-    "new target as provisioning": _set(
+    "more nodes": put("services.web.targets.blue.nodes.desired_size", 4),
+    "app version bump": put("services.web.apps.podinfo.version", "6.9.3"),
+    "a tag": put("tags.cost-center", "cc-42"),
+    "new target as provisioning": put(
         "services.web.targets.green", {"kubernetes_version": "1.36", "phase": "provisioning", "weight": 0}
     ),
-    "new hub as standby": _set("hubs.green", {"kubernetes_version": "1.36", "phase": "standby"}),
-    "who may reach the ALB": _set("services.web.traffic.allowed_cidrs", ["198.51.100.0/24"]),
-    "operators who may try a generation": _set("services.web.traffic.operator_cidrs", ["198.51.100.0/28"]),
-    "a new WAF web ACL": _set(
+    "new hub as standby": put("hubs.green", {"kubernetes_version": "1.36", "phase": "standby"}),
+    "who may reach the ALB": put("services.web.traffic.allowed_cidrs", ["198.51.100.0/24"]),
+    "operators who may try a generation": put("services.web.traffic.operator_cidrs", ["198.51.100.0/28"]),
+    "a new WAF web ACL": put(
         "services.web.traffic.waf_acl_arn",
         "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/acme-edge2/2a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
     ),
-    "a new logs bucket": _set("logs_bucket", "acme-fleet-logs-2"),
-    "certificate rotation": _set(
+    "a new logs bucket": put("logs_bucket", "acme-fleet-logs-2"),
+    "certificate rotation": put(
         "services.web.traffic.certificate_arn",
         "arn:aws:acm:eu-west-1:111122223333:certificate/1e1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b",
     ),
-    "a new service range with the live generations pinned": _all(
-        _set("service_cidr", "172.21.0.0/16"),
-        _set("hubs.blue.service_cidr", "172.20.0.0/16"),
-        _set("services.web.targets.blue.service_cidr", "172.20.0.0/16"),
+    "a new service range with the live generations pinned": both(
+        put("service_cidr", "172.21.0.0/16"),
+        put("hubs.blue.service_cidr", "172.20.0.0/16"),
+        put("services.web.targets.blue.service_cidr", "172.20.0.0/16"),
     ),
-    "a zone added with the live generations pinned": _all(
-        _set("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]),
-        _set("hubs.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
-        _set("services.web.targets.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+    "a zone added with the live generations pinned": both(
+        put("network.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]),
+        put("hubs.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+        put("services.web.targets.blue.zones", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
     ),
 }
 
@@ -256,8 +236,8 @@ def test_removing_a_stack_with_no_base_fleet_is_refused(synth):
 
 def test_a_new_lock_moves_no_state_and_passes(synth, derived_fleet):
     s3 = {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}
-    base_file = derived_fleet(STEADY, "s3-lockfile", _set("state", s3))
-    head_file = derived_fleet(STEADY, "s3-lock-table", _set("state", {**s3, "dynamodb_table": "tf-locks"}))
+    base_file = derived_fleet(STEADY, "s3-lockfile", put("state", s3))
+    head_file = derived_fleet(STEADY, "s3-lock-table", put("state", {**s3, "dynamodb_table": "tf-locks"}))
     base, head = synth(base_file), synth(head_file)
     diffs = diff_stacks(base, head)
     assert {d.stack for d in diffs if d.verdict == "changed"} == {"shared", "argocd-blue", "target-blue"}
@@ -301,7 +281,7 @@ def test_a_service_wide_edit_is_refused_only_on_that_services_live_generations(
     setting, value, live, synth, derived_fleet, two_side
 ):
     base, base_fleet = two_side
-    path = derived_fleet(TWO, f"two-{setting.replace('.', '-')}", _set(setting, value))
+    path = derived_fleet(TWO, f"two-{setting.replace('.', '-')}", put(setting, value))
     head = synth(path)
     refusals = guard_refusals(diff_stacks(base, head), base, head, base_fleet, load_fleet(path))
     lines = [str(r) for r in refusals]
@@ -361,9 +341,9 @@ REUSED_NETWORK = {
 def test_a_serving_albs_subnets_may_only_grow(case, public, refused, synth, derived_fleet):
     """With a reused VPC the ALB's subnets are ids in the fleet file: a serving ALB may gain one
     (a new zone), never lose or swap one in place."""
-    base_file = derived_fleet(STEADY, "reused-vpc", _set("network", REUSED_NETWORK))
+    base_file = derived_fleet(STEADY, "reused-vpc", put("network", REUSED_NETWORK))
     head_file = derived_fleet(
-        STEADY, f"reused-vpc-{case.replace(' ', '-')}", _set("network", {**REUSED_NETWORK, "public_subnet_ids": public})
+        STEADY, f"reused-vpc-{case.replace(' ', '-')}", put("network", {**REUSED_NETWORK, "public_subnet_ids": public})
     )
     base, head = synth(base_file), synth(head_file)
     refusals = guard_refusals(diff_stacks(base, head), base, head, load_fleet(base_file), load_fleet(head_file))

@@ -3,17 +3,11 @@ never mixes architectures or accelerators, and GPU or Neuron families need their
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
-
 import pytest
-import yaml
 
 from fleet.spec.instances import accelerator, architecture
 from fleet.spec.load import FleetError, validate
-
-ROOT = Path(__file__).resolve().parent.parent
-STEADY = yaml.safe_load((ROOT / "examples/steady.yaml").read_text())
+from support.fleets import example_data
 
 
 @pytest.mark.parametrize(
@@ -40,7 +34,7 @@ def test_the_name_says_the_architecture_and_accelerator(instance_type, arch, kin
 
 
 def _nodes(**nodes) -> dict:
-    data = copy.deepcopy(STEADY)
+    data = example_data("steady")
     data["services"]["web"]["targets"]["blue"]["nodes"] = {
         **data["services"]["web"]["targets"]["blue"]["nodes"],
         **nodes,

@@ -13,12 +13,6 @@ REFERENCE = re.compile(r"\$\{([^}]*)\}")
 EXAMPLES = ("steady", "target_swap", "hub_swap", "two_services")
 
 
-@pytest.fixture(scope="session")
-def two_services(synth):
-    """Services web (target blue) and api (apiblue serving, apigreen registered) on hub blue."""
-    return synth("examples/two-services.yaml")
-
-
 def _addresses(stack: dict) -> set[str]:
     """Everything a reference inside this stack may point at."""
     found = set()

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,11 @@ import yaml
 
 from conftest import ROOT, Stacks, resources
 from fleet.spec import limits as model
-
-STEADY = ROOT / "examples" / "steady.yaml"
-Edit = Callable[[dict[str, Any]], None]
-
-
-def _web(data: dict[str, Any]) -> dict[str, Any]:
-    return data["services"]["web"]
+from support.fleets import Edit, example_data, web
 
 
 def _served(data: dict[str, Any]) -> dict[str, Any]:
-    return _web(data)["apps"]["podinfo"]
+    return web(data)["apps"]["podinfo"]
 
 
 # case -> (edit of examples/steady.yaml, the field the one line names, words it says)
@@ -51,7 +44,7 @@ APPLY_TIME_FAILURES: dict[str, tuple[Edit, str, str]] = {
         "from /12 to /24",
     ),
     "a generation's service range": (
-        lambda d: _web(d)["targets"]["blue"].update(service_cidr="100.64.0.0/16"),
+        lambda d: web(d)["targets"]["blue"].update(service_cidr="100.64.0.0/16"),
         "services.web.targets.blue.service_cidr",
         "outside",
     ),
@@ -60,12 +53,12 @@ APPLY_TIME_FAILURES: dict[str, tuple[Edit, str, str]] = {
     "an aws: tag key in capitals": (lambda d: d["tags"].update({"AWS:x": "y"}), "tags", "AWS reserves"),
     "46 tags": (lambda d: d.update(tags={f"k{i}": "v" for i in range(46)}), "tags", "at most 45"),
     "31 allowed CIDRs": (
-        lambda d: _web(d)["traffic"].update(allowed_cidrs=[f"198.51.{i}.0/24" for i in range(31)]),
+        lambda d: web(d)["traffic"].update(allowed_cidrs=[f"198.51.{i}.0/24" for i in range(31)]),
         "services.web.traffic.allowed_cidrs",
         "62 inbound rules",
     ),
     "41 public access CIDRs": (
-        lambda d: _web(d)["targets"]["blue"].update(public_access_cidrs=[f"198.51.{i}.0/24" for i in range(41)]),
+        lambda d: web(d)["targets"]["blue"].update(public_access_cidrs=[f"198.51.{i}.0/24" for i in range(41)]),
         "services.web.targets.blue.public_access_cidrs",
         "at most 40",
     ),
@@ -75,22 +68,22 @@ APPLY_TIME_FAILURES: dict[str, tuple[Edit, str, str]] = {
         "at most 1024 characters",
     ),
     "a certificate of another region": (
-        lambda d: _web(d)["traffic"].update(
-            certificate_arn=_web(d)["traffic"]["certificate_arn"].replace("eu-west-1", "us-east-1")
+        lambda d: web(d)["traffic"].update(
+            certificate_arn=web(d)["traffic"]["certificate_arn"].replace("eu-west-1", "us-east-1")
         ),
         "services.web.traffic.certificate_arn",
         "in us-east-1",
     ),
     "a web ACL of another region": (
-        lambda d: _web(d)["traffic"].update(
-            waf_acl_arn=_web(d)["traffic"]["waf_acl_arn"].replace("eu-west-1", "eu-central-1")
+        lambda d: web(d)["traffic"].update(
+            waf_acl_arn=web(d)["traffic"]["waf_acl_arn"].replace("eu-west-1", "eu-central-1")
         ),
         "services.web.traffic.waf_acl_arn",
         "in eu-central-1",
     ),
     "a certificate of another partition": (
-        lambda d: _web(d)["traffic"].update(
-            certificate_arn=_web(d)["traffic"]["certificate_arn"].replace("arn:aws:", "arn:aws-cn:")
+        lambda d: web(d)["traffic"].update(
+            certificate_arn=web(d)["traffic"]["certificate_arn"].replace("arn:aws:", "arn:aws-cn:")
         ),
         "services.web.traffic.certificate_arn",
         "not the partition",
@@ -129,8 +122,7 @@ APPLY_TIME_FAILURES: dict[str, tuple[Edit, str, str]] = {
 
 
 def _write(tmp_path: Path, edit: Edit) -> Path:
-    data = yaml.safe_load(STEADY.read_text())
-    edit(data)
+    data = example_data("steady", edit)
     path = tmp_path / "fleet.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
@@ -178,7 +170,7 @@ def every_example(synth) -> list[Stacks]:
 
 
 def test_the_built_in_tags_are_the_ones_the_model_leaves_room_for(every_example) -> None:
-    user = set(yaml.safe_load(STEADY.read_text())["tags"])
+    user = set(example_data("steady")["tags"])
     most = 0
     for stacks in every_example:
         for stack_id, address, keys in _tagged(stacks):
@@ -197,7 +189,7 @@ def test_the_most_tags_a_fleet_may_set_fit_every_resource(tmp_path: Path, synth)
 
 def test_the_most_allowed_cidrs_fit_the_alb_security_group(tmp_path: Path, synth) -> None:
     cidrs = [f"198.51.{i}.0/24" for i in range(model.MAX_ALLOWED_CIDRS)]
-    stacks = synth(_write(tmp_path, lambda d: _web(d)["traffic"].update(allowed_cidrs=cidrs)))
+    stacks = synth(_write(tmp_path, lambda d: web(d)["traffic"].update(allowed_cidrs=cidrs)))
     shared = stacks["shared"]
     alb_sg = next(k for k, sg in resources(shared, "aws_security_group").items() if sg["name"] == "acme-web-alb")
     inbound = [

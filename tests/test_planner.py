@@ -24,6 +24,7 @@ from fleet.ops.planner import PlanRefused, Step, plan
 from fleet.ref import Section, parse_stack_id
 from fleet.spec import Fleet
 from fleet.spec.load import load_fleet
+from support.fleets import example_data
 
 TARGET_SWAP = [
     "steady",
@@ -560,7 +561,7 @@ def _follow(start: Fleet, ops: list[tuple]) -> None:
 def _named(example_name: str, name: str, tmp_path: Path) -> Path:
     import yaml
 
-    data = yaml.safe_load((EXAMPLES / f"{example_name}.yaml").read_text())
+    data = example_data(example_name)
     data["name"] = name
     path = tmp_path / f"{example_name}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -683,7 +684,7 @@ def test_the_removal_check_fails_closed_when_the_state_cannot_be_read(tmp_path):
         port = closed.getsockname()[1]  # bound, never listening: connections are refused
         paths = []
         for name in ("target-swap-6-destroyed", "target-swap-7-done"):
-            data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())
+            data = example_data(name)
             data["state"] = {"backend": "s3", "bucket": "acme-tfstate", "region": "eu-west-1"}
             paths.append(tmp_path / f"{name}.yaml")
             paths[-1].write_text(yaml.safe_dump(data, sort_keys=False))

@@ -27,6 +27,7 @@ from fleet.ops.edits import apply_edit
 from fleet.ops.planner import plan
 from fleet.ref import Section, parse_stack_id
 from fleet.spec.load import FleetError, load_fleet, validate
+from support.fleets import example_data
 
 TWO = "examples/two-services.yaml"
 Edit = Callable[[dict[str, Any]], None]
@@ -332,7 +333,7 @@ def test_the_planner_swaps_one_service_at_a_time() -> None:
 
 
 def _data() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / TWO).read_text())
+    return example_data("two-services")
 
 
 def _message(edit: Edit) -> str:

@@ -17,12 +17,6 @@ pytestmark = [
 EXAMPLES = ("steady", "target_swap", "hub_swap", "two_services")
 
 
-@pytest.fixture(scope="session")
-def two_services(synth):
-    """Services web and api, each with its own ALB; api's app is a chart and a Git path."""
-    return synth("examples/two-services.yaml")
-
-
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     """One initialized directory; each stack is validated in it in turn (init once, not per stack)."""

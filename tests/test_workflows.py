@@ -37,6 +37,7 @@ from fleet.lifecycle import DEFAULT_WEIGHT_STEPS
 from fleet.ops.defaults import MAX_WAIT_MINUTES
 from fleet.ops.pipeline import LOCAL_STATE, MAX_STACK_JOBS, merged_step
 from fleet.spec.load import load_fleet
+from support.fleets import example_data
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -1223,7 +1224,7 @@ def test_the_docs_validate_summary_is_the_commands_real_output():
 
 def test_the_docs_old_shape_refusal_is_the_commands_real_output(tmp_path):
     """A fleet file from before services: targets, apps and traffic at the top level."""
-    data = yaml.safe_load((ROOT / "examples" / "target-swap.yaml").read_text())
+    data = example_data("target-swap")
     data.update(data.pop("services")["web"])
     (tmp_path / "old.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     run = fleet_cli(["validate", "old.yaml"], cwd=tmp_path)

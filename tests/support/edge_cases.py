@@ -18,14 +18,13 @@ row fails: that is the point.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from fleet.names import rule_priority
+from support.fleets import Edit, both, drop, put, rename
 
-Edit = Callable[[dict[str, Any]], None]
 ParameterSet = type(pytest.param(None))
 VALID = None
 AWAITING = pytest.mark.xfail(strict=True, reason="awaiting model limit")
@@ -74,56 +73,7 @@ PODINFO = f"{WEB}.apps.podinfo"
 TRAFFIC = f"{WEB}.traffic"
 
 
-# --- edits ---------------------------------------------------------------------------------------
-
-
-def _parts(path: str) -> list[Any]:
-    return [int(p) if p.isdigit() else p for p in path.split(".")] if path else []
-
-
-def _at(data: Any, parts: list[Any]) -> Any:
-    for part in parts:
-        data = data[part]
-    return data
-
-
-def put(path: str, value: Any) -> Edit:
-    """Set the field at `path` (dotted; digits index lists) to `value`, adding it if absent."""
-
-    def edit(data: dict[str, Any]) -> None:
-        *parent, last = _parts(path)
-        _at(data, parent)[last] = copy.deepcopy(value)
-
-    return edit
-
-
-def drop(path: str) -> Edit:
-    def edit(data: dict[str, Any]) -> None:
-        *parent, last = _parts(path)
-        del _at(data, parent)[last]
-
-    return edit
-
-
-def rename(path: str, new: str) -> Edit:
-    """Rename the mapping key at `path`, keeping its place."""
-
-    def edit(data: dict[str, Any]) -> None:
-        *parent, old = _parts(path)
-        mapping = _at(data, parent)
-        items = [(new if k == old else k, v) for k, v in mapping.items()]
-        mapping.clear()
-        mapping.update(items)
-
-    return edit
-
-
-def both(*edits: Edit) -> Edit:
-    def edit(data: dict[str, Any]) -> None:
-        for one in edits:
-            one(data)
-
-    return edit
+# --- edits (put, drop, rename, both: tests/support/fleets.py) ------------------------------------
 
 
 def nothing(data: dict[str, Any]) -> None:
