@@ -122,10 +122,9 @@ class EksClusterProps:
     service_cidr: str
     """The Kubernetes service range. Never changed on a live generation."""
     nodes: NodeSizing
-    addon_versions: tuple[tuple[str, str | None], ...] = ()
+    addon_versions: tuple[tuple[str, str | None], ...]
     """EKS add-on name -> version (fleet/addons.py). An add-on of `ADDON_IDS` is managed only
-    with a version; the Pod Identity agent always is, at EKS's default version without one.
-    Default: none."""
+    with a version; the Pod Identity agent always is, at EKS's default version without one."""
     control_plane_security_group_ids: tuple[str, ...] = ()
     """Additional control-plane SGs, e.g. PrivateEndpointAccess's. Default: none."""
     node_security_group_ids: tuple[str, ...] = ()

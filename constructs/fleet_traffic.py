@@ -62,7 +62,7 @@ class WeightedTarget:
     Derive it from the generation alone, so adding one never renumbers another's rule."""
     operator_rule: bool
     """Whether operators reach this generation by header (a generation on its way in, or serving)."""
-    weighed: bool = False
+    weighed: bool
     """Listed in the forward even when not serving (at weight 0): a shifted service lists every
     serving and registered generation, so that `fleet shift` moves traffic by the weights alone."""
 

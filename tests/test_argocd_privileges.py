@@ -51,6 +51,7 @@ def cluster(name: str, version: str = "1.33") -> EksClusterProps:
         public_access_cidrs=(),
         service_cidr="172.20.0.0/16",
         nodes=NodeSizing(instance_types=("m6i.large",), min_size=1, desired_size=2, max_size=3, disk_size_gib=50),
+        addon_versions=(),
         region="eu-west-1",
         partition="aws",
     )

@@ -41,6 +41,7 @@ def cluster(name: str, public_access_cidrs: tuple[str, ...] = ()) -> EksClusterP
         public_access_cidrs=public_access_cidrs,
         service_cidr="172.20.0.0/16",
         nodes=NodeSizing(instance_types=("m6i.large",), min_size=1, desired_size=2, max_size=3, disk_size_gib=50),
+        addon_versions=(),
         region="eu-west-1",
         partition="aws",
     )
@@ -124,6 +125,7 @@ def weighted(generation: str, weight: int, serving: bool, operator_rule: bool) -
         serving=serving,
         rule_priority=len(generation),
         operator_rule=operator_rule,
+        weighed=False,
     )
 
 

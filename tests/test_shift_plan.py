@@ -191,8 +191,28 @@ def test_with_shift_a_partial_jump_is_still_refused():
         data["services"]["web"]["targets"]["green"].update(phase="serving", weight=50)
         data["services"]["web"]["targets"]["blue"].update(weight=50)
 
-    (reason,) = transition_refusals(example(READY), changed(READY, half))
-    assert "services.web.targets.green.weight: 0 -> 50" in reason
+    by_hand, jump = transition_refusals(example(READY), changed(READY, half))
+    assert by_hand.startswith("services.web.targets: with traffic.shift, web's weights move only by one shift PR")
+    assert "services.web.targets.green.weight: 0 -> 50" in jump
+
+
+def test_with_shift_a_weight_step_written_by_hand_is_refused():
+    """A 10% step passes the weight-step rules, but `deploy shared` would apply it without analysis."""
+
+    def first_step(data: dict) -> None:
+        data["services"]["web"]["targets"]["green"].update(phase="serving", weight=10)
+        data["services"]["web"]["targets"]["blue"].update(weight=90)
+
+    assert transition_refusals(example(READY), changed(READY, first_step)) == [
+        "services.web.targets: with traffic.shift, web's weights move only by one shift PR - the incoming "
+        "generations serving with all the traffic, the serving ones registered at weight 0, nothing else changed - "
+        "which `python -m fleet shift web` walks under analysis; a weight step written by hand would be deployed "
+        "without analysis (remove traffic.shift in a PR of its own to move weights by PRs)"
+    ]
+    assert (
+        transition_refusals(changed(READY, without_shift), changed(READY, lambda d: (without_shift(d), first_step(d))))
+        == []
+    )
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ moves to its final weights in one PR that changes nothing else (`fleet.gate.shif
 
 from __future__ import annotations
 
-from fleet.gate.shift_pr import shift_moves
+from fleet.gate.shift_pr import shift_moves, weights_only_by_shift
 from fleet.gate.sources import base_fleet
 from fleet.gate.state import left_with_state
 from fleet.lifecycle import (
@@ -64,7 +64,8 @@ def transition_refusals(base: Fleet, head: Fleet, weight_steps: tuple[int, ...] 
         return refused
     if shifted:  # the one PR of a `traffic.shift` move, nothing else changed: `fleet shift` walks the steps
         return []
-    return _more_than_one_step(base, head) + _traffic_jumps(base, head, weight_steps)
+    by_hand = weights_only_by_shift(base, head, shifted)
+    return by_hand + _more_than_one_step(base, head) + _traffic_jumps(base, head, weight_steps)
 
 
 def _more_than_one_step(base: Fleet, head: Fleet) -> list[str]:

@@ -53,6 +53,32 @@ def shift_moves(base: Fleet, head: Fleet) -> tuple[list[str], list[str]]:
     return moves, reasons
 
 
+def weights_only_by_shift(base: Fleet, head: Fleet, shifted: list[str]) -> list[str]:
+    """A service that shifts (`traffic.shift` in base and head) and served before moves its weights
+    only by a shift PR (or the revert of one): a hand-written weight step would be deployed by a
+    plain `cdktf deploy shared`, with no analysis. Closing the service is not a weight step."""
+    reasons = []
+    for service, spec in head.services.items():
+        before = base.services.get(service)
+        if service in shifted or before is None or spec.closed:
+            continue
+        if spec.traffic.shift is None or before.traffic.shift is None:
+            continue
+        if not any(t.phase == SERVING for t in before.targets.values()):
+            continue  # a new service opens at 100: nothing to shift from
+        old = {n: t.weight for n, t in before.targets.items()}
+        new = {n: t.weight for n, t in spec.targets.items()}
+        if any(old.get(n, 0) != new.get(n, 0) for n in set(old) | set(new)):
+            reasons.append(
+                f"services.{service}.targets: with traffic.shift, {service}'s weights move only by one shift PR - "
+                "the incoming generations serving with all the traffic, the serving ones registered at weight 0, "
+                f"nothing else changed - which `python -m fleet shift {service}` walks under analysis; a weight step "
+                "written by hand would be deployed without analysis (remove traffic.shift in a PR of its own to "
+                "move weights by PRs)"
+            )
+    return reasons
+
+
 def _final_move(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """The weights move to the last step's: the generations with weight in `after` serve with all
     of it, those that served in `before` and lost their weight are registered at 0, and nothing
