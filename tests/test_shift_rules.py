@@ -4,6 +4,7 @@ errors, the weights of each step, the verdict of one period, and the record's re
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,36 @@ def test_fleet_action_refuses_shared_only_while_the_file_names_refused_weights(t
     assert "rolled back" in refused and "blue: phase serving, weight 100; green: phase registered, weight 0" in refused
     base = load_fleet(_with_shift(tmp_path, {}))
     assert refuse_after_rollback(base, store) is None  # the file is reverted
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (
+            ["web", "examples/target-swap-3-serving.yaml"],
+            {},
+            "services.web.traffic.shift is not set: its traffic moves by one PR per weight step (`python -m fleet "
+            "plan`); add `shift: {}` to its traffic to move it with `fleet shift`",
+        ),
+        (["nope", "examples/target-swap-shift.yaml"], {}, "nope is not a service of fleet acme"),
+        (
+            ["web", "examples/target-swap-shift.yaml", "--synth-dir", "/nonexistent"],
+            {},
+            "/nonexistent/stacks/shared: no synthesized shared stack",
+        ),
+        (["web", "examples/target-swap-shift.yaml"], {"CI": "true"}, "state: local state lives on the runner"),
+    ],
+    ids=["no-shift", "unknown-service", "no-synth", "local-state-on-ci"],
+)
+def test_fleet_shift_refuses_in_one_line_before_it_touches_anything(args, env, said):
+    done = subprocess.run(
+        [sys.executable, "-m", "fleet", "shift", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"{args[1]}: shift refused: ") and said in lines[0], lines[0]

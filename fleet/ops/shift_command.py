@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fleet import names
 from fleet.ops.aws import Aws, aws_reason
 from fleet.ops.errors import Unusable, one_line
+from fleet.ops.pipeline import PipelineRefused, refuse_local_state_in_ci
 from fleet.ops.shift import RealClock, ShiftRun
 from fleet.ops.shift_live import ShiftRefused, ShiftTerraform
 from fleet.ops.shift_record import record_store
@@ -20,6 +21,7 @@ from fleet.spec.load import load_fleet
 def run(file: str, service: str, synth_dir: Path, *, resume: bool, abort: bool, as_json: bool) -> int:
     fleet = load_fleet(file)
     try:
+        refuse_local_state_in_ci(fleet)  # the record of a shift must outlive the runner
         aws = Aws(fleet.region)
         shifting = ShiftRun(
             fleet=fleet,
@@ -33,7 +35,7 @@ def run(file: str, service: str, synth_dir: Path, *, resume: bool, abort: bool, 
             as_json=as_json,
         )
         return shifting.abort() if abort else shifting.resume() if resume else shifting.start()
-    except (ShiftRefused, Unusable) as err:
+    except (ShiftRefused, Unusable, PipelineRefused) as err:
         print(f"{file}: shift refused: {one_line(err)}", file=sys.stderr)
     except (BotoCoreError, ClientError) as err:
         print(f"{file}: shift refused: AWS: {one_line(aws_reason(err))}", file=sys.stderr)
