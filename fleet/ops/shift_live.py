@@ -1,8 +1,10 @@
 """What a shift touches: the synthesized `shared` stack through Terraform (the owner of the
 weights) and the ALB listener in AWS (read back after every apply).
 
-A step is `terraform apply -target=<the service's HTTPS listener> -var weight_<svc>_<gen>=N ...`
-in the synthesized stack's directory: one resource, no synth. The weights' variables default to
+A step is `terraform apply -target=<the service's HTTPS listener> -refresh=false -var
+weight_<svc>_<gen>=N ...` in the synthesized stack's directory: one resource, no synth, no refresh
+of the rest of `shared` (the pre-flight compared the live weights with the state, and every apply
+is read back). The pre-flight plan compares the file with the state the same way, without refresh. The weights' variables default to
 the fleet file's, so a plain plan after a step shows exactly the weights still to come.
 """
 
@@ -137,6 +139,7 @@ class ShiftTerraform:
                     "-input=false",
                     "-no-color",
                     "-lock-timeout=60s",
+                    "-refresh=false",  # the file against the state; the weights' drift is read from AWS apart
                     f"-out={plan.name}",
                     *_vars(self.service, final),
                 ],
@@ -165,6 +168,7 @@ class ShiftTerraform:
                 "-auto-approve",
                 "-no-color",
                 "-lock-timeout=60s",
+                "-refresh=false",  # live weights were compared with the state before; read back after
                 f"-target={listener}",
                 *_vars(self.service, weights),
             ],

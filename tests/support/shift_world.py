@@ -10,13 +10,13 @@ import math
 import os
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fleet.ops.shift import ShiftRun
-from fleet.ops.shift_live import ShiftTerraform, live_weights
+from fleet.ops.shift_live import ServiceInState, ShiftTerraform, live_weights
 from fleet.ops.shift_record import LocalRecords
 from fleet.spec.load import load_fleet
 from support.emulator import MotoServer, emulated_config, run_bounded
@@ -54,6 +54,8 @@ class Scenario:
     unhealthy: Callable[[str, dict[str, int]], float] = lambda gen, weights: 0
     requests: int = REQUESTS_AT_100
     kill_after_sleeps: int | None = None
+    interrupt_after_sleeps: int | None = None
+    """Ctrl-C (KeyboardInterrupt) at this sleep."""
 
 
 @dataclass
@@ -67,7 +69,7 @@ class FakeClock:
     """generation -> TargetGroup dimension"""
     listener: Callable[[], dict[str, int]]
     scenario: Scenario
-    time: float = field(default_factory=lambda: math.floor(datetime.now(UTC).timestamp() / 60) * 60 + 1)
+    time: float
     sleeps: int = 0
 
     def now(self) -> float:
@@ -77,6 +79,8 @@ class FakeClock:
         self.sleeps += 1
         if self.scenario.kill_after_sleeps is not None and self.sleeps > self.scenario.kill_after_sleeps:
             raise Killed
+        if self.scenario.interrupt_after_sleeps is not None and self.sleeps > self.scenario.interrupt_after_sleeps:
+            raise KeyboardInterrupt
         end = self.time + seconds
         minute = math.floor(self.time / 60) * 60
         weights = self.listener()
@@ -116,6 +120,8 @@ class Emulated:
         self.fleets = fleets
         self.synth = synth
         self.workdir = base / "stacks" / "shared"
+        self.clocks: list[FakeClock] = []
+        self._resources: ServiceInState | None = None
         self.workdir.mkdir(parents=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
         self.env = {**env, "TF_CLI_CONFIG_FILE": str(cli_config(base)), "CHECKPOINT_DISABLE": "1"}
@@ -140,20 +146,44 @@ class Emulated:
             ["plan", "-input=false", "-no-color", "-detailed-exitcode", *var], self.workdir
         ).returncode
 
-    def live(self) -> dict[str, int]:
-        tf = self.tf()
-        return live_weights(self.emulator.client("elbv2"), tf.state())
+    def resources(self) -> ServiceInState:
+        """The service's listener and target groups, read from the state once: they never change
+        here (`terraform show -json` starts the AWS provider, seconds each time)."""
+        if self._resources is None:
+            self._resources = self.tf().state()
+        return self._resources
 
-    def run(self, scenario: Scenario, records: LocalRecords, fleet: str = "head") -> tuple[ShiftRun, list[str]]:
+    def live(self) -> dict[str, int]:
+        return live_weights(self.emulator.client("elbv2"), self.resources())
+
+    def run(
+        self,
+        scenario: Scenario,
+        records: LocalRecords,
+        fleet: str = "head",
+        resuming: bool = False,
+        as_json: bool = False,
+    ) -> tuple[ShiftRun, list[str]]:
+        """A shift of the service with a fake clock of its own. Every run's metrics are put into the
+        one emulator, so each run starts an hour after the latest minute any earlier one reached:
+        no run reads another's datapoints. `resuming` continues the last run's clock instead, as a
+        runner that resumes a dead one's shift a moment later."""
         tf = self.tf()
-        state = tf.state()
+        state = self.resources()
+        if resuming:
+            start = [c for c in self.clocks if c.sleeps][-1].time  # the clock of the run that died
+        else:
+            latest = max([c.time for c in self.clocks], default=datetime.now(UTC).timestamp())
+            start = math.floor(latest / 60) * 60 + 3600 + 1
         clock = FakeClock(
             self.emulator,
             state.load_balancer,
             {gen: group.dimension for gen, group in state.groups.items()},
             lambda: live_weights(self.emulator.client("elbv2"), state),
             scenario,
+            time=start,
         )
+        self.clocks.append(clock)
         lines: list[str] = []
         shift = ShiftRun(
             fleet=load_fleet(self.fleets[fleet]),
@@ -164,14 +194,15 @@ class Emulated:
             store=records,
             clock=clock,
             say=lines.append,
+            as_json=as_json,
         )
         return shift, lines
 
     def reset(self) -> None:
         """The weights before the shift, applied through Terraform (as the base's deploy left them)."""
         self.use("head")
-        tf = self.tf()
-        tf.apply(BEFORE, tf.state().listener)
+        if self.live() != BEFORE:  # nothing here changes the state without the ALB: equal weights, equal state
+            self.tf().apply(BEFORE, self.resources().listener)
         assert self.live() == BEFORE
 
 
