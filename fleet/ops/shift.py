@@ -225,7 +225,7 @@ class ShiftRun:
 
     def _roll_back(self, record: ShiftRecord, state: ServiceInState, why: str, code: int = 1) -> int:
         try:
-            self.terraform.apply(record.before, state.listener)
+            self.terraform.apply(record.before, state.listener, refresh=True)
             live = live_weights(self.elbv2, state)
         except Exception as err:  # noqa: BLE001 - any failure leaves the record running
             self._summary(

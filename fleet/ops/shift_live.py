@@ -160,7 +160,10 @@ class ShiftTerraform:
             pending.append(f"{change['address']} ({'/'.join(actions)})")
         return pending
 
-    def apply(self, weights: Weights, listener: str) -> None:
+    def apply(self, weights: Weights, listener: str, refresh: bool = False) -> None:
+        """The weights onto the listener alone. A step needs no refresh (the live weights were
+        compared with the state before the first, and each apply is read back); a rollback
+        refreshes, so that it restores the weights whatever the ALB serves."""
         self._ok(
             [
                 "apply",
@@ -168,7 +171,7 @@ class ShiftTerraform:
                 "-auto-approve",
                 "-no-color",
                 "-lock-timeout=60s",
-                "-refresh=false",  # live weights were compared with the state before; read back after
+                f"-refresh={'true' if refresh else 'false'}",
                 f"-target={listener}",
                 *_vars(self.service, weights),
             ],

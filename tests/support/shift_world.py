@@ -202,7 +202,7 @@ class Emulated:
         """The weights before the shift, applied through Terraform (as the base's deploy left them)."""
         self.use("head")
         if self.live() != BEFORE:  # nothing here changes the state without the ALB: equal weights, equal state
-            self.tf().apply(BEFORE, self.resources().listener)
+            self.tf().apply(BEFORE, self.resources().listener, refresh=True)
         assert self.live() == BEFORE
 
 
