@@ -13,8 +13,9 @@ from constructs.fleet_network import FleetNetwork, FleetNetworkProps
 from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTarget
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from fleet import names
-from fleet.lifecycle import OPERATOR_RULE_PHASES, REGISTERED, SERVING
+from fleet.lifecycle import OPERATOR_RULE_PHASES, REGISTERED_PHASES, SERVING
 from fleet.spec import Fleet
+from fleet.spec.generation import Target
 from stacks.common import configure
 
 
@@ -89,17 +90,8 @@ class SharedStack(TerraformStack):
                     target_port=app.target_port(),
                     health_check_path=app.health_check_path,
                     targets=tuple(
-                        WeightedTarget(
-                            generation=gen,
-                            target_group_name=names.target_group_name(fleet_name, gen),
-                            weight=self._weight(service_name, gen, target.weight) if weighed else target.weight,
-                            serving=target.phase == SERVING,
-                            rule_priority=names.rule_priority(gen),
-                            operator_rule=target.phase in OPERATOR_RULE_PHASES,
-                            weighed=weighed,
-                        )
+                        self._weighted(fleet_name, service_name, gen, target, shifted=traffic.shift is not None)
                         for gen, target in service.targets.items()
-                        for weighed in [traffic.shift is not None and target.phase in (SERVING, REGISTERED)]
                     ),
                     access_logs_bucket=fleet.logs_bucket,
                     allowed_cidrs=traffic.allowed_cidrs,
@@ -111,6 +103,20 @@ class SharedStack(TerraformStack):
                 ),
             )
             TerraformOutput(self, f"alb-dns-name-{service_name}", value=self.traffic[service_name].alb.dns_name)
+
+    def _weighted(self, fleet_name: str, service: str, gen: str, target: Target, shifted: bool) -> WeightedTarget:
+        """A target generation in its service's forward: a shifted service lists every serving and
+        registered one, its weight a variable; otherwise the serving ones, their weights numbers."""
+        weighed = shifted and target.phase in REGISTERED_PHASES
+        return WeightedTarget(
+            generation=gen,
+            target_group_name=names.target_group_name(fleet_name, gen),
+            weight=self._weight(service, gen, target.weight) if weighed else target.weight,
+            serving=target.phase == SERVING,
+            rule_priority=names.rule_priority(gen),
+            operator_rule=target.phase in OPERATOR_RULE_PHASES,
+            weighed=weighed,
+        )
 
     def _weight(self, service: str, generation: str, weight: int) -> float:
         """A shifted service's weight as a variable whose default is the file's: a plain deploy

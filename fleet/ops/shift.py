@@ -130,7 +130,7 @@ class ShiftRun:
     # --- the steps ------------------------------------------------------------------------------
 
     def _prepared(self, final: Weights) -> ServiceInState:
-        self.shift  # noqa: B018 - refuses a service without `shift`
+        _ = self.shift  # refuses a service without `shift`
         synthesized = self.terraform.variables()
         if synthesized != final:
             raise ShiftRefused(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from fleet import names
+from fleet.lifecycle import REGISTERED, REGISTERED_PHASES, SERVING
 from fleet.spec import Fleet
 
 Status = Literal["running", "rolled-back"]
@@ -63,7 +64,7 @@ def step_weights(before: Weights, after: Weights, share: int) -> Weights:
 def revert_edit(record: ShiftRecord) -> str:
     """The fleet-file edit that puts the service back where the shift started."""
     parts = [
-        f"{gen}: phase {'serving' if weight else 'registered'}, weight {weight}"
+        f"{gen}: phase {SERVING if weight else REGISTERED}, weight {weight}"
         for gen, weight in sorted(record.before.items())
     ]
     return f"services.{record.service}.targets: " + "; ".join(parts)
@@ -146,7 +147,7 @@ def file_weights(fleet: Fleet, service: str) -> Weights:
     return {
         gen: target.weight
         for gen, target in fleet.services[service].targets.items()
-        if target.phase in ("serving", "registered")
+        if target.phase in REGISTERED_PHASES
     }
 
 

@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from fleet import names
+from fleet.lifecycle import REGISTERED_PHASES
 from fleet.names import rule_priority
 from fleet.spec.generation import Target
 from fleet.spec.limits import (
@@ -284,7 +285,7 @@ class Service(Model):
             raise ValueError(
                 f"traffic.app: {self.traffic.app!r} is not an app of this service; use one of {', '.join(sorted(self.apps))}"
             )
-        weighed = [n for n, t in self.targets.items() if t.phase in ("serving", "registered")]
+        weighed = [n for n, t in self.targets.items() if t.phase in REGISTERED_PHASES]
         if self.traffic.shift and len(weighed) > MAX_SERVING_TARGETS:
             raise ValueError(
                 f"traffic.shift: {len(weighed)} targets are serving or registered ({', '.join(weighed)}); a shifted "
