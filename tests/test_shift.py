@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +166,34 @@ def test_ctrl_c_rolls_back_and_machines_and_github_read_what_happened(emulated, 
     table = summary.read_text()
     assert "### fleet shift web: rolled-back" in table
     assert table.count("| step 1/3 (10%) | blue=90 green=10 |") == 2, table
+
+
+def _applies(weights: dict[str, int]) -> Callable[[list[str]], bool]:
+    wanted = {f"-var=weight_{SERVICE}_{gen}={w}" for gen, w in weights.items()}
+    return lambda args: args[0] == "apply" and wanted <= set(args)
+
+
+def test_a_failed_apply_rolls_back_and_a_failed_rollback_leaves_the_shift_to_abort(emulated, records):
+    emulated.reset()
+    emulated.failing = _applies({"blue": 50, "green": 50})
+    try:
+        shift, lines = emulated.run(Scenario(), records)
+        assert shift.start() == 1
+        assert emulated.live() == BEFORE
+        assert "step 2/3 (50%): the apply failed: terraform apply failed in" in lines[-1], lines[-1]
+        assert "injected failure" in lines[-1]
+
+        emulated.failing = lambda args: args[0] == "apply" and "-var=weight_web_green=10" not in args
+        shift, lines = emulated.run(Scenario(), records)
+        assert shift.start() == 2
+        assert "the rollback failed too" in lines[-1] and "--abort" in lines[-1], lines[-1]
+        assert records.read(SERVICE).status == "running"
+        assert emulated.live() == {"blue": 90, "green": 10}
+    finally:
+        emulated.failing = None
+    aborted, lines = emulated.run(Scenario(), records, resuming=True)
+    assert aborted.abort() == 0, lines
+    assert emulated.live() == BEFORE
 
 
 def test_a_pending_change_besides_the_weights_is_refused_before_any_step(emulated, records):

@@ -122,12 +122,16 @@ class Emulated:
         self.workdir = base / "stacks" / "shared"
         self.clocks: list[FakeClock] = []
         self._resources: ServiceInState | None = None
+        self.failing: Callable[[list[str]], bool] | None = None
+        """Which terraform commands fail (by their arguments); None: none."""
         self.workdir.mkdir(parents=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
         self.env = {**env, "TF_CLI_CONFIG_FILE": str(cli_config(base)), "CHECKPOINT_DISABLE": "1"}
         self.env.update(TF_IN_AUTOMATION="1", AWS_EC2_METADATA_DISABLED="true")
 
     def terraform(self, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        if self.failing is not None and self.failing(args):  # terraform fails as on an AWS error
+            return subprocess.CompletedProcess(args, 1, "", "Error: updating ELBv2 Listener: injected failure")
         code, out = run_bounded(["terraform", *args], cwd, self.env, 600)
         return subprocess.CompletedProcess(args, -9 if code is None else code, out, out)
 
