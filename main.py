@@ -25,7 +25,9 @@ def synthesize(fleet_path: str, outdir: Path) -> None:
     for warning in fleet.warnings():
         print(f"{fleet_path}: warning: {warning}", file=sys.stderr)
 
-    from cdktf import App  # the bindings load only for a valid fleet
+    # The bindings load only for a valid fleet, and only the submodules the stacks use
+    # (stacks/bindings.py, when the package `stacks` is imported).
+    from cdktf import App
 
     from stacks.app import build
 

@@ -1,19 +1,23 @@
-"""Synth speed and memory against the import floor, for fleets of growing size.
+"""Synth speed and memory against two floors, for the default fleet and fleets of growing size.
 
     pipenv run python bench/synth.py [--sizes 1,10,50] [--services 5] [--runs 5]      (make bench)
 
-For each size N it writes a fleet with 2 hubs (one active, one standby) and N target
-generations of one service (one serving, the rest registered, so every hub registers all of
-them); beside them, a fleet of S services (`--services`, default 5; 0 leaves it out) with 2 target
-generations each (one serving, one registered: S ALBs, S ArgoCD projects) and the same 2 hubs.
-Every case runs a full synth (`python main.py`, as `make synth` does) in a fresh process several times. Each run's
-wall time and the peak resident memory of the whole process tree (Python and the jsii node child,
-sampled from /proc every 5 ms) are recorded. The floor is a process that only imports the same
-provider bindings and starts the jsii runtime: what any CDKTF Python app pays before it does
-anything, leaving as main.py does (without the interpreter and jsii teardown; the row
-"floor + teardown" shows what a normal exit adds). Runs use `python -O`, as `make synth` does
-(`--python-flags ""` measures without). Prints medians, min-max, synth/floor ratios and the
-marginal cost per generation.
+Besides the default fleet file, for each size N it writes a fleet with 2 hubs (one active, one
+standby) and N target generations of one service (one serving, the rest registered, so every hub
+registers all of them); beside them, a fleet of S services (`--services`, default 5; 0 leaves it
+out) with 2 target generations each (one serving, one registered: S ALBs, S ArgoCD projects) and
+the same 2 hubs. Every case runs a full synth (`python main.py`, as `make synth` does) in a fresh
+process several times. Each run's wall time and the peak resident memory of Python and of the jsii
+node child (sampled from /proc every 5 ms; "peak MB" is the peak of their sum) are recorded.
+
+The two floors, measured in the same run: the *full-import floor* is a process that imports the
+three provider packages as any CDKTF Python app does (each package's `__init__` imports all its
+submodules: ~2,140 for AWS) and starts the jsii runtime; the *lazy floor* is what this app pays
+before it synthesizes anything (stacks/bindings.py): the interpreter, node, and the jsii
+assemblies of cdktf and the three providers, no resource module. Both leave as main.py does
+(without the interpreter and jsii teardown; the row "full floor + teardown" shows what a normal
+exit adds). Runs use `python -O`, as `make synth` does (`--python-flags ""` measures without).
+Prints medians, min-max, the ratios to both floors and the marginal cost per generation.
 """
 
 from __future__ import annotations
@@ -39,6 +43,17 @@ FLOOR_CODE = (
     "App(outdir=tempfile.mkdtemp())\n"  # a jsii call: the node runtime is up
     "if sys.argv[1:] == ['fast']: os._exit(0)\n"  # leave as main.py does, without the teardown
 )
+"""The full-import floor: what importing the provider packages costs any CDKTF Python app."""
+LAZY_FLOOR_CODE = (
+    "import os, sys, tempfile\n"
+    "import stacks\n"  # stacks/bindings.py: the packages' __init__ is not run
+    "import cdktf, cdktf_cdktf_provider_aws._jsii, cdktf_cdktf_provider_helm._jsii, "
+    "cdktf_cdktf_provider_kubernetes._jsii\n"
+    "from cdktf import App\n"
+    "App(outdir=tempfile.mkdtemp())\n"
+    "os._exit(0)\n"
+)
+"""The lazy floor: the interpreter, node and the four jsii assemblies, nothing synthesized."""
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -46,6 +61,9 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 class Run:
     seconds: float
     peak_mb: float
+    """The peak of Python's and node's resident memory summed."""
+    python_mb: float
+    node_mb: float
 
 
 def _children(pid: int) -> list[int]:
@@ -59,24 +77,30 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _tree_rss(root: int) -> int:
-    total, stack = 0, [root]
+def _rss(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _tree_rss(root: int) -> tuple[int, int]:
+    """(the root process's resident memory, its descendants' summed): Python, and node."""
+    children, stack = 0, _children(root)
     while stack:
         pid = stack.pop()
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
+        children += _rss(pid)
         stack += _children(pid)
-    return total
+    return _rss(root), children
 
 
 def measure(args: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: float = 600) -> Run:
     start = time.perf_counter()
     process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = python = node = 0
     while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
+        root, children = _tree_rss(process.pid)
+        peak, python, node = max(peak, root + children), max(python, root), max(node, children)
         if time.perf_counter() - start > timeout:
             process.kill()
             raise RuntimeError(f"{' '.join(args)} took over {timeout} s")
@@ -86,7 +110,7 @@ def measure(args: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: flo
         raise RuntimeError(
             f"{' '.join(args)} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
         )
-    return Run(seconds, peak / 2**20)
+    return Run(seconds, peak / 2**20, python / 2**20, node / 2**20)
 
 
 def _steady() -> tuple[dict, dict, dict]:
@@ -135,28 +159,52 @@ def services_fleet(services: int, generations: int = 2, hubs: int = 2) -> dict:
     return base
 
 
-def _summary(runs: list[Run]) -> tuple[float, float, float, float]:
+@dataclass(frozen=True)
+class Summary:
+    median: float
+    low: float
+    high: float
+    peak_mb: float
+    python_mb: float
+    node_mb: float
+
+
+def _summary(runs: list[Run]) -> Summary:
     times = [r.seconds for r in runs]
-    return statistics.median(times), min(times), max(times), statistics.median(r.peak_mb for r in runs)
+    return Summary(
+        statistics.median(times),
+        min(times),
+        max(times),
+        statistics.median(r.peak_mb for r in runs),
+        statistics.median(r.python_mb for r in runs),
+        statistics.median(r.node_mb for r in runs),
+    )
 
 
-def _table(title: str, floor: tuple, teardown: tuple, rows: list) -> list[str]:
-    w = max(22, *(len(label) for label, _, _ in rows))
-    lines = [title, f"{'fleet':<{w}} {'stacks':>6} {'wall s':>18} {'ratio':>6} {'over floor s':>12} {'peak MB':>8}"]
-    lines.append(
-        f"{'floor (import + jsii)':<{w}} {'-':>6} {floor[0]:>7.2f} ({floor[1]:.2f}-{floor[2]:.2f}) "
-        f"{'1.00':>6} {'0.00':>12} {floor[3]:>8.0f}"
-    )
-    lines.append(
-        f"{'floor + teardown':<{w}} {'-':>6} {teardown[0]:>7.2f} ({teardown[1]:.2f}-{teardown[2]:.2f}) "
-        f"{teardown[0] / floor[0]:>6.2f} {teardown[0] - floor[0]:>12.2f} {teardown[3]:>8.0f}"
-    )
-    for label, generations, (med, lo, hi, peak) in rows:
-        lines.append(
-            f"{label:<{w}} {generations + 1:>6} {med:>7.2f} ({lo:.2f}-{hi:.2f}) {med / floor[0]:>6.2f} "
-            f"{med - floor[0]:>12.2f} {peak:>8.0f}"
+HEADER = ("stacks", "wall s", "min-max", "/full", "/lazy", "over lazy s", "peak MB", "python MB", "node MB")
+"""The columns of each row (tests/test_bench.py reads them by these names)."""
+
+
+def _table(title: str, full: Summary, teardown: Summary, lazy: Summary, rows: list) -> list[str]:
+    w = max(26, *(len(label) for label, _, _ in rows))
+
+    def line(label: str, stacks: str, s: Summary) -> str:
+        return (
+            f"{label:<{w}} {stacks:>6} {s.median:>7.2f} ({s.low:.2f}-{s.high:.2f}) {s.median / full.median:>6.2f} "
+            f"{s.median / lazy.median:>6.2f} {s.median - lazy.median:>11.2f} {s.peak_mb:>8.0f} "
+            f"{s.python_mb:>9.0f} {s.node_mb:>8.0f}"
         )
-    sized = [(g, s[0]) for label, g, s in rows if "targets" in label]
+
+    lines = [
+        title,
+        f"{'fleet':<{w}} {'stacks':>6} {'wall s':>18} {'/full':>6} {'/lazy':>6} {'over lazy s':>11} "
+        f"{'peak MB':>8} {'python MB':>9} {'node MB':>8}",
+        line("full-import floor", "-", full),
+        line("full floor + teardown", "-", teardown),
+        line("lazy floor", "-", lazy),
+    ]
+    lines += [line(label, str(generations + 1), s) for label, generations, s in rows]
+    sized = [(g, s.median) for label, g, s in rows if "targets" in label]
     if len(sized) >= 2:
         (g0, t0), (g1, t1) = sized[0], sized[-1]
         lines.append(
@@ -175,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also a fleet of this many services x 2 target generations, + 2 hubs (default 5; 0: none)",
     )
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
-    parser.add_argument("--default-fleet", action="store_true", help="also measure the default fleet file")
+    parser.add_argument(
+        "--no-default-fleet", action="store_true", help="leave out the default fleet file (measured by default)"
+    )
     parser.add_argument(
         "--python-flags", default="-O", help="interpreter flags of every run, as `make synth` uses (default -O)"
     )
@@ -194,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     work = Path(tempfile.mkdtemp(prefix="ephemeral-eks-bench-"))
     cases: list[tuple[str, Path, int]] = []
-    if args.default_fleet:
+    if not args.no_default_fleet:
         sys.path.insert(0, str(ROOT))
         from fleet.spec.load import DEFAULT_FLEET, load_fleet
 
@@ -221,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         variants[f"baseline {args.baseline}"] = (baseline_tree, [sys.executable, *args.baseline_flags.split()])
     try:
-        results = {name: {"floor": [], "teardown": [], **{c[0]: [] for c in cases}} for name in variants}
+        results = {name: {"floor": [], "teardown": [], "lazy": [], **{c[0]: [] for c in cases}} for name in variants}
         # Interleave every variant and case run by run, so drift on the machine hits all alike.
         for _ in range(args.runs):
             for name, (tree, python) in variants.items():
@@ -229,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                 tree_env = {**env, "PYTHONPATH": str(tree)}
                 runs["floor"].append(measure([*python, "-c", FLOOR_CODE, "fast"], tree_env, cwd=tree))
                 runs["teardown"].append(measure([*python, "-c", FLOOR_CODE], tree_env, cwd=tree))
+                if (tree / "stacks" / "bindings.py").is_file():  # a baseline from before it has none
+                    runs["lazy"].append(measure([*python, "-c", LAZY_FLOOR_CODE], tree_env, cwd=tree))
                 for label, path, _generations in cases:
                     out = work / "out"
                     runs[label].append(
@@ -242,12 +294,17 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.gate:
         print(_gate(env, args.runs))
-    print(f"synth benchmark: {args.runs} runs each, medians (min-max); peak = RSS of python + node, summed")
+    print(
+        f"synth benchmark: {args.runs} runs each, medians (min-max); /full and /lazy: ratio to each floor; "
+        "peak = the peak of python + node resident memory, summed"
+    )
     for name, (_tree, python) in variants.items():
         runs = results[name]
         rows = [(label, generations, _summary(runs[label])) for label, _path, generations in cases]
         title = f"\n{name} (python {' '.join(python[1:]) or 'without flags'}):"
-        print("\n".join(_table(title, _summary(runs["floor"]), _summary(runs["teardown"]), rows)))
+        full, teardown = _summary(runs["floor"]), _summary(runs["teardown"])
+        lazy = _summary(runs["lazy"]) if runs["lazy"] else full
+        print("\n".join(_table(title, full, teardown, lazy, rows)))
     return 0
 
 

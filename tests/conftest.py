@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+import stacks  # noqa: F401  (the provider bindings load lazily for every test: stacks/bindings.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas"
