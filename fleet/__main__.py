@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fleet.names import PROJECT_ROOT
 from fleet.ops.defaults import (
@@ -80,7 +81,9 @@ def parser() -> argparse.ArgumentParser:
     stepping.add_argument(
         "--changed", metavar="FILE", help="the stacks whose JSON changed, one a line (fleet diff --stacks-out)"
     )
-    stepping.add_argument("--json", action="store_true", help="print the step as JSON (what the workflow reads)")
+    printing = stepping.add_mutually_exclusive_group()
+    printing.add_argument("--json", action="store_true", help="print the step as JSON (what the workflow reads)")
+    printing.add_argument("--markdown", action="store_true", help="print the step for the PR comment")
     _weight_steps_argument(stepping)
 
     checking = sub.add_parser("check", help="live checks of STACK before the next step of a swap")
@@ -226,22 +229,66 @@ def action(args: argparse.Namespace) -> int:
 
 
 def step(args: argparse.Namespace) -> int:
-    from fleet.gate.sources import base_fleet
+    """The merge's step (`fleet.ops.merge`): what the PR gate shows and the deploy runs."""
     from fleet.ops.pipeline import PipelineRefused, merged_step
+    from fleet.ops.shift_record import RecordError, read_records
 
     head = load_fleet(args.file)
-    changed = Path(args.changed).read_text().split() if args.changed else []
+    changed = _changed_stacks(args.changed)
+    base = _base_side(args.base, args.file)
     try:
-        merged = merged_step(base_fleet(args.base, args.file), head, changed, args.weight_steps)
-    except PipelineRefused as err:
-        print(err, file=sys.stderr)
+        records, unread = read_records(head, base.shifts)
+        merged = merged_step(base, head, changed, args.weight_steps, records)
+    except (PipelineRefused, RecordError) as err:
+        print(f"{args.file}: step refused: {err}", file=sys.stderr)
         return 2
+    if unread:
+        print(f"{args.file}: warning: {unread}", file=sys.stderr)
     if args.json:
         print(json.dumps(merged.as_json(), indent=2))
+    elif args.markdown:
+        print(merged.as_markdown(), end="")
     else:
-        print(merged.title)
-        print("\n".join([*(f"  cdktf {a} {s}" for a, s in merged.runs), *(f"  check: {c}" for c in merged.checks)]))
+        print(merged.as_text())
     return 0
+
+
+def _changed_stacks(path: str | None) -> list[str]:
+    """The stack ids `fleet diff --stacks-out` wrote, one a line; one line naming the file otherwise."""
+    from fleet.gate.sources import STACK_ID, SourceError
+
+    if path is None:
+        return []
+    try:
+        words = Path(path).read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise SourceError(
+            f"--changed {path}: cannot read it ({reason}); pass the file `fleet diff --stacks-out` wrote"
+        ) from None
+    bad = [w for w in words if not STACK_ID.fullmatch(w)]
+    if bad:
+        raise SourceError(f"--changed {path}: {bad[0]!r} is not a stack id; the file lists stack ids, one a line")
+    return words
+
+
+def _base_side(reference: str, fleet_path: str) -> Any:
+    """The fleet before the merge (a file or a git revision). A base this release's schema refuses
+    (a key a past release accepted) still gives its raw weights and shifts, with the reason."""
+    from fleet.gate.sources import base_fleet, base_text
+    from fleet.ops.merge import Base
+    from fleet.spec.load import parse_yaml
+
+    try:
+        return Base.of(base_fleet(reference, fleet_path), f"the base ({reference})")
+    except FleetError as err:
+        text, source = base_text(reference, fleet_path)
+        try:
+            data = parse_yaml(text, source)
+        except FleetError:
+            data = {}
+        first = err.problems[0] if err.problems else "invalid"
+        return Base.unloaded(data, f"the base fleet file ({source})", first)
 
 
 def check(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from fleet.gate.phases import transition_refusals
 from fleet.ops.edits import apply_edit, fleet_data
 from fleet.ops.pipeline import merged_step
 from fleet.ops.planner import plan
+from fleet.ops.shift_record import ShiftRecord, file_weights
 from fleet.ref import Section
 from fleet.spec import Fleet
 from fleet.spec.load import load_fleet
@@ -259,11 +260,20 @@ def test_the_merge_of_the_shifts_pr_runs_the_shift_instead_of_deploying_shared()
     assert step.as_json()["runs"] == [{"action": "shift", "service": "web"}]
 
 
-def test_the_merge_of_a_revert_deploys_shared():
-    """After a rollback the live weights are the reverted file's already; after a successful shift
-    the revert is a rollback, at once, as without `shift`."""
-    step = merged_step(example(MID), example(READY), ["shared"])
+def test_the_merge_of_a_revert_to_the_weights_before_the_last_shift_deploys_shared_at_once():
+    """The shift's record keeps the weights before it (`done`): going back to them is a rollback."""
+    before, after = file_weights(example(READY), "web"), file_weights(example(MID), "web")
+    record = ShiftRecord("web", before=before, after=after, steps=(5, 25, 50, 100), applied=3, status="done")
+    step = merged_step(example(MID), example(READY), ["shared"], records={"web": record})
     assert step.runs == (("deploy", "shared"),)
+    assert any("rollback" in note for note in step.notes)
+
+
+def test_the_merge_of_a_revert_without_the_record_is_a_shift():
+    """Without the record nothing says the old generation's weights were live before: the move
+    sends it more traffic than it carries, so it runs under analysis."""
+    step = merged_step(example(MID), example(READY), ["shared"], records={})
+    assert step.runs == (("shift", "web"),)
 
 
 def test_without_shift_the_same_merge_deploys_shared():

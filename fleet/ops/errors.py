@@ -14,6 +14,10 @@ class CheckFailed(Exception):
     """A check did not pass; `str()` is the reason, one line."""
 
 
+class PipelineRefused(Exception):
+    """The deploy pipeline must not go on (`fleet step`, `fleet action`); `str()` is the one line to show."""
+
+
 class Unusable(Exception):
     """The command cannot run at all (arguments, fleet file, AWS unreachable): exit 2, one line."""
 

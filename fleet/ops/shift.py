@@ -168,7 +168,8 @@ class ShiftRun:
             return self._roll_back(record, state, str(failed))
         except KeyboardInterrupt:
             return self._roll_back(record, state, f"interrupted (Ctrl-C) at step {index + 1}")
-        self.store.delete(self.service)
+        record = replace(record, status="done")
+        self.store.write(record)  # its `before` is what a rollback PR goes back to, at once
         self._summary(record, "done", f"{self.service}: shifted to {_shown(record.after)}")
         return 0
 

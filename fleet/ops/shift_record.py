@@ -1,7 +1,9 @@
 """What a shift remembers between runs, beside the fleet's Terraform state: the weights live before
 it started, the weights it moves to, the last step applied and how it ended. A runner that dies
 mid-way leaves the record `running` (`fleet shift --resume` / `--abort` read it); a rollback leaves
-it `rolled-back`, and until the file is reverted `fleet action shared` refuses the service's weights.
+it `rolled-back`, and until the file is reverted `fleet action shared` refuses the service's weights;
+a shift that reached the file's weights leaves it `done`: its `before` are the weights a rollback
+PR goes back to, which the merge step (`fleet.ops.merge`) applies at once.
 
 Local state keeps records in `state/<fleet>/<region>/shift/<service>.json`; S3 state in the state
 bucket at `<key_prefix>/<fleet>/<region>/shift/<service>.json`.
@@ -17,8 +19,15 @@ from typing import Any, Literal, Protocol
 from fleet import names
 from fleet.lifecycle import REGISTERED, REGISTERED_PHASES, SERVING
 from fleet.spec import Fleet
+from fleet.text import printable
 
-Status = Literal["running", "rolled-back"]
+Status = Literal["running", "rolled-back", "done"]
+HOLDING: frozenset[str] = frozenset({"running", "rolled-back"})
+"""A record in these keeps `shared` refused while the file's weights differ from its `before`."""
+
+
+class RecordError(Exception):
+    """A shift record that cannot be read; `str()` is the one line to show."""
 Weights = dict[str, int]
 
 
@@ -42,11 +51,68 @@ class ShiftRecord:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> ShiftRecord:
-        data = json.loads(text)
-        data["steps"] = tuple(data["steps"])
-        data["history"] = tuple(data.get("history", ()))
-        return cls(**data)
+    def from_json(cls, text: str, where: str = "the shift record") -> ShiftRecord:
+        """The record `text` holds, or one `RecordError` line that names `where` and what is wrong."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            record = cls(
+                service=_text(data, "service"),
+                before=_weights(data, "before"),
+                after=_weights(data, "after"),
+                steps=tuple(_int(step, "steps") for step in _list(data, "steps")),
+                applied=_int(data.get("applied", -1), "applied"),
+                status=_status(data.get("status", "running")),
+                reason=_text(data, "reason", ""),
+                started=float(_number(data.get("started", 0.0), "started")),
+                history=tuple(item for item in _list(data, "history", []) if isinstance(item, dict)),
+            )
+        except (ValueError, RecursionError) as err:
+            raise RecordError(
+                f"{where}: not a readable shift record ({printable(str(err))[:200]}); check the ALB's weights against "
+                "the fleet file, then move the file aside (it only remembers a shift's progress)"
+            ) from None
+        return record
+
+
+def _text(data: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is not a string")
+    return value
+
+
+def _list(data: dict[str, Any], key: str, default: list[Any] | None = None) -> list[Any]:
+    value = data.get(key, default)
+    if not isinstance(value, list):
+        raise ValueError(f"{key} is not a list")
+    return value
+
+
+def _int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} holds {printable(repr(value))[:40]}, not a whole number")
+    return value
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} is not a number")
+    return float(value)
+
+
+def _weights(data: dict[str, Any], key: str) -> Weights:
+    value = data.get(key)
+    if not isinstance(value, dict) or not all(isinstance(gen, str) for gen in value):
+        raise ValueError(f"{key} is not a mapping of generation to weight")
+    return {gen: _int(weight, f"{key}.{gen}") for gen, weight in value.items()}
+
+
+def _status(value: Any) -> Status:
+    if value not in ("running", "rolled-back", "done"):
+        raise ValueError(f"status {printable(repr(value))[:40]} is not running, rolled-back or done")
+    return value  # type: ignore[no-any-return]
 
 
 def step_weights(before: Weights, after: Weights, share: int) -> Weights:
@@ -91,7 +157,13 @@ class LocalRecords:
 
     def read(self, service: str) -> ShiftRecord | None:
         path = self._path(service)
-        return ShiftRecord.from_json(path.read_text()) if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as err:
+            raise RecordError(f"{path}: cannot read the shift record: {err}") from None
+        return ShiftRecord.from_json(text, str(path))
 
     def write(self, record: ShiftRecord) -> None:
         path = self._path(record.service)
@@ -121,7 +193,11 @@ class S3Records:
             body = self.s3.get_object(Bucket=self.bucket, Key=self._key(service))["Body"].read()
         except self.s3.exceptions.NoSuchKey:
             return None
-        return ShiftRecord.from_json(body.decode())
+        try:
+            text = body.decode()
+        except UnicodeDecodeError as err:
+            raise RecordError(f"{self.where(service)}: cannot read the shift record: {err}") from None
+        return ShiftRecord.from_json(text, self.where(service))
 
     def write(self, record: ShiftRecord) -> None:
         self.s3.put_object(Bucket=self.bucket, Key=self._key(record.service), Body=record.to_json().encode())
@@ -153,12 +229,11 @@ def file_weights(fleet: Fleet, service: str) -> Weights:
 
 def refuse_after_rollback(fleet: Fleet, store: RecordStore) -> str | None:
     """Why `shared` must not be deployed now, or None: a shift of a service is running, or rolled
-    back while the file still names the weights it did not reach."""
-    for service, spec in fleet.services.items():
-        if spec.traffic.shift is None:
-            continue
+    back while the file still names the weights it did not reach - whether or not the file still
+    sets the service's `traffic.shift` (removing it unlocks nothing)."""
+    for service in fleet.services:
         record = store.read(service)
-        if record is None or file_weights(fleet, service) == record.before:
+        if record is None or record.status not in HOLDING or file_weights(fleet, service) == record.before:
             continue
         if record.status == "running":
             return (
@@ -171,3 +246,20 @@ def refuse_after_rollback(fleet: Fleet, store: RecordStore) -> str | None:
             f"`python -m fleet shift {service}` again"
         )
     return None
+
+
+def read_records(
+    fleet: Fleet, base_shifts: Any = None, root: Path = names.PROJECT_ROOT, store: RecordStore | None = None
+) -> tuple[dict[str, ShiftRecord] | None, str]:
+    """Every service's shift record, for the merge step; (None, why) when the store cannot be
+    reached (no credentials where the PR gate runs without the state role). A record that is
+    there but unreadable raises `RecordError`: it is never taken for no record."""
+    services = list(fleet.services) + [s for s in (base_shifts or {}) if s not in fleet.services]
+    try:
+        store = store or record_store(fleet, root)
+        found = {service: record for service in services if (record := store.read(service)) is not None}
+    except RecordError:
+        raise
+    except Exception as err:  # noqa: BLE001 - no credentials, no network, no bucket: all mean "not read"
+        return None, f"the shift records were not read ({type(err).__name__}: {printable(str(err))[:200]})"
+    return found, ""
