@@ -3,7 +3,12 @@
 The one place that runs git and the synth: `python -m fleet plan --base` reads the base fleet
 through `base_fleet`, `python -m fleet diff` reads both sides through `collect`. Each side is
 synthesized by its own checkout's entry point (the `app` command of its cdktf.json, as `cdktf
-deploy` runs it), in a subprocess, base and head at once; nothing here imports cdktf.
+deploy` runs it), in a subprocess, base and head at once; nothing here imports cdktf. A head given
+as a cdktf.out directory (the PR gate: another job synthesized it with the PR's code) is read as
+data and never synthesized.
+
+It also holds what a PR may change without an owner's review (`NOT_GATE_AFFECTING`), and writes
+.github/CODEOWNERS from it: `python -m fleet.gate.sources --codeowners --write`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from fleet import names
 from fleet.gate.diff import Stacks
 from fleet.spec import Fleet
 from fleet.spec.load import FleetError, default_fleet, load_fleet, parse_yaml, validate
+from fleet.text import printable
 
 ROOT = names.PROJECT_ROOT
 """The repository synthesized for the head and read for a base revision (`--repo`)."""
@@ -35,8 +41,14 @@ class SourceError(Exception):
     """A side cannot be read: a missing directory, an unknown revision, a failed synth."""
 
 
+STACK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+"""A stack id as a cdktf.out directory may name it: the PR gate reads the head's directory as
+data (another job synthesized it with the PR's code), so an id is never a path or a shell word."""
+
+
 def read_outdir(outdir: Path) -> Stacks:
-    """The stacks of a cdktf.out directory, by the paths its manifest.json names."""
+    """The stacks of a cdktf.out directory, by the paths its manifest.json names (each inside
+    `outdir`, under an id `STACK_ID` accepts)."""
     if not outdir.is_dir():
         raise SourceError(f"{outdir}: no such directory; pass a cdktf.out directory")
     manifest = outdir / "manifest.json"
@@ -51,8 +63,16 @@ def read_outdir(outdir: Path) -> Stacks:
             files = {f.parent.name: f for f in sorted((outdir / "stacks").glob("*/cdk.tf.json"))}
         else:
             raise SourceError(f"{outdir}: not a cdktf.out directory (no manifest.json, no stacks/<id>/cdk.tf.json)")
+        inside = outdir.resolve()
+        for stack, file in files.items():
+            if not (isinstance(stack, str) and STACK_ID.fullmatch(stack)):
+                raise SourceError(
+                    f"{outdir}: stack id {printable(str(stack))!r} is not a plain name ({STACK_ID.pattern})"
+                )
+            if not file.resolve().is_relative_to(inside):
+                raise SourceError(f"{outdir}: stack {stack}'s synthesized file is outside the directory")
         return {stack: json.loads(file.read_text()) for stack, file in files.items()}
-    except (OSError, ValueError, AttributeError) as err:
+    except (OSError, ValueError, AttributeError, TypeError, RecursionError) as err:
         raise SourceError(f"{outdir}: cannot read the synthesized stacks: {err}") from None
 
 
@@ -211,40 +231,86 @@ def base_fleet(reference: str, fleet_path: str | Path, repo: Path = ROOT) -> Fle
     """The fleet before the PR: a fleet file, or the fleet file at a git revision of `repo`."""
     if Path(reference).is_file():
         return load_fleet(reference)
+    text, source = base_text(reference, fleet_path, repo)
+    return validate(parse_yaml(text, source), source)
+
+
+def base_text(reference: str, fleet_path: str | Path, repo: Path = ROOT) -> tuple[str, str]:
+    """(the text, where it came from) of the fleet file before the PR: a file, or the fleet file
+    at a git revision of `repo`; read as text, so a file the schema refuses can still be read."""
+    if Path(reference).is_file():
+        try:
+            return Path(reference).read_text(encoding="utf-8"), reference
+        except (OSError, UnicodeDecodeError) as err:
+            raise FleetError(reference, [f"cannot read it: {err}"]) from None
     sha = resolve(repo, reference)
     relative = _relative(repo, Path(fleet_path), reference)
     try:
         text = git(repo, "show", f"{sha}:{relative}")
     except SourceError:
         raise FleetError(reference, [f"{relative} does not exist at {reference}"]) from None
-    source = f"{reference}:{relative}"
-    return validate(parse_yaml(text, source), source)
+    return text, f"{reference}:{relative}"
 
 
-GATE_AFFECTING = (
-    "cdktf.json",  # the synth entry point the deploy runs
-    "main.py",
-    "Makefile",
-    "Pipfile",
-    "Pipfile.lock",
-    "package.json",
-    "package-lock.json",
-    "terraform.rc",
-    ".checkov.yaml",
-    ".github/",  # the workflows that run the gate and the deploy, and CODEOWNERS
-    "charts/",  # charts the stacks ship as assets
-    "fleet/gate/",  # the guard, the phase rules, this module
-    "fleet/lifecycle.py",  # the phase moves
+NOT_GATE_AFFECTING = (
+    "fleet.yaml",  # the fleet file the deploy reads (it sets no FLEET): data, judged by the gate
+    "examples/",  # example fleet files: data
+    "docs/",
+    "tests/",  # run by the `test` job only, which holds no credential
+    "README.md",
+    "CONTRIBUTING.md",
 )
-"""Paths whose change alters what the gate runs or how the deploy synthesizes (a file, or a folder
-ending in /): the PR comment names each one a PR touches, and .github/CODEOWNERS asks an owner's
-review for them."""
+"""The short list of paths a PR may change without an owner's review (a file, or a folder ending
+in /, from the repository root). Every other path is gate-affecting: it is code or configuration
+that the gate, the step or the deploy runs (`fleet/`, `stacks/`, `constructs/`, `charts/`,
+`main.py`, `cdktf.json`, the lock files, the Makefile, `.github/`, ...), or a path added later.
+The PR comment names each gate-affecting path a PR touches, and .github/CODEOWNERS (generated
+from this list: `python -m fleet.gate.sources --codeowners --write`) asks an owner's review for
+every path but these."""
+
+
+def not_gate_affecting(path: str) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in NOT_GATE_AFFECTING)
 
 
 def gate_affecting(changed: list[str]) -> list[str]:
-    return [
-        path for path in changed if any(path == p or (p.endswith("/") and path.startswith(p)) for p in GATE_AFFECTING)
+    """The changed paths that need an owner's review: all but those `NOT_GATE_AFFECTING` lists."""
+    return [path for path in changed if not not_gate_affecting(path)]
+
+
+CODEOWNERS = ROOT / ".github" / "CODEOWNERS"
+PLACEHOLDER_OWNERS = ("@your-org/platform-owners",)
+"""Until a team names its own: replace it in .github/CODEOWNERS's `*` line, or pass --owners."""
+
+
+def codeowners_owners(text: str) -> tuple[str, ...]:
+    """The owners of the `*` rule in a CODEOWNERS text (the placeholder when there is none)."""
+    for line in text.splitlines():
+        words = line.split()
+        if words[:1] == ["*"] and len(words) > 1:
+            return tuple(words[1:])
+    return PLACEHOLDER_OWNERS
+
+
+def codeowners(owners: tuple[str, ...] = PLACEHOLDER_OWNERS) -> str:
+    """.github/CODEOWNERS from `NOT_GATE_AFFECTING`. GitHub reads it from the PR's base branch; the
+    last pattern that matches a path decides its owners, and a pattern with no owner leaves a
+    path unowned (docs.github.com, "About code owners"). So `*` owns everything, then each
+    not-gate-affecting path is un-owned, anchored at the root."""
+    lines = [
+        "# GENERATED by `python -m fleet.gate.sources --codeowners --write` from NOT_GATE_AFFECTING in",
+        "# fleet/gate/sources.py; tests/test_workflows.py keeps the two equal. Edit the list, not this file.",
+        "#",
+        '# Every path needs an owner\'s review (turn on "Require review from Code Owners" in branch',
+        "# protection) except the fleet file(s), docs, tests and the READMEs, un-owned below: the last",
+        "# matching pattern wins, and a pattern with no owner leaves its paths unowned. Replace the owners",
+        "# on the `*` line with the team that owns the fleet's safety rules; regenerating keeps them.",
+        "",
+        f"* {' '.join(owners)}",
+        "",
+        *(f"/{path}" for path in NOT_GATE_AFFECTING),
     ]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -257,7 +323,8 @@ class Sides:
     head_label: str
     notes: list[str] = field(default_factory=list)
     gate_files: list[str] = field(default_factory=list)
-    """Gate-affecting paths (`GATE_AFFECTING`) the head changes against a git base."""
+    """Gate-affecting paths (all but `NOT_GATE_AFFECTING`) that `--repo`'s working tree changes
+    against a git base, also when the head's stacks come from a directory (the PR gate)."""
 
 
 def _base_from_git(
@@ -332,8 +399,32 @@ def collect(
         head_label = "the working tree"
     assert head_stacks is not None
     gate_files: list[str] = []
-    if not Path(base).is_dir() and head is None:
+    if not Path(base).is_dir():
         changed = git(repo, "diff", "--name-only", resolve(repo, base)).splitlines()
         changed += git(repo, "ls-files", "--others", "--exclude-standard").splitlines()
         gate_files = gate_affecting(sorted(set(changed)))
     return Sides(base_stacks, head_stacks, known, head_fleet, base_label, head_label, notes, gate_files)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m fleet.gate.sources --codeowners [--write] [--owners @team ...]`: print (or write)
+    .github/CODEOWNERS as `NOT_GATE_AFFECTING` says. The owners default to the `*` line's."""
+    import argparse
+
+    cli = argparse.ArgumentParser(prog="python -m fleet.gate.sources", description=main.__doc__)
+    cli.add_argument("--codeowners", action="store_true", required=True, help="the CODEOWNERS text")
+    cli.add_argument("--write", action="store_true", help=f"write it to {CODEOWNERS.relative_to(ROOT)}")
+    cli.add_argument("--owners", nargs="+", metavar="OWNER", help="the owners of every gate-affecting path")
+    args = cli.parse_args(argv)
+    current = CODEOWNERS.read_text() if CODEOWNERS.is_file() else ""
+    text = codeowners(tuple(args.owners) if args.owners else codeowners_owners(current))
+    if args.write:
+        CODEOWNERS.write_text(text)
+        print(f"wrote {CODEOWNERS.relative_to(ROOT)}")
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
