@@ -151,9 +151,7 @@ def test_the_cdktf_cli_app_command_takes_the_lazy_path(tmp_path):
         "PIPENV_VERBOSITY": "-1",
     }
     env.pop(bindings.FULL_IMPORT_VARIABLE, None)
-    done = subprocess.run(
-        ["/bin/sh", "-c", app], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
-    )
+    done = subprocess.run(["/bin/sh", "-c", app], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     imported = set(re.findall(r"\|\s+(cdktf_cdktf_provider_aws\.[a-z0-9_]+)$", done.stderr, re.M))
     assert imported, shlex.quote(app)

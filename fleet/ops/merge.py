@@ -77,7 +77,10 @@ class Base:
         return cls(
             fleet,
             {service: file_weights(fleet, service) for service in fleet.services},
-            {s: (spec.traffic.shift.model_dump(mode="json") if spec.traffic.shift else None) for s, spec in fleet.services.items()},
+            {
+                s: (spec.traffic.shift.model_dump(mode="json") if spec.traffic.shift else None)
+                for s, spec in fleet.services.items()
+            },
             label,
         )
 
@@ -236,7 +239,8 @@ def _refuse_unrunnable(
     if spec.traffic.shift is None:
         if record is not None and record.status in HOLDING:
             raise StepRefused(
-                f"{where}: its last fleet shift {record.status} and the file still names weights it did not reach; "
+                f"{where}: {'a fleet shift is under way' if record.status == 'running' else 'its last fleet shift rolled back'} "
+                "and the file names weights it did not reach; "
                 f"removing traffic.shift does not unlock them: put the weights back to "
                 f"{_shown(record.before)} in this PR, or keep traffic.shift and run the shift again"
             )
@@ -276,7 +280,8 @@ def _refuse_unrunnable(
 
 def _loosened(service: str, before: Any, after: dict[str, Any], record: ShiftRecord) -> str:
     before = before if isinstance(before, dict) else {}
-    looser, other = [], []
+    looser: list[str] = []
+    other: list[str] = []
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
         if old == new:
@@ -289,7 +294,9 @@ def _loosened(service: str, before: Any, after: dict[str, Any], record: ShiftRec
             and ((new > old) if way == "higher" else (new < old))
         )
         (looser if loosens else other).append(f"{key} {old} -> {new}")
-    said = f"services.{service}: this PR changes traffic.shift after a rollback ({record.reason or 'no reason recorded'})"
+    said = (
+        f"services.{service}: this PR changes traffic.shift after a rollback ({record.reason or 'no reason recorded'})"
+    )
     if looser:
         said += f" and LOOSENS its thresholds: {', '.join(looser)}"
     if other:
