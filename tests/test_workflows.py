@@ -291,7 +291,7 @@ EXPECTED_PERMISSIONS = {
         "test": {"contents": "read"},
         "phases": {"contents": "read", "id-token": "write"},
         "synth-head": {"contents": "read"},
-        "judge": {"contents": "read", "pull-requests": "write"},
+        "judge": {"contents": "read", "id-token": "write", "pull-requests": "write"},
         "plan": {"contents": "read", "id-token": "write", "pull-requests": "write"},
     },
     "deploy.yml": {
@@ -620,10 +620,11 @@ def test_the_phase_refusals_reach_the_judge_as_job_outputs_never_an_artifact(pr)
     assert set(downloads) == {"head-synth"}
 
 
-def test_judge_holds_no_aws_credential(pr):
+def test_judge_holds_only_the_state_read_role(pr):
+    """It reads the services' shift records (as the deploy's step does), nothing else of AWS."""
     job = pr["jobs"]["judge"]
-    assert roles(job) == [] and "id-token" not in job["permissions"]
-    assert "AWS_" not in json.dumps(job)
+    assert roles(job) == ["${{ vars.AWS_STATE_READ_ROLE_ARN }}"]
+    assert set(re.findall(r"AWS_[A-Z_]+", json.dumps(job))) == {"AWS_STATE_READ_ROLE_ARN", "AWS_REGION"}
 
 
 def test_no_job_of_the_pr_gate_holds_a_role_that_reads_a_cluster(pr):
@@ -633,7 +634,7 @@ def test_no_job_of_the_pr_gate_holds_a_role_that_reads_a_cluster(pr):
         "test": [],
         "synth-head": [],
         "phases": ["${{ vars.AWS_STATE_READ_ROLE_ARN }}"],
-        "judge": [],
+        "judge": ["${{ vars.AWS_STATE_READ_ROLE_ARN }}"],
         "plan": ["${{ vars.AWS_PLAN_ROLE_ARN }}"],
     }
     text = PR.read_text()
@@ -738,7 +739,7 @@ def test_the_judge_adds_what_the_merge_would_run_with_the_base_code(pr):
     diff = step_with_id(pr["jobs"]["judge"], "diff")["run"]
     assert f"cd .gate-base && pipenv run {STEP_COMMAND}" in diff
     assert diff.index("python -m fleet diff") < diff.index("python -m fleet step")
-    assert '"### On merge this runs"' in diff
+    assert '"### On merge this runs"' in diff  # the heading of a refusal; `fleet step --markdown` prints its own
 
 
 def test_the_comment_marker_comes_from_fleet_never_a_literal(docs, pr):
@@ -758,7 +759,10 @@ def test_judge_posts_the_comment_before_it_fails_on_the_gate(pr):
     order = [s.get("id") or action_of(s) or s.get("name") for s in steps(job)]
     assert order.index("diff") < order.index("actions/github-script") < order.index("stacks")
     last = steps(job)[-1]
-    assert last["if"] == "steps.diff.outputs.exit_code != '0' || needs.phases.outputs.exit_code != '0'"
+    assert last["if"] == (
+        "steps.diff.outputs.exit_code != '0' || needs.phases.outputs.exit_code != '0' "
+        "|| steps.diff.outputs.step_exit != '0'"
+    )
     assert "exit 1" in last["run"]
 
 
@@ -948,7 +952,9 @@ def judge_env(**extra: str) -> dict[str, str]:
     }
 
 
-def judge_workspace(tmp_path: Path, step_markdown: str = "1. `cdktf deploy target-green`\n") -> Path:
+def judge_workspace(
+    tmp_path: Path, step_markdown: str = "### On merge this runs\n\n1. `cdktf deploy target-green`\n"
+) -> Path:
     for name in (".gate-base", "head", "head.out"):
         (tmp_path / name).mkdir()
     (tmp_path / "fleet-step.md").write_text(step_markdown)
@@ -995,9 +1001,11 @@ def test_judge_says_when_fleet_step_refuses_the_merge(tmp_path, pr):
     assert result.returncode == 0, result.stderr
     comment = (tmp_path / "diff.md").read_text()
     section = comment[comment.index("### On merge this runs") :]
-    assert "`fleet step` exited 2: the deploy would refuse this merge as it is." in section
+    assert "`fleet step` exited 2: the deploy would refuse this merge as it is; split the PR as it says." in section
     assert LOCAL_STATE in section
-    assert outputs(tmp_path)["exit_code"] == "0", "the verdict is the guard's and the phases'"
+    assert outputs(tmp_path)["exit_code"] == "0" and outputs(tmp_path)["step_exit"] == "2"
+    failed = run_bash(steps(pr["jobs"]["judge"])[-1]["run"], tmp_path, {"DIFF_EXIT": "0", "PHASES_EXIT": "0", "STEP_EXIT": "2"})
+    assert failed.returncode == 1, "a merge the step function refuses is refused by the gate"
 
 
 def test_judge_without_the_prs_synth_judges_nothing_and_fails(tmp_path, pr):
