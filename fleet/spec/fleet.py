@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     Field,
@@ -52,6 +52,9 @@ from fleet.versions import BY_VERSION, binding_chart_versions, newest, today
 class Fleet(Model):
     """The whole fleet file."""
 
+    format: Literal[1] = 1
+    """The layout this file is written in (`fleet/spec/migrate.py`): a later release reads an older
+    format by migrating it, and refuses a later one. Default: 1, this release's."""
     name: FleetName
     """Prefix of every AWS name, and the fleet label ApplicationSets select on."""
     region: Region

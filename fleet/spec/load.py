@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from fleet.spec.fleet import Fleet
 from fleet.spec.limits import MAX_FILE_BYTES
+from fleet.spec.migrate import FormatError, migrated
 from fleet.text import printable, shorten
 
 DEFAULT_FLEET = "fleet.yaml"
@@ -215,6 +216,10 @@ def validate(data: Any, source: str) -> Fleet:
                 'stack ids stay target-<generation> (README, "The fleet file")'
             ],
         )
+    try:
+        data = migrated(data)
+    except FormatError as err:
+        raise FleetError(source, [str(err)]) from None
     try:
         return Fleet.model_validate(data)
     except ValidationError as err:
