@@ -373,3 +373,34 @@ def test_a_random_step_is_rendered_the_same_by_both_printers():
         step = MergedStep("t", runs, ("python -m fleet check shared",))
         shown = [line.split("`")[1] for line in step.as_markdown().splitlines() if line[:1].isdigit()]
         assert shown == [str(Run(r["action"], r["stack"])) for r in step.as_json()["runs"]]
+
+
+# --- a plan step mixed with other edits, through the real synth -----------------------------------
+
+
+def _narrower_cidrs(data: dict[str, Any]) -> None:
+    traffic = data["services"]["web"]["traffic"]
+    traffic["internet_facing"] = False
+    traffic["allowed_cidrs"] = ["10.0.0.0/8"]
+
+
+def _more_nodes(data: dict[str, Any]) -> None:
+    data["services"]["web"]["targets"]["blue"]["nodes"]["desired_size"] = 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("other", [_narrower_cidrs, _more_nodes], ids=["allowed-cidrs", "live-node-count"])
+def test_a_registration_merged_with_another_change_deploys_every_stack_the_synth_changed(synth, derived_fleet, other):
+    """The registration of green (a plan step: the hubs) with a change the plan never makes: the
+    step deploys the hubs and every other stack whose synthesized JSON changed, in order."""
+    from fleet.gate.comment import render_stacks
+    from fleet.gate.diff import diff_stacks
+    from fleet.spec.load import load_fleet
+
+    base_file = derived_fleet("examples/target-swap-1-provisioning.yaml", f"mixed-base-{other.__name__}", lambda d: None)
+    head_file = derived_fleet("examples/target-swap.yaml", f"mixed-head-{other.__name__}", other)
+    changed = render_stacks(diff_stacks(synth(base_file), synth(head_file))).split()
+    assert len(changed) >= 2, changed  # the hub and what the other edit touched
+    step = merged_step(load_fleet(base_file), load_fleet(head_file), changed, (50, 100), {})
+    assert {run.name for run in step.runs} == set(changed)
+    assert [run.name for run in step.runs][-1] == "argocd-blue", "the active hub deploys last"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fleet.compare import changes_besides_traffic
 from fleet.lifecycle import REGISTERED, SERVING
 from fleet.spec import Fleet
 
@@ -35,7 +36,7 @@ def shift_moves(base: Fleet, head: Fleet) -> tuple[list[str], list[str]]:
         before = base.services.get(service)
         if spec.traffic.shift is None or before is None or not _final_move(before.targets, spec.targets):
             continue
-        others = _other_changes(base, head, service)
+        others = changes_besides_traffic(base, head, service)
         if not others:
             moves.append(service)
             continue
@@ -101,27 +102,3 @@ def _final_move(before: dict[str, Any], after: dict[str, Any]) -> bool:
         if not ok:
             return False
     return True
-
-
-def _other_changes(base: Fleet, head: Fleet, service: str) -> list[str]:
-    """The fleet file's paths that differ between base and head, besides `service`'s targets'
-    phases and weights (what a step of the plan changes: `fleet.ops.pipeline` compares the same)."""
-    old, new = base.model_dump(mode="json"), head.model_dump(mode="json")
-    for data in (old, new):
-        for target in data["services"][service]["targets"].values():
-            target.pop("phase", None)
-            target.pop("weight", None)
-    return _differences(old, new, "")
-
-
-def _differences(old: Any, new: Any, path: str) -> list[str]:
-    if isinstance(old, dict) and isinstance(new, dict):
-        found = []
-        for key in list(old) + [k for k in new if k not in old]:
-            where = f"{path}.{key}" if path else str(key)
-            if key not in old or key not in new:
-                found.append(where)
-            else:
-                found += _differences(old[key], new[key], where)
-        return found
-    return [] if old == new else [path]
