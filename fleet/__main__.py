@@ -5,6 +5,7 @@ python -m fleet plan [FILE] [--base REV]   the steps that finish every swap unde
 python -m fleet diff --base REV            per-stack diff of the synthesized fleet, and the guard
 python -m fleet action STACK [FILE]        what the deploy workflow runs for a stack: deploy or destroy
 python -m fleet step [FILE] --base REV     the stacks a merge deploys, in order, and the checks after them
+python -m fleet next [FILE] [--print]      write the file the plan's next step leads to (its PR's file)
 python -m fleet check [FILE] STACK         live checks (AWS, Kubernetes, ArgoCD) before a swap's next step
 python -m fleet shift SERVICE [FILE]       move a service's weights to the file's, in steps, under analysis
 
@@ -85,6 +86,27 @@ def parser() -> argparse.ArgumentParser:
     printing.add_argument("--json", action="store_true", help="print the step as JSON (what the workflow reads)")
     printing.add_argument("--markdown", action="store_true", help="print the step for the PR comment")
     _weight_steps_argument(stepping)
+
+    nexting = sub.add_parser(
+        "next",
+        help="write the file the plan's next step leads to, editing only the lines the step changes",
+        description="Write FILE as the plan's next step leaves it (comments, order and quoting kept). One line "
+        "and exit 0 when nothing is under way; one line and exit 2 when the step is refused (mid-shift, a "
+        "rolled-back shift, a person's decision); one line and exit 3 while the step waits for a rollback window.",
+    )
+    nexting.add_argument("file", nargs="?", default=default_file)
+    nexting_out = nexting.add_mutually_exclusive_group()
+    nexting_out.add_argument("--print", action="store_true", help="print the next file instead of writing it")
+    nexting_out.add_argument(
+        "--json", action="store_true", help="print what the workflow reads: status, title, branch, the step"
+    )
+    nexting.add_argument(
+        "--since",
+        type=float,
+        metavar="EPOCH",
+        help="when the file's content took effect, for the rollback window (default: its last git commit)",
+    )
+    _weight_steps_argument(nexting)
 
     checking = sub.add_parser("check", help="live checks of STACK before the next step of a swap")
     checking.add_argument("file", nargs="?", default=default_file)
@@ -291,6 +313,47 @@ def _base_side(reference: str, fleet_path: str) -> Any:
         return Base.unloaded(data, f"the base fleet file ({source})", first)
 
 
+def next_(args: argparse.Namespace) -> int:
+    """The plan's next step, written into the file's own text (`fleet.ops.next_step`)."""
+    from fleet.ops.next_step import NextRefused, NextWaits, last_change, propose
+    from fleet.ops.shift_record import RecordError, read_records
+
+    def said(status: str, line: str, code: int, **extra: Any) -> int:
+        """One line: on stderr when refused, on stdout otherwise; as JSON with --json."""
+        if args.json:
+            print(json.dumps({"status": status, "line": line, **extra}))
+        else:
+            print(line, file=sys.stderr if code == 2 else sys.stdout)
+        return code
+
+    fleet = load_fleet(args.file)
+    path = Path(args.file)
+    try:
+        records, _ = read_records(fleet)
+        proposal = propose(
+            path.read_text(encoding="utf-8"),
+            fleet,
+            args.weight_steps,
+            records,
+            since=last_change(path) if args.since is None else args.since,
+        )
+    except (NextRefused, RecordError) as err:
+        return said("refused", f"{args.file}: next step refused: {err}", 2)
+    except NextWaits as waits:
+        return said("waits", f"{args.file}: next step waits: {waits}", 3, wait_until=waits.until)
+    if proposal is None:
+        return said("nothing", f"{args.file}: nothing under way: no next step (the chain ends here)", 0)
+    if args.print:
+        print(proposal.text, end="")
+    else:
+        path.write_text(proposal.text, encoding="utf-8")
+        if args.json:
+            print(json.dumps(proposal.as_json(), indent=2))
+        else:
+            print(f"{args.file}: {proposal.title} ({proposal.left} PR(s) left); written")
+    return 0
+
+
 def check(args: argparse.Namespace) -> int:
     from fleet.ops.check_command import run
 
@@ -317,6 +380,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "diff": diff,
     "action": action,
     "step": step,
+    "next": next_,
     "check": check,
     "shift": shift,
 }
