@@ -300,6 +300,7 @@ EXPECTED_PERMISSIONS = {
         "shift": {"contents": "read", "id-token": "write"},
         "checks": {"contents": "read", "id-token": "write"},
         "deployed": {"contents": "write"},
+        "next-step": {"contents": "read", "id-token": "write"},
     },
     "stack.yml": {
         "plan": {"contents": "read", "id-token": "write"},
@@ -334,9 +335,19 @@ def test_a_write_permission_is_held_only_where_a_step_uses_it(docs, stack):
             assert set(job["permissions"].values()) <= {"read", "write"}
 
 
+APP_KEY = "${{ secrets.FLEET_APP_PRIVATE_KEY }}"
+
+
 def test_no_workflow_uses_a_long_lived_secret(docs):
-    for path in docs:
-        assert "secrets." not in path.read_text(), f"{path.name}: OIDC roles only"
+    """OIDC roles only; one exception: the next-step App's private key, given to
+    create-github-app-token alone (a GitHub App has no OIDC)."""
+    for path, doc in docs.items():
+        text = path.read_text()
+        if path.name == "deploy.yml":
+            app = [s for s in steps(doc["jobs"]["next-step"]) if action_of(s) == "actions/create-github-app-token"]
+            assert len(app) == 1 and app[0]["with"]["private-key"] == APP_KEY
+            text = text.replace(APP_KEY, "", 1)
+        assert "secrets." not in text, f"{path.name}: OIDC roles only"
 
 
 def test_node_is_22_or_newer_wherever_it_is_set(docs):
@@ -1292,7 +1303,7 @@ def test_one_concurrency_group_for_the_fleet_never_cancelled(docs, deploy):
 def test_deploy_has_exactly_the_slots_the_pipeline_fills_each_after_the_one_before(deploy, stack):
     names_ = slots(deploy)
     assert names_ == [f"stack-{i}" for i in range(1, MAX_STACK_JOBS + 1)]
-    assert set(deploy["jobs"]) == {"step", *names_, "shift", "checks", "deployed"}
+    assert set(deploy["jobs"]) == {"step", *names_, "shift", "checks", "deployed", "next-step"}
     for i, name in enumerate(names_, start=1):
         job = deploy["jobs"][name]
         assert job["uses"] == LOCAL_STACK_WORKFLOW
@@ -1416,6 +1427,13 @@ def test_the_shift_job_waits_for_its_environment_and_runs_fleet_shift(deploy):
     assert "deployed" in deploy["jobs"] and "shift" in as_list(deploy["jobs"]["deployed"]["needs"])
 
 
+def test_the_deployed_tag_moves_only_when_every_run_and_check_of_the_step_passed(deploy):
+    job = deploy["jobs"]["deployed"]
+    assert set(as_list(job["needs"])) == {"step", *slots(deploy), "shift", "checks"}
+    for result in ("failure", "cancelled"):  # a cancelled stack job did not apply its stack
+        assert f"!contains(needs.*.result, '{result}')" in job["if"], result
+
+
 @needs_jq
 @pytest.mark.parametrize("code", [0, 1])
 def test_the_shift_script_synthesizes_then_shifts_and_fails_with_the_shift(tmp_path, deploy, code):
@@ -1452,6 +1470,7 @@ def test_checks_job_runs_after_every_slot_unless_one_failed(deploy):
     job = deploy["jobs"]["checks"]
     assert as_list(job["needs"]) == ["step", *slots(deploy), "shift"]
     assert "!contains(needs.*.result, 'failure')" in job["if"] and "!cancelled()" in job["if"]
+    assert "!contains(needs.*.result, 'cancelled')" in job["if"], "a cancelled stack job did not apply"
     assert "needs.step.outputs.checks != '[]'" in job["if"]
     assert job["runs-on"] == VPC_RUNNER, "checks reach the clusters' private endpoints"
     assert roles(job) == ["${{ vars.AWS_CHECK_ROLE_ARN }}"]
