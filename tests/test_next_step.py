@@ -453,4 +453,26 @@ def test_a_step_in_its_rollback_window_waits(tmp_path, job):
     result = run_script(by_id(job, "next")["run"], work, NEXT_ENV)
     assert result.returncode == 0, result.stderr
     assert outputs(work)["status"] == "waits"
-    assert "Re-run this job after then" in (work.parent / "step_summary").read_text()
+    assert "The scheduled run (every 30 minutes) opens its PR" in (work.parent / "step_summary").read_text()
+
+
+def test_the_scheduled_run_opens_a_waiting_steps_pr_once_its_window_is_over(tmp_path, job):
+    """The drained generation's merge is deployed (fleet-deployed at it) and its window is over."""
+    _, work = workspace(tmp_path, "target-swap-4-drained", committed=f"@{int(time.time()) - 3601} +0000")
+    git(work, "tag", "fleet-deployed", "HEAD")
+    sha = git(work, "rev-parse", "HEAD").strip()
+    env = {"EVENT": "schedule", "SHA": sha, "DEPLOYED": "skipped", "CHECKS_RESULT": "skipped", "PASSED": ""}
+    result = run_script(by_id(job, "next")["run"], work, env)
+    assert result.returncode == 0, result.stderr
+    assert outputs(work)["status"] == "proposed"
+    assert "fleet-deployed is at it" in (work / ".fleet-next" / "body.md").read_text()
+
+
+def test_the_scheduled_run_proposes_nothing_from_a_commit_not_yet_deployed(tmp_path, job):
+    _, work = workspace(tmp_path, "target-swap-4-drained", committed=f"@{int(time.time()) - 3601} +0000")
+    sha = git(work, "rev-parse", "HEAD").strip()
+    env = {"EVENT": "schedule", "SHA": sha, "DEPLOYED": "skipped", "CHECKS_RESULT": "skipped", "PASSED": ""}
+    result = run_script(by_id(job, "next")["run"], work, env)
+    assert result.returncode == 0, result.stderr
+    assert outputs(work)["status"] == "stopped"
+    assert "is not deployed yet" in (work.parent / "step_summary").read_text()

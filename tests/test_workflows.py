@@ -1277,7 +1277,7 @@ def slots(deploy: dict[str, Any]) -> list[str]:
 
 def test_deploy_runs_on_a_push_of_the_fleet_file_to_main_and_on_dispatch(deploy):
     on = triggers(deploy)
-    assert set(on) == {"push", "workflow_dispatch"}
+    assert set(on) == {"push", "workflow_dispatch", "schedule"}
     assert on["push"] == {"branches": ["main"], "paths": ["fleet.yaml"]}
     inputs = on["workflow_dispatch"]["inputs"]
     assert set(inputs) == {"stack"}, "deploy or destroy is the fleet file's word (phase destroyed)"
@@ -1425,6 +1425,19 @@ def test_the_shift_job_waits_for_its_environment_and_runs_fleet_shift(deploy):
     step = run_step_named(job, "fleet shift")
     assert step["env"] == {"SERVICE": "${{ needs.step.outputs.shift }}"}
     assert "deployed" in deploy["jobs"] and "shift" in as_list(deploy["jobs"]["deployed"]["needs"])
+
+
+def test_a_scheduled_run_runs_the_next_step_job_alone(deploy):
+    """The schedule only opens a PR whose rollback window is over: nothing deploys or checks."""
+    assert [entry["cron"] for entry in triggers(deploy)["schedule"]] == ["23,53 * * * *"]
+    jobs = deploy["jobs"]
+    assert jobs["step"]["if"] == "github.event_name != 'schedule'"  # every slot and the shift need it
+    for name in [*slots(deploy), "shift"]:  # each needs step (or the slot before), and a skipped need skips it
+        assert set(as_list(jobs[name]["needs"])) <= {"step", *slots(deploy)}, name
+        assert "always()" not in str(jobs[name].get("if", "")) and "cancelled()" not in str(jobs[name].get("if", ""))
+    assert "github.event_name != 'schedule'" in jobs["checks"]["if"]
+    assert "github.event_name == 'push'" in jobs["deployed"]["if"]
+    assert "github.event_name == 'schedule'" in jobs["next-step"]["if"]
 
 
 def test_the_deployed_tag_moves_only_when_every_run_and_check_of_the_step_passed(deploy):

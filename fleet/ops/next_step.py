@@ -33,10 +33,6 @@ from fleet.ref import Section
 from fleet.spec import Fleet
 from fleet.spec.load import FleetError, parse_yaml, validate
 
-ROLLBACK_WINDOW_MINUTES = 60
-"""How long a drained generation (a target at weight 0, a paused hub) stays ready for a one-PR
-rollback before `fleet next` proposes the step that ends it. A module default until the fleet
-model carries the setting."""
 
 BRANCH_PREFIX = "fleet-next/"
 
@@ -92,10 +88,11 @@ def propose(
     records: dict[str, ShiftRecord] | None,
     since: float,
     now: float | None = None,
-    window_minutes: int = ROLLBACK_WINDOW_MINUTES,
+    window_minutes: int | None = None,
 ) -> Proposal | None:
     """The next step's file, or None when nothing is under way. `records` are the shift records
-    (None: they could not be read); `since` is when the file's current content took effect."""
+    (None: they could not be read); `since` is when the file's current content took effect;
+    `window_minutes`: the fleet's `rollback_window_minutes` unless given."""
     if records is None:
         raise NextRefused(
             "shift records: not read, and a step is proposed only against them: run it where the state bucket is "
@@ -111,7 +108,8 @@ def propose(
     step = steps[0]
     assert step.edit is not None
     _refuse_for_people(fleet, step.edit)
-    _wait_for_the_window(fleet, step.edit, since, time.time() if now is None else now, window_minutes)
+    window = fleet.rollback_window_minutes if window_minutes is None else window_minutes
+    _wait_for_the_window(fleet, step.edit, since, time.time() if now is None else now, window)
     return Proposal(
         step=step,
         text=edited_text(text, fleet, step.edit),

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import (
     Field,
     StrictBool,
+    StrictInt,
     field_validator,
     model_validator,
 )
@@ -21,6 +22,7 @@ from fleet.names import partition as region_partition
 from fleet.ref import GenerationRef, parse_stack_id
 from fleet.spec.generation import Generation, Hub, Target
 from fleet.spec.limits import (
+    MAX_ROLLBACK_WINDOW_MINUTES,
     BUILTIN_TAG_KEYS,
     GENERATION_MAX,
     MAX_BUILTIN_TAGS_PER_RESOURCE,
@@ -82,6 +84,11 @@ class Fleet(Model):
     `public_access_cidrs` (never more than a /8). Validate warns of each. Default: false."""
     api_access: ApiAccess = ApiAccess()
     """CI runners and operators allowed to the clusters' APIs. Default: ArgoCD only."""
+    rollback_window_minutes: Annotated[StrictInt, Field(ge=0, le=MAX_ROLLBACK_WINDOW_MINUTES)] = 60
+    """How long a drained generation (a target at weight 0, a paused hub) stays ready for a
+    one-PR rollback before `fleet next` and the deploy propose the step that ends it (retiring the
+    target, destroying the hub), counted from the merge that drained it. 0 proposes it at once.
+    Default: 60."""
 
     @field_validator("hubs")
     @classmethod

@@ -98,3 +98,6 @@ SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#initial-namespaces): no
 app goes there, or ArgoCD (cluster-admin on every target) could overwrite CoreDNS or the load
 balancer controller. The platform's own namespaces (`fleet.names.PLATFORM_NAMESPACES`) neither."""
+
+MAX_ROLLBACK_WINDOW_MINUTES = 10_080
+"""`rollback_window_minutes`: at most a week; a generation kept longer is kept by not merging."""
