@@ -71,6 +71,8 @@ class Base:
     """Per service, its `traffic.shift` as JSON (None when it has none)."""
     label: str = "the base"
     refused: str = ""
+    services_read: bool = True
+    """False when not even the raw file says which services it had (then no weight is known)."""
 
     @classmethod
     def of(cls, fleet: Fleet, label: str = "the base") -> Base:
@@ -100,7 +102,7 @@ class Base:
                 and isinstance(weight := _mapping(target).get("weight", 0), int)
             }
             shifts[str(service)] = _mapping(_mapping(spec).get("traffic")).get("shift")
-        return cls(None, weights, shifts, label, refused)
+        return cls(None, weights, shifts, label, refused, services_read=bool(services))
 
 
 def _mapping(value: Any) -> dict[Any, Any]:
@@ -189,6 +191,12 @@ def _shift_runs(
         record = records.get(service)
         if spec.closed or not _shifts(side, head, service, record):
             continue
+        if not side.services_read:
+            raise StepRefused(
+                f"services.{service}: {side.label} could not be read, so nothing says which weights its ALB serves; "
+                f"a shifted service's weights move only under analysis: run `{SHIFT} {service}` by hand, or deploy "
+                "the base again first"
+            )
         base_weights = dict(side.weights.get(service, {}))
         live = record.before if record is not None and record.status == "rolled-back" else base_weights
         new = file_weights(head, service)

@@ -33,7 +33,6 @@ from fleet.ref import Section
 from fleet.spec import Fleet
 from fleet.spec.load import FleetError, parse_yaml, validate
 
-
 BRANCH_PREFIX = "fleet-next/"
 
 

@@ -22,12 +22,12 @@ from fleet.names import partition as region_partition
 from fleet.ref import GenerationRef, parse_stack_id
 from fleet.spec.generation import Generation, Hub, Target
 from fleet.spec.limits import (
-    MAX_ROLLBACK_WINDOW_MINUTES,
     BUILTIN_TAG_KEYS,
     GENERATION_MAX,
     MAX_BUILTIN_TAGS_PER_RESOURCE,
     MAX_CLUSTERS,
     MAX_FLEET_TAGS,
+    MAX_ROLLBACK_WINDOW_MINUTES,
     MAX_SERVICES,
     MAX_TAGS,
     SERVICE_CIDR_PREFIXES,
