@@ -40,40 +40,19 @@ is built from (`BACKEND_FIELDS`) must need no escape, and one that would is refu
 
 from __future__ import annotations
 
-import re
-import struct
 from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from fleet.spec import Fleet
+from fleet.tokens import CDKTF_TOKEN, MAP_PLACEHOLDERS, is_token_number, number_token_text_at
 
 T = TypeVar("T")
 
 BREAK = "%{if false}%{endif}"
 """A Terraform directive that writes nothing. It holds no character `json.dumps` escapes (Helm
 values travel as JSON text), and it is never put after a `%` (which would escape it)."""
-
-CDKTF_TOKEN = re.compile(r"[$#&]\{T(?=fToken\[[a-zA-Z0-9:._-]+\]\})")
-"""The start of cdktf's string, list and map token (`${`, `#{`, `&{` then `TfToken[KEY]}`):
-broken after its `T`. Two never overlap (KEY holds no `$#&{]`)."""
-
-MAP_PLACEHOLDERS = frozenset({"String Map Token Value", "Any Map Token Value"})
-"""Strings cdktf refuses whole, wherever it reads a string: broken after the first letter."""
-
-NUMBER_TEXT = re.compile(r"[-|\d.+]+(e[-|\d.eE+]+)", re.ASCII)
-"""cdktf's NUMBER_TOKEN_REGEX (JavaScript's `\\d` is ASCII), matched left to right: broken
-before group 1's `e` where `parseFloat` of the match is a number token."""
-
-_PARSE_FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-"""The start of a string that JavaScript's `parseFloat` reads (none: NaN)."""
-
-NUMBER_TOKEN_TAG = 0xFDFF
-"""The top 16 bits of an IEEE double cdktf reads as a number token, as a number or as text;
-the other 48 bits are the token's index."""
-NUMBER_LIST_TOKEN_TAG = 0xFBFF
-"""The same for the one number of a number-list token (read as a number only)."""
 
 BACKEND_FIELDS = ("name", "region", "state")
 """The fleet fields `stacks.common` builds each stack's backend block from."""
@@ -88,7 +67,7 @@ def terraform_literal(text: str) -> str:
     escaped = CDKTF_TOKEN.sub(lambda start: start[0] + BREAK, text.replace("${", "$${").replace("%{", "%%{"))
     if escaped in MAP_PLACEHOLDERS:
         escaped = escaped[0] + BREAK + escaped[1:]
-    while (at := _number_token_text_at(escaped)) is not None:
+    while (at := number_token_text_at(escaped)) is not None:
         escaped = escaped[:at] + BREAK + escaped[at:]
     return escaped
 
@@ -102,23 +81,6 @@ def terraform_literals(value: T) -> T:
         for field in BACKEND_FIELDS:
             _refuse_escapes(field, getattr(value, field))
     return _escaped(value)
-
-
-def _double_tag(number: float) -> int | None:
-    """The top 16 bits of `number` as a double; None if no double holds it."""
-    try:
-        return int(struct.unpack("<Q", struct.pack("<d", float(number)))[0] >> 48)
-    except OverflowError:
-        return None
-
-
-def _number_token_text_at(text: str) -> int | None:
-    """Where the first number token's text in `text` has its `e`, if it has one."""
-    for match in NUMBER_TEXT.finditer(text):
-        number = _PARSE_FLOAT.match(match[0])
-        if number and _double_tag(float(number[0])) == NUMBER_TOKEN_TAG:
-            return match.start(1)
-    return None
 
 
 def _refuse_escapes(where: str, value: Any) -> None:
@@ -138,7 +100,7 @@ def _escaped(value: Any) -> Any:
     if isinstance(value, str):
         return terraform_literal(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if _double_tag(value) in (NUMBER_TOKEN_TAG, NUMBER_LIST_TOKEN_TAG):
+        if is_token_number(value):
             raise CdktfTokenError(
                 f"the number {value!r} in the fleet file is how cdktf writes one of its tokens "
                 "(it would read it as a reference); write another number"

@@ -29,10 +29,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fleet.tokens import NUMBER_LIST_TOKEN_TAG, NUMBER_TOKEN_TAG
 from stacks.literal import (
     BREAK,
-    NUMBER_LIST_TOKEN_TAG,
-    NUMBER_TOKEN_TAG,
     CdktfTokenError,
     terraform_literal,
     terraform_literals,
@@ -317,7 +316,7 @@ def cdktf(tmp_path_factory) -> Cdktf:
 
 def test_cdktf_reads_each_live_encoding(cdktf):
     """The harness can fail: cdktf reads each live encoding (a number's as text too), and the
-    numbers carry the tags stacks/literal.py names."""
+    numbers carry the tags fleet/tokens.py names."""
     assert (_tag(cdktf.number_token), _tag(cdktf.number_list_token)) == (NUMBER_TOKEN_TAG, NUMBER_LIST_TOKEN_TAG)
     assert [e for e in cdktf.encodings if cdktf.inert(e)] == []
     assert not any(cdktf.inert(p) for p in ("String Map Token Value", "Any Map Token Value", "#{TfToken[NOPE]}"))
@@ -510,23 +509,28 @@ def test_terraform_reads_a_backend_block_as_written(tmp_path):
     [
         (put("services.web.apps.podinfo.values", {"x": [TOKEN_NUMBERS[3]]}), "how cdktf writes one of its tokens"),
         (put("services.web.apps.podinfo.values", {"x": TOKEN_NUMBERS[-1]}), "how cdktf writes one of its tokens"),
-        (put("name", "a-82e297"), "^name: 'a-82e297' holds text cdktf reads as one of its tokens"),
+        (put("name", "a-82e297"), "name: 'a-82e297' holds text cdktf reads as one of its tokens"),
         (
             put("state", {"backend": "s3", "bucket": "acme-state", "region": "eu-west-1", "key_prefix": "x/-82e297"}),
-            "^state.key_prefix: 'x/-82e297' holds text cdktf reads",
+            "state.key_prefix: 'x/-82e297' holds text cdktf reads",
         ),
     ],
     ids=["number-token", "number-list-token", "fleet-name", "state-key-prefix"],
 )
-def test_a_token_where_no_escape_can_go_fails_the_synth_naming_it(tmp_path, edit, message):
+def test_a_token_where_no_escape_can_go_is_refused_naming_it(tmp_path, edit, message):
     """A number holds no directive, and Terraform reads the backend block as written: cdktf
-    would read these as references (or fail on them), so the synth refuses them by name."""
+    would read these as references (or fail on them), so the fleet model refuses them by name
+    (`fleet validate` and the gate too), and the synth writes nothing."""
     import yaml
 
+    from fleet.spec.load import FleetError
     from main import synthesize
 
     path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(example_data("steady", edit), sort_keys=False))
-    with pytest.raises(CdktfTokenError, match=message):
+    data = example_data("steady", edit)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(FleetError, match=message):
         synthesize(str(path), tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+

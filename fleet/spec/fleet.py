@@ -5,9 +5,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BaseModel,
     Field,
     StrictBool,
     StrictInt,
@@ -48,6 +49,7 @@ from fleet.spec.types import (
     TagValue,
     is_wide,
 )
+from fleet.tokens import holds_token_text, is_token_number
 from fleet.versions import BY_VERSION, binding_chart_versions, newest, today
 
 
@@ -89,6 +91,26 @@ class Fleet(Model):
     one-PR rollback before `fleet next` and the deploy propose the step that ends it (retiring the
     target, destroying the hub), counted from the merge that drained it. 0 proposes it at once.
     Default: 60."""
+
+    @model_validator(mode="after")
+    def _no_cdktf_tokens(self) -> Fleet:
+        """What no escape can make inert to cdktf (`fleet.tokens`): a number that is one of its
+        token encodings, anywhere; text that holds one in a field the backend block is built from
+        (Terraform reads a backend as written). Strings elsewhere are made inert by the synth."""
+        for where, value in _leaves(self.model_dump(mode="python"), ""):
+            if isinstance(value, float) and is_token_number(value):
+                raise ValueError(
+                    f"{where}: {value!r} is how cdktf writes one of its tokens (it would read it as a reference); "
+                    "write another number"
+                )
+        for field in ("name", "region", "state"):
+            for where, value in _leaves(getattr(self, field), field):
+                if isinstance(value, str) and holds_token_text(value):
+                    raise ValueError(
+                        f"{where}: {value!r} holds text cdktf reads as one of its tokens, and the backend block "
+                        "(which Terraform reads as written) can hold no escape; choose another"
+                    )
+        return self
 
     @field_validator("hubs")
     @classmethod
@@ -424,3 +446,20 @@ class Fleet(Model):
             return self.hubs.get(ref.name)
         service = self.services.get(ref.service or "")
         return service.targets.get(ref.name) if service is not None else None
+
+
+def _leaves(value: Any, where: str) -> Iterator[tuple[str, Any]]:
+    """Every scalar in `value` (a model, mappings and lists at any depth) with its dotted path;
+    mapping keys count as scalars too."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="python")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            yield path, key
+            yield from _leaves(item, path)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for i, item in enumerate(value):
+            yield from _leaves(item, f"{where}.{i}")
+    else:
+        yield where, value
