@@ -42,12 +42,6 @@ class ClusterRegistration:
     helm_values: tuple[tuple[str, str], ...]
     """(app, values YAML) for each Helm app with values on this generation; its ApplicationSet
     reads them from the cluster Secret's annotation. Empty: the charts' own values."""
-    namespaces: tuple[str, ...]
-    """The only namespaces ArgoCD watches and manages on the target (the Secret's `namespaces`):
-    the ones its access policy is scoped to. Never empty (empty would mean every namespace)."""
-    cluster_resources: bool
-    """Whether ArgoCD manages cluster-scoped objects there (the Secret's `clusterResources`): only
-    where the target's access admits them."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +62,7 @@ class AppSpec:
     path: str | None
     """The Git path, or None for a chart."""
     create_namespace: bool
-    """Whether ArgoCD creates the namespace. False in the fleet: every target stack creates its
-    apps' namespaces, and a namespace-scoped ArgoCD could not."""
+    """Whether ArgoCD creates the namespace (False where the target stack owns it)."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +76,7 @@ class ProjectSpec:
     destinations: tuple[tuple[str, str], ...]
     """(cluster name, namespace) pairs: the registered clusters of the service x its namespaces."""
     cluster_resources: tuple[tuple[str, str], ...]
-    """(group, kind) of the cluster-scoped resources its apps may create (what the service
-    declares, the same list that gives its targets cluster-wide access); empty: none."""
+    """(group, kind) of the cluster-scoped resources its apps may create; empty: none."""
 
 
 @dataclass(frozen=True)
@@ -129,18 +121,6 @@ def cluster_secret_metadata(fleet_name: str, registration: ClusterRegistration, 
             LABEL_GENERATION: registration.generation,
         },
         "annotations": annotations,
-    }
-
-
-def cluster_scope(registration: ClusterRegistration) -> dict[str, str]:
-    """The cluster Secret's `namespaces` ("optional comma-separated list of namespaces which are
-    accessible in that cluster") and `clusterResources` ("optional boolean string ... whether Argo
-    CD can manage cluster-level resources on this cluster", used only with a namespace list):
-    argo-cd docs/operator-manual/declarative-setup.md, "Clusters". With them ArgoCD watches and
-    manages only what the target's access policy lets it touch."""
-    return {
-        "namespaces": ",".join(registration.namespaces),
-        "clusterResources": "true" if registration.cluster_resources else "false",
     }
 
 
@@ -406,8 +386,6 @@ class ArgoCdCluster(Construct):
             "awsAuthConfig": {"clusterName": registration.cluster_name},
             "tlsClientConfig": {"insecure": False, "caData": registration.ca_data},
         }
-        if not registration.namespaces:
-            raise ValueError(f"namespaces: name what ArgoCD may manage on {registration.cluster_name}")
         return SecretV1(
             self,
             f"cluster-{registration.generation}",
@@ -420,7 +398,6 @@ class ArgoCdCluster(Construct):
             data={
                 "name": registration.cluster_name,
                 "server": registration.server,
-                **cluster_scope(registration),
                 "config": json.dumps(config),
             },
             type="Opaque",

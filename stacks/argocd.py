@@ -12,14 +12,12 @@ from constructs.refs import Refs
 from fleet import names
 from fleet.lifecycle import PAUSED_HUB_PHASES
 from fleet.spec import Fleet
-from fleet.spec.access import grant_of
 from stacks.generation import GenerationStack
 
 
 class ArgoCdStack(GenerationStack):
     """Adds to the generation setup: the hub cluster (its nodes carry the ArgoCD-client SG), a
-    registration of every registered target (scoped to its service's grant), and per service an
-    AppProject and ApplicationSets."""
+    registration of every registered target, and per service an AppProject and ApplicationSets."""
 
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
         super().__init__(scope, fleet, "hub", generation, outdir)
@@ -30,7 +28,6 @@ class ArgoCdStack(GenerationStack):
         projects = []
         apps = []
         for service_name, service in fleet.services.items():
-            grant = grant_of(service)  # the targets' access, their Secrets and the project, from one place
             clusters = []
             for target, spec in service.targets.items():
                 if not spec.registered:  # provisioning: not deployed yet; retiring: deregistered
@@ -50,18 +47,25 @@ class ArgoCdStack(GenerationStack):
                             for app_name, app in service.apps.items()
                             if app.helm and (values := service.helm_values(app_name, target))
                         ),
-                        namespaces=grant.namespaces,
-                        cluster_resources=grant.cluster_wide,
                     )
                 )
             project = names.project_name(service_name)
+            namespaces = list(dict.fromkeys(app.namespace for app in service.apps.values()))
+            needs_namespace = any(not service.owns_namespace(a) for a in service.apps)
             projects.append(
                 ProjectSpec(
                     name=project,
                     description=f"Service {service_name} of fleet {fleet_name}, its target generations only",
                     source_repos=tuple(dict.fromkeys(app.repo_url for app in service.apps.values())),
-                    destinations=tuple((cluster, ns) for cluster in clusters for ns in grant.namespaces),
-                    cluster_resources=grant.cluster_resources,
+                    destinations=tuple((cluster, ns) for cluster in clusters for ns in namespaces),
+                    cluster_resources=tuple(
+                        dict.fromkeys(
+                            [
+                                *((("", "Namespace"),) if needs_namespace else ()),
+                                *((r.group, r.kind) for r in service.cluster_resources),
+                            ]
+                        )
+                    ),
                 )
             )
             apps += [
@@ -75,7 +79,7 @@ class ArgoCdStack(GenerationStack):
                     namespace=app.namespace,
                     chart=app.chart,
                     path=app.path,
-                    create_namespace=False,  # the target stack creates it
+                    create_namespace=not service.owns_namespace(app_name),
                 )
                 for app_name, app in service.apps.items()
             ]

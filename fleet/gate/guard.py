@@ -11,10 +11,6 @@ allow-lists: a change not listed here is refused, with the way out.
 - In `shared`, while any generation is live, only `SHARED_MAY_CHANGE` passes, and additions (a new
   generation's target group, a new zone's subnets). What belongs to one generation (tagged
   `ephemeral-eks/generation`: its target group) follows that generation's phase.
-- What ArgoCD may do on a live target (its access policies there) is part of what the target
-  runs: an added, removed or replaced grant is refused like any other change. A hub's cluster
-  Secret names the same grant (`namespaces`, `clusterResources`), and only registered, so live,
-  targets have one: it cannot change without its target's refusal.
 - A generation stack leaves only from phase `destroyed`: anything else would orphan its cluster.
 - The state backend of a stack may not change while generations are live, unless its state was
   migrated first (`--state-migrated`, the PR label `migrate-state`).

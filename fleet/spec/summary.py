@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fleet import names
-from fleet.spec.access import grant_of
 from fleet.spec.fleet import Fleet
 
 
@@ -28,6 +27,5 @@ def summary(fleet: Fleet) -> str:
             f"ArgoCD project {names.project_name(name)}",
             f"  targets: {targets}",
             f"  apps:    {apps}",
-            f"  ArgoCD:  {grant_of(service).describe()}",
         ]
     return "\n".join(lines)
