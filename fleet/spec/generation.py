@@ -14,7 +14,7 @@ from pydantic import (
 
 from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
 from fleet.spec.instances import AmiType, ami_type_for
-from fleet.spec.limits import MAX_PUBLIC_ACCESS_CIDRS
+from fleet.spec.limits import MAX_INSTANCE_TYPES, MAX_PUBLIC_ACCESS_CIDRS
 from fleet.spec.platform import Addons
 from fleet.spec.types import (
     AppName,
@@ -38,7 +38,8 @@ class NodeGroup(Model):
     instance_types: tuple[
         Annotated[StrictStr, pattern(r"[a-z0-9-]+\.[a-z0-9]+", "an EC2 instance type such as m6i.large")], ...
     ] = Field(default=("m6i.large",), min_length=1)
-    """Default: m6i.large."""
+    """1-20 types, of one architecture (a node group with a launch template takes at most 20: EKS
+    CreateNodegroup). Default: m6i.large."""
     min_size: Annotated[StrictInt, Field(ge=1, le=450)] = 2
     """Default: 2 (one node per zone survives a zone loss)."""
     desired_size: Annotated[StrictInt, Field(ge=1, le=450)] = 2
@@ -51,6 +52,16 @@ class NodeGroup(Model):
     """The nodes' AMI type. Default: Amazon Linux 2023 for the instance types' architecture (an
     Arm family such as m7g takes AL2023_ARM_64_STANDARD). GPU and Neuron families need it set
     (AL2023_x86_64_NVIDIA, AL2023_ARM_64_NVIDIA, AL2023_x86_64_NEURON)."""
+
+    @field_validator("instance_types")
+    @classmethod
+    def _types_fit(cls, types: tuple[str, ...]) -> tuple[str, ...]:
+        if len(types) > MAX_INSTANCE_TYPES:
+            raise ValueError(
+                f"{len(types)} instance types; a node group with a launch template takes at most "
+                f"{MAX_INSTANCE_TYPES} (EKS CreateNodegroup): list fewer"
+            )
+        return types
 
     @model_validator(mode="after")
     def _one_ami(self) -> NodeGroup:

@@ -38,6 +38,10 @@ MAX_TARGETS_PER_SERVICE = 100
 """Each target generation of a service on its way in has a rule on its ALB's HTTPS listener, and an
 ALB takes 100 rules besides the default ones ("Quotas for your Application Load Balancers",
 https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html)."""
+MAX_INSTANCE_TYPES = 20
+"""Instance types per managed node group: a node group with a launch template (every generation's
+has one) takes 0-20 in `instanceTypes` (CreateNodegroup,
+https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html)."""
 MAX_CLUSTERS = 100
 """EKS clusters per region, the default quota ("Amazon EKS service quotas",
 https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html): every hub and target

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     StrictStr,
+    field_validator,
     model_validator,
 )
 
-from fleet.spec.limits import MAX_API_RULES
+from fleet.spec.limits import MAX_API_RULES, SG_INBOUND_RULES
 from fleet.spec.types import (
     BucketName,
     ChartVersion,
@@ -21,6 +22,7 @@ from fleet.spec.types import (
     SubnetId,
     VpcId,
     Zone,
+    listed_once,
     no_overlap,
     not_the_internet,
     pattern,
@@ -152,7 +154,8 @@ class ApiAccess(Model):
     cidrs: tuple[Cidr, ...] = ()
     """CIDRs allowed to every control plane's private endpoint on 443. Default: none."""
     security_group_ids: tuple[SecurityGroupId, ...] = ()
-    """SGs (e.g. the runners') allowed to every control plane's private endpoint on 443. Default: none."""
+    """SGs (e.g. the runners') allowed to every control plane's private endpoint on 443, each listed
+    once. Default: none."""
 
     @model_validator(mode="before")
     @classmethod
@@ -164,6 +167,11 @@ class ApiAccess(Model):
             )
         return data
 
+    @field_validator("security_group_ids")
+    @classmethod
+    def _groups_once(cls, groups: tuple[str, ...]) -> tuple[str, ...]:
+        return listed_once(groups, "security group")
+
     @model_validator(mode="after")
     def _room_in_the_security_group(self) -> ApiAccess:
         no_overlap(self.cidrs, "cidrs")
@@ -171,10 +179,10 @@ class ApiAccess(Model):
             not_the_internet(self.cidrs, "every cluster's API endpoint")
         except ValueError as err:
             raise ValueError(f"cidrs: {err}") from None
-        count = len(self.cidrs) + len(set(self.security_group_ids))
+        count = len(self.cidrs) + len(self.security_group_ids)
         if count > MAX_API_RULES:
             raise ValueError(
-                f"{count} CIDRs and SGs: each is a rule on the control-plane SG, and an SG takes 60 inbound "
+                f"{count} CIDRs and SGs: each is a rule on the control-plane SG, and an SG takes {SG_INBOUND_RULES} inbound "
                 f"rules by default (AWS); list at most {MAX_API_RULES} (use wider ranges or an SG)"
             )
         return self

@@ -46,6 +46,7 @@ from fleet.spec.types import (
     no_overlap,
     not_the_internet,
     pattern,
+    some,
 )
 
 
@@ -56,7 +57,11 @@ class App(Model):
 
     repo_url: Annotated[
         StrictStr,
-        pattern(r"(?:https|oci)://[^\s'\"{}]+", "an https:// (or, for charts, oci://) repository URL"),
+        pattern(
+            r"(?:https|oci)://(?:(?!['\"{}])[!-~])+",
+            "an https:// (or, for charts, oci://) repository URL: printable ASCII without quotes or braces "
+            "(percent-encode the rest)",
+        ),
     ]
     chart: DnsLabel | None = None
     """Chart name in a Helm repository. Give `chart` and `version`, or `path` and `revision`."""
@@ -254,7 +259,7 @@ class Service(Model):
         serving = [n for n, t in targets.items() if t.phase == "serving"]
         if len(serving) > MAX_SERVING_TARGETS:
             raise ValueError(
-                f"{len(serving)} targets are serving ({', '.join(serving)}); an ALB forwards to at most "
+                f"{len(serving)} targets are serving ({some(serving)}); an ALB forwards to at most "
                 f"{MAX_SERVING_TARGETS}: retire some first"
             )
         priorities: dict[int, str] = {}
@@ -264,7 +269,7 @@ class Service(Model):
                 raise ValueError(f"generations {other} and {name} would share an ALB rule priority; rename {name}")
         total = sum(t.weight for t in targets.values())
         if serving and total != 100:
-            weights = ", ".join(f"{n}={t.weight}" for n, t in targets.items())
+            weights = some(f"{n}={t.weight}" for n, t in targets.items())
             raise ValueError(f"weights must sum to 100, they sum to {total} ({weights}); adjust them")
         return targets
 
@@ -283,12 +288,12 @@ class Service(Model):
             )
         if self.traffic.app not in self.apps:
             raise ValueError(
-                f"traffic.app: {self.traffic.app!r} is not an app of this service; use one of {', '.join(sorted(self.apps))}"
+                f"traffic.app: {self.traffic.app!r} is not an app of this service; use one of {some(sorted(self.apps))}"
             )
         weighed = [n for n, t in self.targets.items() if t.phase in REGISTERED_PHASES]
         if self.traffic.shift and len(weighed) > MAX_SERVING_TARGETS:
             raise ValueError(
-                f"traffic.shift: {len(weighed)} targets are serving or registered ({', '.join(weighed)}); a shifted "
+                f"traffic.shift: {len(weighed)} targets are serving or registered ({some(weighed)}); a shifted "
                 f"service's forward lists each of them (weight 0 when registered) and an ALB forwards to at most "
                 f"{MAX_SERVING_TARGETS}: retire some first"
             )
@@ -320,7 +325,7 @@ class Service(Model):
             for app in target.values:
                 if app not in self.apps:
                     raise ValueError(
-                        f"targets.{gen}.values.{app}: not an app of this service; use one of {', '.join(sorted(self.apps))}"
+                        f"targets.{gen}.values.{app}: not an app of this service; use one of {some(sorted(self.apps))}"
                     )
                 if not self.apps[app].helm:
                     raise ValueError(

@@ -37,7 +37,7 @@ class Shift(Model):
     count). Default: 5."""
     period_minutes: Annotated[StrictInt, Field(ge=1, le=60)] = 1
     """Length of one analysis period (the ALB's metrics come per minute). Default: 1."""
-    max_5xx_percent: Annotated[float, Field(ge=0, le=100, strict=True)] = 1.0
+    max_5xx_percent: Annotated[float, Field(ge=0, le=100, strict=True, allow_inf_nan=False)] = 1.0
     """Largest share of the incoming generations' requests answered 5xx by their targets in a
     period (HTTPCode_Target_5XX_Count / RequestCount). Default: 1 (a success rate of 99 %)."""
     max_latency_ms: Annotated[StrictInt, Field(ge=1, le=60_000)] = 500
@@ -60,12 +60,12 @@ class Shift(Model):
     @field_validator("steps")
     @classmethod
     def _rising_to_100(cls, steps: tuple[int, ...]) -> tuple[int, ...]:
+        if len(steps) > MAX_STEPS:
+            raise ValueError(f"{len(steps)} steps; at most {MAX_STEPS}")
         if not steps or list(steps) != sorted(set(steps)) or steps[-1] != 100:
             raise ValueError(
                 f"{', '.join(map(str, steps)) or 'none'}: steps must rise strictly and end at 100 (e.g. 5, 25, 50, 100)"
             )
-        if len(steps) > MAX_STEPS:
-            raise ValueError(f"{len(steps)} steps; at most {MAX_STEPS}")
         return steps
 
     @model_validator(mode="after")

@@ -4,12 +4,15 @@ wrong value gets, and the model base every section derives from."""
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -18,7 +21,7 @@ from pydantic import (
 )
 
 from fleet.spec.limits import FLEET_NAME_MAX, GENERATION_MAX, INTERNET_PREFIX, SERVICE_MAX, WIDE_PREFIX
-from fleet.text import quoted
+from fleet.text import quoted, shorten
 from fleet.versions import KUBERNETES_VERSIONS, offered, today
 
 
@@ -170,8 +173,46 @@ TagKey = Annotated[
 ]
 
 
-HelmValues = dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], JsonValue]
-"""A mapping of Helm values, as the chart's values.yaml would hold them."""
+def _not_json(value: Any) -> str | None:
+    """What keeps one Helm value - its own number, text or keys, not what it holds - out of JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is {value}, which JSON (how Helm values reach ArgoCD) cannot carry; write a finite number, or quote it"
+    texts: list[str] = []
+    if isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, dict):
+        texts = [key for key in value if isinstance(key, str)]
+    lone = next((c for text in texts for c in text if "\ud800" <= c <= "\udfff"), None)
+    if lone is not None:
+        return (
+            f"holds a lone UTF-16 surrogate (U+{ord(lone):04X}), which is no character; write the character itself, "
+            "not its \\u escapes"
+        )
+    return None
+
+
+def _travels_as_json(values: Any) -> Any:
+    """Every Helm value, at any depth, can travel as JSON; the first one that cannot is refused.
+    Before the type check, so that a key that is no text gets this message too."""
+    pending: list[tuple[tuple[str, ...], Any]] = [((), values)] if isinstance(values, dict) else []
+    while pending:
+        at, value = pending.pop()
+        why = _not_json(value)
+        if why is not None:
+            where = f"the value at {shorten('.'.join(at), 60)}" if at else "a key"
+            raise ValueError(f"{where} {why}")
+        if isinstance(value, dict):
+            pending += reversed([((*at, str(k)), v) for k, v in value.items()])
+        elif isinstance(value, list):
+            pending += reversed([((*at, str(i)), v) for i, v in enumerate(value)])
+    return values
+
+
+HelmValues = Annotated[
+    dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], JsonValue], BeforeValidator(_travels_as_json)
+]
+"""A mapping of Helm values, as the chart's values.yaml would hold them. They reach ArgoCD as JSON,
+so every number is finite and every text valid Unicode."""
 GitPath = Annotated[
     StrictStr,
     pattern(
@@ -191,6 +232,27 @@ def _not_reserved_service(value: str) -> str:
             "'default' is ArgoCD's built-in project, which every Application could use; name the service otherwise"
         )
     return value
+
+
+SHOWN_NAMES = 10
+"""A message names at most this many of a list (`a, b, ..., j and 90 more`): it stays one readable line."""
+
+
+def some(names: Iterable[str]) -> str:
+    """`names` joined with commas, cut after `SHOWN_NAMES` with a count of the rest."""
+    listed = list(names)
+    shown = ", ".join(listed[:SHOWN_NAMES])
+    return f"{shown} and {len(listed) - SHOWN_NAMES} more" if len(listed) > SHOWN_NAMES else shown
+
+
+def listed_once(values: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """`values`, each listed once; else ValueError naming the first one listed twice."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{value} is listed twice; list each {what} once")
+        seen.add(value)
+    return values
 
 
 def no_overlap(cidrs: tuple[str, ...], what: str) -> tuple[str, ...]:
