@@ -48,6 +48,7 @@ from fleet.spec.types import (
     TagKey,
     TagValue,
     is_wide,
+    some,
 )
 from fleet.tokens import holds_token_text, is_token_number
 from fleet.versions import BY_VERSION, binding_chart_versions, newest, today
@@ -117,7 +118,7 @@ class Fleet(Model):
     def _one_active_hub(cls, hubs: dict[str, Hub]) -> dict[str, Hub]:
         active = sorted(name for name, hub in hubs.items() if hub.phase == ACTIVE)
         if len(active) != 1:
-            found = f"found {len(active)}" + (f" ({', '.join(active)})" if active else "")
+            found = f"found {len(active)}" + (f" ({some(active)})" if active else "")
             raise ValueError(f"exactly one hub must have phase: active, {found}; set the others to standby")
         return hubs
 
@@ -253,7 +254,7 @@ class Fleet(Model):
     def exposure_warnings(self) -> list[str]:
         """One line per door the fleet opens wide on purpose (its opt-in is set)."""
         lines = [
-            f"services.{n}.traffic.internet_facing: its ALB takes requests from {', '.join(s.traffic.allowed_cidrs)}"
+            f"services.{n}.traffic.internet_facing: its ALB takes requests from {some(s.traffic.allowed_cidrs)}"
             for n, s in self.services.items()
             if s.traffic.internet_facing
         ]

@@ -98,7 +98,18 @@ def _construct_map(loader: _StrictLoader, node: Any) -> dict[Any, Any]:
     return loader.construct_mapping(node, deep=True)
 
 
+DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+"""A whole number as the fleet file writes one. YAML 1.1 also reads `0144` as octal (100), `1:20`
+as base 60 (80), `0x10` and `1_000`: a weight or a node count is never meant that way."""
+
+
 def _construct_int(loader: _StrictLoader, node: Any) -> int:
+    if not DECIMAL.fullmatch(str(node.value)):
+        raise _Refused(
+            problem=f"{shorten(str(node.value), 20)} is not a decimal number (YAML would read it in another base); "
+            "write it in decimal, or quote it",
+            problem_mark=node.start_mark,
+        )
     try:
         return yaml.SafeLoader.construct_yaml_int(loader, node)
     except ValueError:  # more digits than Python converts
