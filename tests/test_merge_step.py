@@ -141,15 +141,24 @@ def _shifts(base: Fleet, head: Fleet, service: str, record: ShiftRecord | None) 
     )
 
 
+def _step_or_refusal(
+    base: Fleet, head: Fleet, changed: list[str], records: dict[str, ShiftRecord]
+) -> MergedStep | None:
+    """The merge's step, or None when it is refused - in one line, which every refusal must be."""
+    try:
+        return merged_step(base, head, changed, (50, 100), records)
+    except StepRefused as refused:
+        assert "\n" not in str(refused) and str(refused).strip()
+        return None
+
+
 @SETTINGS
 @given(transitions(), st.data())
 def test_the_step_covers_every_changed_stack_or_refuses(transition, data):
     base, head, records = transition
     changed = data.draw(_changed(head))
-    try:
-        step = merged_step(base, head, changed, (50, 100), records)
-    except StepRefused as refused:
-        assert "\n" not in str(refused) and str(refused).strip()
+    step = _step_or_refusal(base, head, changed, records)
+    if step is None:
         event("refused")
         return
     event("a shift run" if any(run.action == "shift" for run in step.runs) else f"{len(step.runs)} stack runs")
@@ -171,9 +180,8 @@ def test_the_step_covers_every_changed_stack_or_refuses(transition, data):
 def test_a_shifted_services_weights_rise_over_what_is_live_only_in_a_shift_run(transition, data):
     base, head, records = transition
     changed = data.draw(_changed(head))
-    try:
-        step = merged_step(base, head, changed, (50, 100), records)
-    except StepRefused:
+    step = _step_or_refusal(base, head, changed, records)
+    if step is None:
         return
     shifted = {run.name for run in step.runs if run.action == "shift"}
     for service, spec in head.services.items():
@@ -201,9 +209,8 @@ RANK = {"destroy": 0, "shift": 1}
 def test_runs_keep_the_planners_order(transition, data):
     base, head, records = transition
     changed = data.draw(_changed(head))
-    try:
-        step = merged_step(base, head, changed, (50, 100), records)
-    except StepRefused:
+    step = _step_or_refusal(base, head, changed, records)
+    if step is None:
         return
     hubs = [names.stack_id("hub", n) for n in head.hubs]
     active = names.stack_id("hub", head.active_hub)
@@ -397,7 +404,9 @@ def test_a_registration_merged_with_another_change_deploys_every_stack_the_synth
     from fleet.gate.diff import diff_stacks
     from fleet.spec.load import load_fleet
 
-    base_file = derived_fleet("examples/target-swap-1-provisioning.yaml", f"mixed-base-{other.__name__}", lambda d: None)
+    base_file = derived_fleet(
+        "examples/target-swap-1-provisioning.yaml", f"mixed-base-{other.__name__}", lambda d: None
+    )
     head_file = derived_fleet("examples/target-swap.yaml", f"mixed-head-{other.__name__}", other)
     changed = render_stacks(diff_stacks(synth(base_file), synth(head_file))).split()
     assert len(changed) >= 2, changed  # the hub and what the other edit touched

@@ -19,6 +19,7 @@ import yaml
 from fleet.ops.next_step import BRANCH_PREFIX, NextRefused, NextWaits, Proposal, propose
 from fleet.ops.shift_record import ShiftRecord
 from fleet.spec.load import load_fleet
+from support import fleets
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -26,19 +27,7 @@ DEPLOY = ROOT / ".github" / "workflows" / "deploy.yml"
 STEPS = (50, 100)
 """The examples move traffic 50% then 100% (`--weight-steps 50,100`), as tests/test_planner.py says."""
 
-SEQUENCES = {
-    "target swap": [
-        "target-swap-1-provisioning",
-        "target-swap",
-        "target-swap-3-serving",
-        "target-swap-4-drained",
-        "target-swap-5-retiring",
-        "target-swap-6-destroyed",
-        "target-swap-7-done",
-    ],
-    "hub swap": ["hub-swap", "hub-swap-2-promoted", "hub-swap-3-destroyed", "hub-swap-4-done"],
-    "shift": ["target-swap-shift-0-ready", "target-swap-shift"],
-}
+SEQUENCES = {"target swap": fleets.TARGET_SWAP, "hub swap": fleets.HUB_SWAP, "shift": fleets.SHIFT}
 PAIRS = [(a, b) for chain in SEQUENCES.values() for a, b in zip(chain, chain[1:], strict=False)]
 SHIFTED_WEIGHTS = {"blue": 0, "green": 100}
 

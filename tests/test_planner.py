@@ -24,19 +24,11 @@ from fleet.ops.planner import PlanRefused, Step, plan
 from fleet.ref import Section, parse_stack_id
 from fleet.spec import Fleet
 from fleet.spec.load import load_fleet
+from support import fleets
 from support.fleets import example_data
 
-TARGET_SWAP = [
-    "steady",
-    "target-swap-1-provisioning",
-    "target-swap",
-    "target-swap-3-serving",
-    "target-swap-4-drained",
-    "target-swap-5-retiring",
-    "target-swap-6-destroyed",
-    "target-swap-7-done",
-]
-HUB_SWAP = ["steady", "hub-swap", "hub-swap-2-promoted", "hub-swap-3-destroyed", "hub-swap-4-done"]
+TARGET_SWAP = ["steady", *fleets.TARGET_SWAP]
+HUB_SWAP = ["steady", *fleets.HUB_SWAP]
 WEB = Section.targets("web")
 """Where the examples' one service keeps its target generations: services.web.targets."""
 

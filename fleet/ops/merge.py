@@ -21,6 +21,7 @@ The rules, each a property the tests check over generated transitions:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -40,6 +41,19 @@ Action = Literal["deploy", "destroy", "shift"]
 MAX_STACK_JOBS = 6
 """Slots of the deploy workflow (`stack-1` ... `stack-6` in .github/workflows/deploy.yml): a merged
 step runs at most this many stacks, one after the other."""
+
+
+LOCAL_STATE = (
+    "state: local state lives on the runner, which is thrown away after the job, so the next deploy would plan "
+    "every resource again; configure the S3 backend in the fleet file (state: {backend: s3, bucket: ..., "
+    "region: ...}, see docs/gate.md) before any workflow plans or applies"
+)
+
+
+def refuse_local_state_in_ci(fleet: Fleet) -> None:
+    """On a CI runner (`CI` set, as GitHub Actions sets it) a fleet with local state is refused."""
+    if os.environ.get("CI") and fleet.state.backend == "local":
+        raise PipelineRefused(LOCAL_STATE)
 
 
 class StepRefused(PipelineRefused):
@@ -149,6 +163,7 @@ def merged_step(
     """The step the merge of `base` -> `head` runs. `changed`: the stacks whose synthesized JSON was
     added or changed (`fleet diff --stacks`). `records`: the services' shift records (None when they
     could not be read: then a note says so, and every weight rise of a shifted service is a shift)."""
+    refuse_local_state_in_ci(head)
     side = base if isinstance(base, Base) else Base.of(base)
     notes: list[str] = []
     if side.refused:

@@ -373,27 +373,17 @@ def _check(result: str, fleet: Fleet, edit: Edit) -> None:
 
 
 def last_change(path: Path) -> float:
-    """When `path` last changed: its last commit, else (not in git) its modification time."""
+    """When `path` last changed: its last commit, else (not in git, or changed since) its
+    modification time."""
+    committed = _git(path, "log", "-1", "--format=%ct")
+    return float(committed) if committed and not _git(path, "status", "--porcelain") else path.stat().st_mtime
+
+
+def _git(path: Path, *args: str) -> str:
+    """`git <args> -- <path>` in its folder, stripped; empty when git cannot tell."""
     try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
+        return subprocess.run(
+            ["git", *args, "--", path.name], cwd=path.parent, capture_output=True, text=True, timeout=30, check=False
         ).stdout.strip()
     except OSError:
-        out = ""
-    dirty = False
-    if out:
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        ).stdout.strip()
-        dirty = bool(status)
-    return float(out) if out and not dirty else path.stat().st_mtime
+        return ""

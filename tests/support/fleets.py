@@ -36,6 +36,22 @@ def example_data(name: str, *edits: Edit) -> dict[str, Any]:
     return data
 
 
+TARGET_SWAP = [
+    "target-swap-1-provisioning",
+    "target-swap",
+    "target-swap-3-serving",
+    "target-swap-4-drained",
+    "target-swap-5-retiring",
+    "target-swap-6-destroyed",
+    "target-swap-7-done",
+]
+"""The example files of a target swap, one per merged step, after `steady`."""
+HUB_SWAP = ["hub-swap", "hub-swap-2-promoted", "hub-swap-3-destroyed", "hub-swap-4-done"]
+"""The example files of a hub swap, one per merged step, after `steady`."""
+SHIFT = ["target-swap-shift-0-ready", "target-swap-shift"]
+"""The example files of a metric-gated shift: ready, then its one traffic PR."""
+
+
 # --- edits ---------------------------------------------------------------------------------------
 
 
