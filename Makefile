@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PIPENV_VERSION := 2026.10.3
 
-# The fleet file is $(FLEET) when set and not empty, else fleet/spec/load.py's DEFAULT_FLEET: every
+# The fleet file is $(FLEET) when set and not empty, else fleet/model/load.py's DEFAULT_FLEET: every
 # command below reads FLEET from the environment, and none of them is given a default here.
 export FLEET
 export PIPENV_VENV_IN_PROJECT := 1

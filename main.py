@@ -1,4 +1,4 @@
-"""Read the fleet file named by $FLEET (`fleet.spec.load.default_fleet`), build its stacks, synthesize them.
+"""Read the fleet file named by $FLEET (`fleet.model.load.default_fleet`), build its stacks, synthesize them.
 
 A bad fleet file ends in one message per mistake and exit code 2, before anything is written.
 The synthesized tree is built beside the output directory and swapped in only when complete,
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fleet.spec.load import FleetError, default_fleet, load_fleet
+from fleet.model.load import FleetError, default_fleet, load_fleet
 
 DEFAULT_OUTDIR = "cdktf.out"
 
@@ -112,7 +112,7 @@ def _swap_in(staging: Path, outdir: Path, *, leave_removed_stacks: bool = False)
 
 def main(argv: list[str] | None = None) -> int:
     """`--summary` (what `make synth` passes): also say on stdout which fleet file went into which
-    stacks, so nothing but this module and fleet/spec/load.py knows the defaults."""
+    stacks, so nothing but this module and fleet/model/load.py knows the defaults."""
     summary = (sys.argv[1:] if argv is None else argv) == ["--summary"]
     fleet_path = default_fleet()
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)

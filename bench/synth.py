@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     cases: list[tuple[str, Path, int]] = []
     if not args.no_default_fleet:
         sys.path.insert(0, str(ROOT))
-        from fleet.spec.load import DEFAULT_FLEET, load_fleet
+        from fleet.model.load import DEFAULT_FLEET, load_fleet
 
         default = load_fleet(str(ROOT / DEFAULT_FLEET))
         cases.append((DEFAULT_FLEET, ROOT / DEFAULT_FLEET, len(default.hubs) + len(default.targets)))

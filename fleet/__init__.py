@@ -8,6 +8,6 @@ stays fast enough for a pre-commit hook.
     ops/    finishing a swap: planner, checks (AWS and Kubernetes clients)
 """
 
-from fleet.spec import App, Fleet, FleetError, Hub, Network, NodeGroup, Target, load_fleet
+from fleet.model import App, Fleet, FleetError, Hub, Network, NodeGroup, Target, load_fleet
 
 __all__ = ["App", "Fleet", "FleetError", "Hub", "Network", "NodeGroup", "Target", "load_fleet"]

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fleet.model import Fleet
+from fleet.model.load import DEFAULT_FLEET, FleetError, default_fleet, load_fleet
 from fleet.names import PROJECT_ROOT
 from fleet.ops.defaults import (
     DEFAULT_WEIGHT_STEPS,
@@ -31,8 +33,6 @@ from fleet.ops.defaults import (
     MAX_WAIT_MINUTES,
     RETRY_SECONDS,
 )
-from fleet.spec import Fleet
-from fleet.spec.load import DEFAULT_FLEET, FleetError, default_fleet, load_fleet
 
 
 def _weight_steps(text: str) -> tuple[int, ...]:
@@ -199,7 +199,7 @@ def _diff_arguments(cli: argparse.ArgumentParser) -> None:
 
 
 def validate(args: argparse.Namespace) -> int:
-    from fleet.spec.summary import summary
+    from fleet.model.summary import summary
 
     fleet = load_fleet(args.file)
     _warn(args.file, fleet)
@@ -298,8 +298,8 @@ def _base_side(reference: str, fleet_path: str) -> Any:
     """The fleet before the merge (a file or a git revision). A base this release's schema refuses
     (a key a past release accepted) still gives its raw weights and shifts, with the reason."""
     from fleet.gate.sources import base_fleet, base_text
+    from fleet.model.load import parse_yaml
     from fleet.ops.merge import Base
-    from fleet.spec.load import parse_yaml
 
     try:
         return Base.of(base_fleet(reference, fleet_path), f"the base ({reference})")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fleet.spec import Fleet
+from fleet.model import Fleet
 
 
 def differences(old: Any, new: Any, path: str = "") -> list[str]:

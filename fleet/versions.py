@@ -12,7 +12,7 @@ Standard support lasts 14 months from the EKS release, extended support (extra c
 hour) 12 more; after that AWS may upgrade a control plane at any time. Dates are UTC.
 
 Node AMIs: every version here runs Amazon Linux 2023 nodes, of the architecture and accelerator
-the instance types name (fleet/spec/instances.py); EKS publishes no Amazon Linux 2 AMI for 1.33 and
+the instance types name (fleet/model/instances.py); EKS publishes no Amazon Linux 2 AMI for 1.33 and
 later ("Amazon EKS AMI deprecation FAQs",
 https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html).
 """

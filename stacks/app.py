@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cdktf import App
 
-from fleet.spec import Fleet
-from stacks.argocd import ArgoCdStack
+from fleet.model import Fleet
+from stacks.hub import HubStack
 from stacks.literal import terraform_literals
 from stacks.shared import SharedStack
 from stacks.target import TargetStack
@@ -19,6 +19,6 @@ def build(app: App, fleet: Fleet) -> None:
     outdir = app.outdir
     SharedStack(app, fleet, outdir)
     for generation in fleet.hubs:
-        ArgoCdStack(app, fleet, generation, outdir)
+        HubStack(app, fleet, generation, outdir)
     for generation in fleet.targets:
         TargetStack(app, fleet, generation, outdir)

@@ -16,7 +16,7 @@ from constructs import Construct
 from constructs.eks_cluster import EksClusterProps, NodeSizing
 from constructs.fleet_network import PRIVATE_TIER
 from fleet import names
-from fleet.spec import Fleet, Generation
+from fleet.model import Fleet, Generation
 
 
 def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str, service: str | None = None) -> None:

@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from fleet.spec import Fleet
+from fleet.model import Fleet
 from fleet.tokens import CDKTF_TOKEN, MAP_PLACEHOLDERS, is_token_number, number_token_text_at
 
 T = TypeVar("T")

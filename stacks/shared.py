@@ -14,8 +14,8 @@ from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTa
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from fleet import names
 from fleet.lifecycle import OPERATOR_RULE_PHASES, REGISTERED_PHASES, SERVING
-from fleet.spec import Fleet
-from fleet.spec.generation import Target
+from fleet.model import Fleet
+from fleet.model.generation import Target
 from stacks.common import configure
 
 

@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGrou
 from constructs import Construct
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet import names
-from fleet.spec import Fleet
+from fleet.model import Fleet
 from fleet.versions import BINDING_CHART_DIR
 from stacks.generation import GenerationStack
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,10 +10,8 @@ from typing import Any
 import pytest
 
 import stacks  # noqa: F401  (the provider bindings load lazily for every test: stacks/bindings.py)
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas"
+from support.paths import ROOT
+from support.synth import Stacks, Synth
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 TODAY = "2026-11-27"
@@ -25,30 +21,6 @@ os.environ.pop("EPHEMERAL_EKS_AWS_ENDPOINT", None)  # the emulator option would 
 os.environ.pop("CI", None)
 """CI runners set `CI`, which makes `fleet action`/`fleet step` refuse local state: the example fleets
 use local state, so tests run as on a workstation and the tests of that refusal set `CI` themselves."""
-
-Stacks = dict[str, dict[str, Any]]
-
-
-class Synth:
-    """Synthesize fleet files into a session temp dir; each file at most once."""
-
-    def __init__(self, base: Path) -> None:
-        self.base = base
-        self._done: dict[Path, Path] = {}
-
-    def outdir(self, fleet: str | Path) -> Path:
-        path = (ROOT / fleet).resolve()
-        if path not in self._done:
-            from main import synthesize  # imports cdktf and the bindings once per session
-
-            out = self.base / f"{len(self._done):02d}-{path.stem}"
-            synthesize(str(path), out)
-            self._done[path] = out
-        return self._done[path]
-
-    def __call__(self, fleet: str | Path) -> Stacks:
-        stacks_dir = self.outdir(fleet) / "stacks"
-        return {d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted(stacks_dir.iterdir())}
 
 
 @pytest.fixture(scope="session")
@@ -95,19 +67,6 @@ def derived_fleet(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Pat
 
     return make
 
-
-def resources(stack: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return stack.get("resource", {}).get(kind, {})
-
-
-def only(stack: dict[str, Any], kind: str) -> dict[str, Any]:
-    found = resources(stack, kind)
-    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
-    return next(iter(found.values()))
-
-
-def which(tool: str) -> str | None:
-    return shutil.which(tool)
 
 
 SLOW_MARKERS = ("lifecycle", "fuzz", "terraform", "checkov")

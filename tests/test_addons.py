@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 import fleet.addons as addons_module
-from conftest import ROOT, resources
 from fleet.addons import ADDONS, BY_FIELD, KUBE_PROXY, NONE, missing_minors
 from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import refusals as guard_refusals
-from fleet.spec.load import FleetError, load_fleet
+from fleet.model.load import FleetError, load_fleet
 from fleet.versions import KUBERNETES_VERSIONS
 from support.emulator import EMULATOR_EXCLUSIONS, emulated_config
+from support.paths import ROOT
+from support.synth import resources
 
 TARGET_SWAP = "examples/platform-target-swap.yaml"
 HUB_SWAP = "examples/platform-hub-swap.yaml"
@@ -54,7 +55,7 @@ def test_every_row_names_its_source():
 
 
 def test_the_model_names_each_addon_of_the_table():
-    from fleet.spec.platform import Addons
+    from fleet.model.platform import Addons
 
     assert set(Addons.model_fields) == set(BY_FIELD)
 

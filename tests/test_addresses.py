@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 
-from conftest import ROOT
+from support.paths import ROOT
 
 PIN = ROOT / "tests" / "snapshots" / "steady-addresses.json"
 TWO_SERVICES_PIN = ROOT / "tests" / "snapshots" / "two-services-addresses.json"

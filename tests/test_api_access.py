@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, resources
 from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import refusals as guard_refusals
-from fleet.spec.load import load_fleet
+from fleet.model.load import load_fleet
 from support.fleets import example_data
+from support.paths import ROOT
+from support.synth import resources
 
 ACCESS = {"cidrs": ["10.99.0.0/24"], "security_group_ids": ["sg-0123456789abcdef0"]}
 
@@ -55,7 +56,7 @@ def test_no_principal_but_argocds_role_gets_an_access_entry(with_access, stack_i
 def test_a_plan_role_in_the_fleet_file_gets_one_line_saying_to_delete_it(tmp_path):
     import yaml
 
-    from fleet.spec.load import FleetError
+    from fleet.model.load import FleetError
 
     data = example_data("steady")
     data["api_access"] = {"plan_role_arn": "arn:aws:iam::111122223333:role/fleet-plan"}

@@ -18,10 +18,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import Stacks, resources
 from constructs.argocd_cluster import AppSpec, application_set
 from fleet import names
 from support.argocd_schemas import crd_schema, missing_reason, strict
+from support.synth import Stacks, resources
 
 EXAMPLES = ["steady", "target_swap", "hub_swap", "two_services"]
 PODINFO = AppSpec(

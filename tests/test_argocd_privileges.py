@@ -13,7 +13,6 @@ import yaml
 from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting  # not `Testing`: pytest would try to collect it
 
-from conftest import EXAMPLES, resources
 from constructs.argocd_cluster import (
     DEFAULT_PROJECT,
     ArgoCdCluster,
@@ -34,6 +33,8 @@ from constructs.target_cluster import (
 )
 from fleet import names
 from fleet.versions import BINDING_CHART_DIR, binding_chart_versions
+from support.paths import EXAMPLES
+from support.synth import resources
 
 ALL_EXAMPLES = sorted(f"examples/{p.name}" for p in EXAMPLES.glob("*.yaml"))
 ROLE_ARN = "arn:aws:iam::111122223333:role/unit-argocd"

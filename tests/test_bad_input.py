@@ -223,7 +223,7 @@ def test_helm_values_json_cannot_carry_are_refused_naming_them(
 @pytest.mark.parametrize("slot", sorted(first_places()))
 def test_every_collection_at_every_size_is_refused_in_clear_lines_or_valid(slot: str, fleet_file: Path) -> None:
     """Each list and mapping of names of the schema emptied, cut to one entry, grown to each limit
-    of fleet/spec/limits.py and one past it, and far past them all (its entries repeated, under
+    of fleet/model/limits.py and one past it, and far past them all (its entries repeated, under
     fresh names in a mapping): refused in clear lines - which may name what the cut left dangling,
     such as `traffic.app` - or valid."""
     name, at = first_places()[slot]

@@ -8,7 +8,7 @@ import importlib.util
 import subprocess
 import sys
 
-from conftest import ROOT
+from support.paths import ROOT
 
 COLUMNS = ("stacks", "wall s", "min-max", "/full", "/lazy", "over lazy s", "peak MB", "python MB", "node MB")
 """The figures of each row, in the order `bench/synth.py` prints them."""
@@ -67,7 +67,7 @@ def test_the_benchmarks_fleets_are_valid_fleets_of_the_sizes_it_names():
     bench = importlib.util.module_from_spec(spec)
     sys.modules.setdefault(spec.name, bench)  # its dataclasses look their module up there
     spec.loader.exec_module(bench)
-    from fleet.spec import Fleet
+    from fleet.model import Fleet
 
     fleet = Fleet.model_validate(bench.services_fleet(5))
     assert (len(fleet.services), len(fleet.targets), len(fleet.hubs)) == (5, 10, 2)

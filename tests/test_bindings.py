@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from stacks import bindings
+from support.paths import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 

@@ -26,7 +26,6 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT
 from fleet import names
 from main import KEPT, SynthError, _refuse_error_annotations, _run_by_cdktf_cli, _swap_in
 from stacks.endpoints import ENV as ENDPOINT_ENV
@@ -39,6 +38,7 @@ from support.emulator import (
     run_bounded,
     running_emulator,
 )
+from support.paths import ROOT
 from support.tf_tools import cli_config, find_mirror, report
 
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"

@@ -34,12 +34,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from conftest import ROOT
 from fleet import names
 from fleet.ops import aws as ops_aws
 from fleet.ops import check_command, checks, errors
 from fleet.ops import kube as ops_kube
 from support.emulator import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, HOST, EmulatorUnavailable, MotoServer, free_port
+from support.paths import ROOT
 
 FLEET = ROOT / "examples" / "target-swap.yaml"
 TWO_SERVICES = ROOT / "examples" / "two-services.yaml"

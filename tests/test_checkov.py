@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from support.paths import EXAMPLES, ROOT
 
 SKIP = re.compile(r"checkov:skip=([A-Z0-9_]+):(\S.*)")
 ALL_EXAMPLES = sorted(f"examples/{p.name}" for p in EXAMPLES.glob("*.yaml"))

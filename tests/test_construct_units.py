@@ -12,7 +12,6 @@ import pytest
 from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting  # not `Testing`: pytest would try to collect it
 
-from conftest import only, resources
 from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration, ProjectSpec
 from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
 from constructs.fleet_network import FleetNetwork, FleetNetworkProps, subnet_cidrs
@@ -21,6 +20,7 @@ from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAc
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet.versions import BINDING_CHART_DIR, binding_chart_versions
+from support.synth import only, resources
 
 ACCOUNT_ROLE = "arn:aws:iam::111122223333:role"
 CLIENT_SG = "sg-argocd-client"

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from conftest import ROOT, only, resources
 from fleet import names
+from support.paths import ROOT
+from support.synth import only, resources
 
 GENERATION_STACKS = ("argocd-blue", "target-blue")
 
@@ -382,7 +383,7 @@ def test_the_albs_forward_limit_is_the_one_the_fleet_model_enforces():
     """AWS forwards to at most five target groups; the model refuses a sixth serving generation
     before the construct would (the model must not import cdktf, so the construct keeps a copy)."""
     from constructs.fleet_traffic import MAX_FORWARD_TARGET_GROUPS
-    from fleet.spec.limits import MAX_SERVING_TARGETS
+    from fleet.model.limits import MAX_SERVING_TARGETS
 
     assert MAX_FORWARD_TARGET_GROUPS == MAX_SERVING_TARGETS == 5
 
@@ -399,7 +400,7 @@ OWN_DEFAULTS = {
 
 def test_no_construct_prop_copies_a_default_the_fleet_model_owns():
     """Node sizing, service range, tier tag, namespace, service accounts, CIDRs...: a prop the
-    stacks set from the fleet is required, so a fleet default is written once (fleet/spec/)."""
+    stacks set from the fleet is required, so a fleet default is written once (fleet/model/)."""
     import dataclasses
     import importlib
 

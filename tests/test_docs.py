@@ -20,8 +20,8 @@ from types import ModuleType
 
 import pytest
 
-from conftest import ROOT
 from fleet import Fleet
+from support.paths import ROOT
 
 
 def _generator() -> ModuleType:
@@ -123,7 +123,7 @@ def _row(path: str, field: str) -> str:
 def test_the_doc_states_the_models_limits() -> None:
     """The limits that live in validators, not in the schema: each number in the field's generated
     description or, until the descriptions reach the schema, in its field note."""
-    from fleet.spec import limits
+    from fleet.model import limits
 
     lo, hi = limits.SERVICE_CIDR_PREFIXES
     expected = {

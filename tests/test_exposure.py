@@ -15,11 +15,10 @@ import pytest
 import yaml
 
 from fleet import names
-from fleet.spec.limits import SYSTEM_NAMESPACES
-from fleet.spec.load import FleetError, validate
+from fleet.model.limits import SYSTEM_NAMESPACES
+from fleet.model.load import FleetError, validate
 from support.fleets import example_data
-
-ROOT = Path(__file__).resolve().parent.parent
+from support.paths import ROOT
 
 
 def _traffic(d: dict[str, Any]) -> dict[str, Any]:

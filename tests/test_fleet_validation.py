@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLES, ROOT
-from fleet.spec.load import FleetError, load_fleet, validate
+from fleet.model.load import FleetError, load_fleet, validate
 from support.edge_cases import apply, model_cases, named, oracle_cases
 from support.fleet_strategies import judge
 from support.fleets import example_text, move_key, web
+from support.paths import EXAMPLES, ROOT
 
 STEADY = example_text("steady")
 TWO_SERVICES = example_text("two-services")

@@ -8,10 +8,10 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT
-from fleet.spec.load import FleetError, validate
-from fleet.spec.migrate import FORMAT, FormatError, migrated
+from fleet.model.load import FleetError, validate
+from fleet.model.migrate import FORMAT, FormatError, migrated
 from support.fleets import example_data
+from support.paths import ROOT
 
 
 def test_a_file_without_format_is_this_releases_format():

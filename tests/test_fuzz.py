@@ -42,9 +42,8 @@ from hypothesis import HealthCheck, Phase, assume, example, given, seed, setting
 from hypothesis import strategies as st
 from test_invariants import _addresses, _references
 
-from conftest import ROOT
 from fleet import names
-from fleet.spec.load import FleetError, load_fleet, validate
+from fleet.model.load import FleetError, load_fleet, validate
 from support.fleet_strategies import (
     BIDI,
     FLEET,
@@ -62,6 +61,7 @@ from support.fleet_strategies import (
     valid_fleets,
 )
 from support.fleets import example_data, example_text, move_key, web
+from support.paths import ROOT
 
 pytestmark = pytest.mark.fuzz
 
@@ -563,7 +563,7 @@ ONCE_CRASHED = {
 
 
 @_regression(
-    "fleet/spec/load.py: exceptions from PyYAML's constructors, int() and repr() escape load_fleet (not FleetError)"
+    "fleet/model/load.py: exceptions from PyYAML's constructors, int() and repr() escape load_fleet (not FleetError)"
 )
 @pytest.mark.parametrize("case", sorted(ONCE_CRASHED))
 def test_regression_a_yaml_constructor_error_is_a_fleet_error(case: str, fuzz_file: Path) -> None:
@@ -608,7 +608,7 @@ ONCE_UNCLEAR = {
 }
 
 
-@_regression("fleet/spec/load.py: message lines that break the '<file>: <field>: ...' shape (see the case id)")
+@_regression("fleet/model/load.py: message lines that break the '<file>: <field>: ...' shape (see the case id)")
 @pytest.mark.parametrize("case", sorted(ONCE_UNCLEAR))
 def test_regression_hostile_text_gets_one_clear_line_per_mistake(case: str, fuzz_file: Path) -> None:
     rejected(fuzz_file, ONCE_UNCLEAR[case], case)
@@ -631,14 +631,14 @@ ONCE_ACCEPTED = {
 }
 
 
-@_regression("fleet/spec/ accepts a fleet that cannot work (see the case id): it should be one clear FleetError")
+@_regression("fleet/model/ accepts a fleet that cannot work (see the case id): it should be one clear FleetError")
 @pytest.mark.parametrize("case", sorted(ONCE_ACCEPTED))
 def test_regression_an_unworkable_fleet_is_refused(case: str, fuzz_file: Path) -> None:
     rejected(fuzz_file, _steady(ONCE_ACCEPTED[case]), case)
 
 
 @_regression(
-    "fleet/spec/load.py: a mapping given a scalar gets pydantic's 'a valid dictionary or instance of Hub' (a class name)"
+    "fleet/model/load.py: a mapping given a scalar gets pydantic's 'a valid dictionary or instance of Hub' (a class name)"
 )
 def test_regression_a_mapping_given_a_scalar_names_no_python_class(fuzz_file: Path) -> None:
     message = rejected(fuzz_file, _steady(lambda d: d["hubs"].update(blue="active")), "hub given as a string")
@@ -646,7 +646,7 @@ def test_regression_a_mapping_given_a_scalar_names_no_python_class(fuzz_file: Pa
 
 
 @_regression(
-    "fleet/spec/load.py accepts !!set: a list field's order then follows PYTHONHASHSEED, so subnets move zones"
+    "fleet/model/load.py accepts !!set: a list field's order then follows PYTHONHASHSEED, so subnets move zones"
 )
 def test_regression_a_set_never_makes_the_fleet_depend_on_the_hash_seed(tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.yaml"
@@ -655,7 +655,7 @@ def test_regression_a_set_never_makes_the_fleet_depend_on_the_hash_seed(tmp_path
             "zones: [eu-west-1a, eu-west-1b, eu-west-1c]", "zones: !!set {eu-west-1a, eu-west-1b, eu-west-1c}"
         )
     )
-    code = f"from fleet.spec.load import load_fleet; print(load_fleet({str(fleet)!r}).network.zones)"
+    code = f"from fleet.model.load import load_fleet; print(load_fleet({str(fleet)!r}).network.zones)"
     orders = {
         subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=_env(PYTHONHASHSEED=str(s))
@@ -703,7 +703,7 @@ def test_regression_hostile_tag_values_and_long_app_names_are_refused(case: str,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="fleet/spec/load.py (PyYAML): a JSON \\uD83D\\uDE00 escape pair is read as two lone surrogates",
+    reason="fleet/model/load.py (PyYAML): a JSON \\uD83D\\uDE00 escape pair is read as two lone surrogates",
 )
 def test_yaml_1_1_reads_a_json_surrogate_pair_as_two_lone_surrogates(fuzz_file: Path) -> None:
     data = yaml.safe_load(STEADY)
@@ -713,7 +713,7 @@ def test_yaml_1_1_reads_a_json_surrogate_pair_as_two_lone_surrogates(fuzz_file: 
 
 
 @pytest.mark.xfail(
-    strict=True, reason="fleet/spec/load.py (PyYAML, YAML 1.1): the JSON number 1e-05 is read as the text '1e-05'"
+    strict=True, reason="fleet/model/load.py (PyYAML, YAML 1.1): the JSON number 1e-05 is read as the text '1e-05'"
 )
 def test_yaml_1_1_reads_a_json_exponent_float_as_text(fuzz_file: Path) -> None:
     data = yaml.safe_load(STEADY)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from support.paths import ROOT
+
 PR = ROOT / ".github" / "workflows" / "pr.yml"
 EXAMPLE = ROOT / "examples" / "target-swap-1-provisioning.yaml"
 ALLOWED = "PROVISIONING: frozenset({REGISTERED, DESTROYED}),"

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
 from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import Refusal
 from fleet.gate.guard import refusals as guard_refusals
-from fleet.spec.load import load_fleet
+from fleet.model.load import load_fleet
 from support.fleets import Edit, both, put
+from support.paths import ROOT
 
 STEADY = "examples/steady.yaml"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from fleet.spec.instances import accelerator, architecture
-from fleet.spec.load import FleetError, validate
+from fleet.model.instances import accelerator, architecture
+from fleet.model.load import FleetError, validate
 from support.fleets import example_data
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import resources
+from support.synth import resources
 
 REFERENCE = re.compile(r"\$\{([^}]*)\}")
 EXAMPLES = ("steady", "target_swap", "hub_swap", "two_services")

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from conftest import EXAMPLES, resources
+from support.paths import EXAMPLES
+from support.synth import resources
 
 ALL_EXAMPLES = sorted(f"examples/{p.name}" for p in EXAMPLES.glob("*.yaml"))
 ROLE_WRITES_LBC_MUST_NOT_HAVE = re.compile(

@@ -39,10 +39,9 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT, Synth
 from fleet import names
+from fleet.model.load import load_fleet
 from fleet.ops.planner import plan
-from fleet.spec.load import load_fleet
 from support.emulator import (
     EMULATOR_EXCLUSIONS,
     IGNORE_CHANGES,
@@ -54,6 +53,8 @@ from support.emulator import (
     running_emulator,
     spawn_group,
 )
+from support.paths import ROOT
+from support.synth import Synth
 from support.tf_tools import cli_config, report
 
 pytestmark = pytest.mark.lifecycle

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT, Stacks, resources
-from fleet.spec import limits as model
+from fleet.model import limits as model
 from support.fleets import Edit, example_data, web
+from support.paths import ROOT
+from support.synth import Stacks, resources
 
 
 def _served(data: dict[str, Any]) -> dict[str, Any]:

@@ -23,16 +23,16 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from fleet import names
 from fleet.lifecycle import DESTROYED, REGISTERED, REGISTERED_PHASES, SERVING
+from fleet.model import Fleet
+from fleet.model.load import FleetError, validate
 from fleet.ops.edits import apply_edit
 from fleet.ops.merge import Base, MergedStep, Run, StepRefused, merged_step
 from fleet.ops.planner import PlanRefused, plan
 from fleet.ops.shift_record import ShiftRecord, file_weights
-from fleet.spec import Fleet
-from fleet.spec.load import FleetError, validate
 from support.fleets import example_data
+from support.paths import ROOT
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml"))
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -402,7 +402,7 @@ def test_a_registration_merged_with_another_change_deploys_every_stack_the_synth
     step deploys the hubs and every other stack whose synthesized JSON changed, in order."""
     from fleet.gate.comment import render_stacks
     from fleet.gate.diff import diff_stacks
-    from fleet.spec.load import load_fleet
+    from fleet.model.load import load_fleet
 
     base_file = derived_fleet(
         "examples/target-swap-1-provisioning.yaml", f"mixed-base-{other.__name__}", lambda d: None

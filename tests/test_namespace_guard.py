@@ -2,7 +2,7 @@
 
 import importlib
 
-from conftest import ROOT
+from support.paths import ROOT
 
 
 def test_constructs_folder_has_no_init_file_that_would_shadow_the_library():

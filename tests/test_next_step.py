@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import yaml
 
+from fleet.model.load import load_fleet
 from fleet.ops.next_step import BRANCH_PREFIX, NextRefused, NextWaits, Proposal, propose
 from fleet.ops.shift_record import ShiftRecord
-from fleet.spec.load import load_fleet
 from support import fleets
+from support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DEPLOY = ROOT / ".github" / "workflows" / "deploy.yml"
 STEPS = (50, 100)
@@ -143,7 +143,7 @@ def test_unread_shift_records_are_refused():
 
 
 def load_fleet_text(text: str):
-    from fleet.spec.load import parse_yaml, validate
+    from fleet.model.load import parse_yaml, validate
 
     return validate(parse_yaml(text, "test"), "test")
 

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from conftest import ROOT
 from fleet.gate.comment import render_stacks
 from fleet.gate.diff import diff_stacks
+from fleet.model.load import load_fleet
 from fleet.ops.pipeline import LOCAL_STATE, PipelineRefused, merged_step, stack_action
-from fleet.spec.load import load_fleet
+from support.paths import ROOT
 
 CHECK = "python -m fleet check"
 TRANSITIONS = {

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from fleet.gate import plan_inputs
 from fleet.gate.plan_inputs import calls, check_config, check_stack
+from support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").glob("*.yaml"))
 SAMPLED = (
     "examples/steady.yaml",

@@ -15,17 +15,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from conftest import EXAMPLES, ROOT
 from fleet.gate.phases import transition_refusals
 from fleet.lifecycle import HUB_PHASES, TARGET_PHASES
+from fleet.model import Fleet
+from fleet.model.load import load_fleet
 from fleet.ops.commands import SHIFT
 from fleet.ops.edits import apply_edit, fleet_data
 from fleet.ops.planner import PlanRefused, Step, plan
 from fleet.ref import Section, parse_stack_id
-from fleet.spec import Fleet
-from fleet.spec.load import load_fleet
 from support import fleets
 from support.fleets import example_data
+from support.paths import EXAMPLES, ROOT
 
 TARGET_SWAP = ["steady", *fleets.TARGET_SWAP]
 HUB_SWAP = ["steady", *fleets.HUB_SWAP]

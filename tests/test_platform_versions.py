@@ -10,7 +10,7 @@ import pytest
 
 from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import refusals as guard_refusals
-from fleet.spec.load import load_fleet
+from fleet.model.load import load_fleet
 
 TARGET_SWAP = "examples/target-swap.yaml"
 

@@ -18,16 +18,17 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT, Stacks, Synth, resources
 from fleet import names
 from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.gate.phases import transition_refusals
+from fleet.model.load import FleetError, load_fleet, validate
 from fleet.ops.edits import apply_edit
 from fleet.ops.planner import plan
 from fleet.ref import Section, parse_stack_id
-from fleet.spec.load import FleetError, load_fleet, validate
 from support.fleets import example_data
+from support.paths import ROOT
+from support.synth import Stacks, Synth, resources
 
 TWO = "examples/two-services.yaml"
 Edit = Callable[[dict[str, Any]], None]

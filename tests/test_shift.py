@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, Synth
+from fleet.model.load import load_fleet
 from fleet.ops.pipeline import PipelineRefused, stack_action
 from fleet.ops.shift_live import ShiftRefused
 from fleet.ops.shift_record import LocalRecords
-from fleet.spec.load import load_fleet
 from support.emulator import running_emulator
+from support.paths import ROOT
 from support.shift_world import AFTER, BEFORE, SERVICE, Emulated, Killed, Scenario, deploy_base, seed, shift_edits
+from support.synth import Synth
 
 pytestmark = pytest.mark.slow
 

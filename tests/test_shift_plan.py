@@ -15,18 +15,18 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
 from fleet.gate.comment import render_stacks
 from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import refusals
 from fleet.gate.phases import transition_refusals
+from fleet.model import Fleet
+from fleet.model.load import load_fleet
 from fleet.ops.edits import apply_edit, fleet_data
 from fleet.ops.pipeline import merged_step
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import ShiftRecord, file_weights
 from fleet.ref import Section
-from fleet.spec import Fleet
-from fleet.spec.load import load_fleet
+from support.paths import EXAMPLES, ROOT
 
 READY, MID = "target-swap-shift-0-ready", "target-swap-shift"
 WEB = Section.targets("web")

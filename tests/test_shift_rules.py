@@ -15,11 +15,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from fleet.model.load import load_fleet
+from fleet.model.shift import Shift
 from fleet.ops.shift_metrics import arn_dimension, judge
 from fleet.ops.shift_record import LocalRecords, ShiftRecord, refuse_after_rollback, step_weights
-from fleet.spec.load import load_fleet
-from fleet.spec.shift import Shift
+from support.paths import ROOT
 
 
 def _with_shift(tmp_path: Path, shift: Any, targets: dict[str, dict[str, Any]] | None = None) -> Path:

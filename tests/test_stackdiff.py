@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
 from fleet import __main__ as cli
 from fleet.gate import comment
 from fleet.gate.diff import Change, attribute_paths, diff_stack, diff_stacks
@@ -28,7 +27,8 @@ from fleet.gate.guard import Refusal
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.gate.replacement import FORCES_REPLACEMENT
 from fleet.gate.sources import SourceError, app_command
-from fleet.spec.load import load_fleet
+from fleet.model.load import load_fleet
+from support.paths import ROOT
 
 STEADY = ROOT / "examples" / "steady.yaml"
 TARGET_SWAP = ROOT / "examples" / "target-swap.yaml"

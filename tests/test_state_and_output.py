@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import ROOT
+from support.paths import ROOT
 
 
 def _local_state(outdir, stack_id: str):

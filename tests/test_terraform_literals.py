@@ -401,7 +401,7 @@ def _attack(data: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def attacked(synth, derived_fleet):
-    from fleet.spec.load import load_fleet
+    from fleet.model.load import load_fleet
 
     path = derived_fleet("examples/steady.yaml", "fleet-strings-attack", _attack)
     return load_fleet(str(path)), synth(path)
@@ -523,7 +523,7 @@ def test_a_token_where_no_escape_can_go_is_refused_naming_it(tmp_path, edit, mes
     (`fleet validate` and the gate too), and the synth writes nothing."""
     import yaml
 
-    from fleet.spec.load import FleetError
+    from fleet.model.load import FleetError
     from main import synthesize
 
     path = tmp_path / "fleet.yaml"

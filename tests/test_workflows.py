@@ -38,12 +38,12 @@ from fleet import names
 from fleet.gate.comment import MARKER
 from fleet.gate.sources import NOT_GATE_AFFECTING, codeowners, codeowners_owners, gate_affecting
 from fleet.lifecycle import DEFAULT_WEIGHT_STEPS
+from fleet.model.load import load_fleet
 from fleet.ops.defaults import MAX_WAIT_MINUTES
 from fleet.ops.pipeline import LOCAL_STATE, MAX_STACK_JOBS, merged_step
-from fleet.spec.load import load_fleet
 from support.fleets import example_data
+from support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 PR = WORKFLOWS / "pr.yml"
 DEPLOY = WORKFLOWS / "deploy.yml"
@@ -1764,7 +1764,7 @@ def test_every_path_but_the_not_gate_affecting_ones_needs_an_owner():
     owned = {path for path in paths if codeowners_owner(text, path)}
     assert set(gate_affecting(paths)) == owned
     for path in (
-        "fleet/spec/load.py",  # its default fleet path: the deploy sets no FLEET
+        "fleet/model/load.py",  # its default fleet path: the deploy sets no FLEET
         "fleet/ops/step.py",  # run with the deploy role
         "fleet/__main__.py",
         "stacks/generation.py",

@@ -9,7 +9,7 @@ from typing import Any
 
 from fleet.gate.diff import StackDiff, entries, under
 from fleet.gate.refusal import Refusal
-from fleet.spec import Fleet, Target
+from fleet.model import Fleet, Target
 
 TRAFFIC_BINDING = ("targetGroupARN", "serviceName", "servicePort")
 """Values of the TargetGroupBinding release (charts/target-group-binding) that say which pods take

@@ -28,7 +28,7 @@ from fleet.gate.diff import StackDiff, diff_stacks
 from fleet.gate.guard import Refusal
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.gate.sources import SourceError, collect
-from fleet.spec.load import FleetError
+from fleet.model.load import FleetError
 
 MARKER = "<!-- ephemeral-eks-diff -->"
 """First line of the --markdown output, so a CI step can find and update its own PR comment."""

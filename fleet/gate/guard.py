@@ -40,8 +40,8 @@ from fleet.gate.rules import (
     SHARED_STANDS_ON,
 )
 from fleet.lifecycle import DESTROYED, is_live
+from fleet.model import Fleet, Hub, Target
 from fleet.ref import parse_stack_id
-from fleet.spec import Fleet, Hub, Target
 
 
 def live_generations(base: Stacks, base_fleet: Fleet | None) -> dict[str, str | None]:
@@ -205,7 +205,7 @@ PINNABLE = {
     ),
     **{f"addons.{addon.field}": (f"addons.{addon.field}", _addon_pin(addon.field)) for addon in ADDONS},
 }
-"""Fleet-wide settings a generation can pin to the value it was born with (see fleet/spec/)."""
+"""Fleet-wide settings a generation can pin to the value it was born with (see fleet/model/)."""
 
 
 def fleet_wide_changes(base: Any, head: Any, path: str = "") -> list[str]:

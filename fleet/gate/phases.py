@@ -26,8 +26,8 @@ from fleet.lifecycle import (
     SERVING,
     STANDBY,
 )
+from fleet.model import Fleet
 from fleet.ref import GenerationRef
-from fleet.spec import Fleet
 
 
 def transition_refusals(base: Fleet, head: Fleet, weight_steps: tuple[int, ...] = DEFAULT_WEIGHT_STEPS) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from fleet.compare import changes_besides_traffic
 from fleet.lifecycle import REGISTERED, SERVING
-from fleet.spec import Fleet
+from fleet.model import Fleet
 
 
 def shift_moves(base: Fleet, head: Fleet) -> tuple[list[str], list[str]]:

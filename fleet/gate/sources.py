@@ -29,8 +29,8 @@ from pathlib import Path
 
 from fleet import names
 from fleet.gate.diff import Stacks
-from fleet.spec import Fleet
-from fleet.spec.load import FleetError, default_fleet, load_fleet, parse_yaml, validate
+from fleet.model import Fleet
+from fleet.model.load import FleetError, default_fleet, load_fleet, parse_yaml, validate
 from fleet.text import printable
 
 ROOT = names.PROJECT_ROOT

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fleet import names
 from fleet.lifecycle import DESTROYED
-from fleet.spec import Fleet
+from fleet.model import Fleet
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from fleet import names
 from fleet.lifecycle import SERVING
+from fleet.model import Fleet
+from fleet.model.load import FleetError, load_fleet
 from fleet.ops.aws import Aws, aws_reason
 from fleet.ops.checks import (
     apps_synced,
@@ -28,8 +30,6 @@ from fleet.ops.defaults import DEFAULT_WINDOW_MINUTES, GROUPS, MAX_WAIT_MINUTES,
 from fleet.ops.errors import CheckFailed, Outcome, Unusable, one_line
 from fleet.ops.kube import Kube, parse_api_endpoints
 from fleet.ref import GenerationRef, parse_stack_id
-from fleet.spec import Fleet
-from fleet.spec.load import FleetError, load_fleet
 
 # --- which checks a stack gets -----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from fleet import names
 from fleet.lifecycle import DESTROYED, PAUSED_HUB_PHASES
-from fleet.spec import Fleet
+from fleet.model import Fleet
 
 
 def deploy(stack: str) -> str:

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from fleet.model import Fleet
 from fleet.ref import Section
-from fleet.spec import Fleet
 
 Edit = dict[Section, dict[str, dict[str, Any] | None]]
 """{Section.targets("web"): {"green": {"phase": "serving", "weight": 10}, "blue": None}}: per

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from fleet import names
 from fleet.lifecycle import DESTROYED, PROVISIONING, RETIRING, STANDBY
+from fleet.model import Fleet
 from fleet.ops.commands import check_command, checks_after_deploy, deploy, destroy, hub_order
 from fleet.ops.edits import Edit, apply_edit, describe_edit
 from fleet.ops.step import Step
 from fleet.ref import Section
-from fleet.spec import Fleet
 
 
 def retire(fleet: Fleet, service: str, leaving: list[str], whose: str) -> Step:

@@ -29,12 +29,12 @@ from typing import Any, Literal, NamedTuple
 from fleet import names
 from fleet.compare import changes_besides_positions, changes_besides_traffic
 from fleet.lifecycle import CANDIDATE_PHASES, DEFAULT_WEIGHT_STEPS, DESTROYED, REGISTERED_PHASES
+from fleet.model import Fleet
 from fleet.ops.commands import SHIFT, check_command, checks_after_deploy, cluster_checks, hub_order
 from fleet.ops.edits import apply_edit
 from fleet.ops.errors import PipelineRefused
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import HOLDING, ShiftRecord, Weights, file_weights
-from fleet.spec import Fleet
 
 Action = Literal["deploy", "destroy", "shift"]
 

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from fleet.lifecycle import DESTROYED, PROVISIONING, REGISTERED, RETIRING, SERVING, STANDBY
+from fleet.model import Fleet
+from fleet.model.load import FleetError, parse_yaml, validate
 from fleet.ops.edits import Edit, apply_edit, fleet_data
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import ShiftRecord, file_weights, revert_edit
 from fleet.ops.step import PlanRefused, Step
 from fleet.ref import Section
-from fleet.spec import Fleet
-from fleet.spec.load import FleetError, parse_yaml, validate
 
 BRANCH_PREFIX = "fleet-next/"
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 from fleet import names
 from fleet.lifecycle import DESTROYED
+from fleet.model import Fleet
 from fleet.ops.errors import PipelineRefused
 from fleet.ops.merge import (
     LOCAL_STATE,
@@ -21,7 +22,6 @@ from fleet.ops.merge import (
     refuse_local_state_in_ci,
 )
 from fleet.ops.shift_record import RecordError, RecordStore, record_store, refuse_after_rollback
-from fleet.spec import Fleet
 
 __all__ = [
     "LOCAL_STATE",

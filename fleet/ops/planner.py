@@ -21,13 +21,13 @@ from fleet.lifecycle import (
     SERVING,
     STANDBY,
 )
+from fleet.model import Fleet
 from fleet.ops.commands import checks_after_deploy, cluster_checks, deploy, destroy, hub_order, shift
 from fleet.ops.defaults import DEFAULT_WEIGHT_STEPS
 from fleet.ops.edits import Edit, apply_edit, describe_edit
 from fleet.ops.endings import destroy_target, end_leaving, removal_edit, remove_destroyed, retire, retire_hub
 from fleet.ops.step import PlanRefused, Step
 from fleet.ref import Section
-from fleet.spec import Fleet
 
 
 def _split(total: int, generations: list[str], fleet: Fleet) -> dict[str, int]:

@@ -10,10 +10,10 @@ from fleet import names
 from fleet.addons import ADDONS, NONE
 from fleet.addons import newest as newest_addon
 from fleet.lifecycle import DESTROYED, is_live
+from fleet.model import Fleet, Hub, Target
 from fleet.ops.edits import edit_json
 from fleet.ops.step import Step
 from fleet.ref import GenerationRef
-from fleet.spec import Fleet, Hub, Target
 from fleet.versions import newest, today
 
 

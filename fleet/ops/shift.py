@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from fleet.model import Fleet
+from fleet.model.shift import Shift
 from fleet.ops.shift_live import ServiceInState, ShiftRefused, ShiftTerraform, live_weights
 from fleet.ops.shift_metrics import PUBLISH_DELAY_SECONDS, CloudWatchMetrics, Period, TargetGroupRef
 from fleet.ops.shift_record import RecordStore, ShiftRecord, Weights, file_weights, revert_edit, step_weights
-from fleet.spec import Fleet
-from fleet.spec.shift import Shift
 
 MINUTE = 60
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from fleet import names
+from fleet.model.load import load_fleet
 from fleet.ops.aws import Aws, aws_reason
 from fleet.ops.errors import Unusable, one_line
 from fleet.ops.pipeline import PipelineRefused, refuse_local_state_in_ci
 from fleet.ops.shift import RealClock, ShiftRun
 from fleet.ops.shift_live import ShiftRefused, ShiftTerraform
 from fleet.ops.shift_record import record_store
-from fleet.spec.load import load_fleet
 
 
 def run(file: str, service: str, synth_dir: Path, *, resume: bool, abort: bool, as_json: bool) -> int:

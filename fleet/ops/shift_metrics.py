@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from fleet.spec.shift import Shift
+from fleet.model.shift import Shift
 
 NAMESPACE = "AWS/ApplicationELB"
 PUBLISH_DELAY_SECONDS = 120

@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 
 from fleet import names
 from fleet.lifecycle import REGISTERED, REGISTERED_PHASES, SERVING
-from fleet.spec import Fleet
+from fleet.model import Fleet
 from fleet.text import printable
 
 Status = Literal["running", "rolled-back", "done"]

@@ -23,8 +23,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED_ARGOCD = ROOT.parent / "shared" / "schemas" / "argocd"
+from support.paths import ROOT, SHARED_SCHEMAS
+
+SHARED_ARGOCD = SHARED_SCHEMAS / "argocd"
 NPM_PACKAGE = ROOT / "node_modules" / "@kubernetes-models" / "argo-cd"
 KINDS = ("Application", "ApplicationSet", "AppProject")
 VERSION = "v1alpha1"

@@ -37,11 +37,11 @@ from pydantic import BaseModel, JsonValue
 
 from fleet import names
 from fleet.__main__ import main as fleet_main
-from fleet.spec import Fleet, limits
-from fleet.spec.load import FleetError, parse_yaml, validate
+from fleet.model import Fleet, limits
+from fleet.model.load import FleetError, parse_yaml, validate
 from fleet.text import printable
 from support.edge_cases import EDGE_CASES, VALID, ParameterSet, apply
-from support.fleets import EXAMPLES, ROOT
+from support.paths import EXAMPLES, ROOT
 
 # --- the schema, walked --------------------------------------------------------------------------
 
@@ -319,7 +319,7 @@ def fresh_key(taken: dict[str, Any], key: str, n: int) -> str:
 
 
 HUGE = 2 * limits.MAX_CLUSTERS
-"""Past every count fleet/spec/limits.py allows (clusters, the largest, twice over)."""
+"""Past every count fleet/model/limits.py allows (clusters, the largest, twice over)."""
 SIZES = sorted(
     {0, 1, HUGE}
     | {
@@ -329,7 +329,7 @@ SIZES = sorted(
         for d in (0, 1)
     }
 )
-"""Sizes a collection is cut or grown to: none, one, each count limit of fleet/spec/limits.py and one
+"""Sizes a collection is cut or grown to: none, one, each count limit of fleet/model/limits.py and one
 past it (whichever collection it limits), and far past them all."""
 
 
@@ -677,7 +677,7 @@ def synth_problems(fleet: Path, outdir: Path, verdict: Verdict) -> list[str]:
     if verdict.code != 0:
         return [f"exit {verdict.code}: {verdict.stderr[-1500:]}"]
     problems = [f"stderr: {line}" for line in verdict.stderr.splitlines() if "warning: " not in line]
-    from fleet.spec.load import load_fleet
+    from fleet.model.load import load_fleet
 
     spec = load_fleet(fleet)
     expected = {names.SHARED_STACK} | {ref.stack_id for ref, _ in spec.generations()}

@@ -3,7 +3,7 @@
 Each row is `(description, edit, expected)`: `edit` changes a copy of `BASE` (a valid fleet, as
 parsed YAML), and `expected` is `VALID` or the path of the field the verdict must name
 (`services.web.targets.blue.weight`; a path ending in `.*` is that field or anything under it).
-`test_fleet_validation.py` runs every row through `fleet.spec.load.validate` (FleetError with a line
+`test_fleet_validation.py` runs every row through `fleet.model.load.validate` (FleetError with a line
 `<path>: ...`, or success) and through `fleet_strategies.judge` (the same path, or nothing).
 
 A row for a limit the model does not enforce yet is `awaiting(...)`: a strict xfail on the model

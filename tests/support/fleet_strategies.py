@@ -1,6 +1,6 @@
 """Hypothesis strategies for fleet files: valid ones, and corrupted ones as the bytes of a file.
 
-`valid_fleets()` draws dicts that `fleet.spec.Fleet` accepts. The corrupted strategies draw
+`valid_fleets()` draws dicts that `fleet.model.Fleet` accepts. The corrupted strategies draw
 `Corrupt(kind, content)`: `content` is what goes into the file (bytes), `kind` says which
 corruption made it (for the counts the fuzz tests print).
 
@@ -34,7 +34,7 @@ import yaml
 from hypothesis import strategies as st
 
 from fleet import names
-from fleet.spec.limits import MAX_FILE_BYTES as MAX_BYTES
+from fleet.model.limits import MAX_FILE_BYTES as MAX_BYTES
 from fleet.versions import KUBERNETES_VERSIONS, offered, today
 
 KNOWN_BUGS: dict[str, str] = {

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
+from support.paths import EXAMPLES
 
 Edit = Callable[[dict[str, Any]], None]
 

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fleet.model.load import load_fleet
 from fleet.ops.shift import ShiftRun
 from fleet.ops.shift_live import ServiceInState, ShiftTerraform, live_weights
 from fleet.ops.shift_record import LocalRecords
-from fleet.spec.load import load_fleet
 from support.emulator import MotoServer, emulated_config, run_bounded
 from support.tf_tools import cli_config
 

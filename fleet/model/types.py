@@ -20,7 +20,7 @@ from pydantic import (
     StrictStr,
 )
 
-from fleet.spec.limits import FLEET_NAME_MAX, GENERATION_MAX, INTERNET_PREFIX, SERVICE_MAX, WIDE_PREFIX
+from fleet.model.limits import FLEET_NAME_MAX, GENERATION_MAX, INTERNET_PREFIX, SERVICE_MAX, WIDE_PREFIX
 from fleet.text import quoted, shorten
 from fleet.versions import KUBERNETES_VERSIONS, offered, today
 

@@ -14,9 +14,8 @@ from pydantic import (
 
 from fleet import names
 from fleet.lifecycle import REGISTERED_PHASES
-from fleet.names import rule_priority
-from fleet.spec.generation import Target
-from fleet.spec.limits import (
+from fleet.model.generation import Target
+from fleet.model.limits import (
     ALB_RULES_PER_CIDR,
     CLUSTER_SG_PORTS,
     MAX_ALLOWED_CIDRS,
@@ -29,8 +28,8 @@ from fleet.spec.limits import (
     SG_INBOUND_RULES,
     SYSTEM_NAMESPACES,
 )
-from fleet.spec.shift import Shift
-from fleet.spec.types import (
+from fleet.model.shift import Shift
+from fleet.model.types import (
     AppName,
     ChartVersion,
     Cidr,
@@ -48,6 +47,7 @@ from fleet.spec.types import (
     pattern,
     some,
 )
+from fleet.names import rule_priority
 
 
 class App(Model):

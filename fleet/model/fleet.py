@@ -19,10 +19,8 @@ from pydantic import (
 from fleet.addons import ADDONS, NONE
 from fleet.addons import refusal as addon_refusal
 from fleet.lifecycle import ACTIVE, CANDIDATE_PHASES, DESTROYED
-from fleet.names import partition as region_partition
-from fleet.ref import GenerationRef, parse_stack_id
-from fleet.spec.generation import Generation, Hub, Target
-from fleet.spec.limits import (
+from fleet.model.generation import Generation, Hub, Target
+from fleet.model.limits import (
     BUILTIN_TAG_KEYS,
     GENERATION_MAX,
     MAX_BUILTIN_TAGS_PER_RESOURCE,
@@ -35,9 +33,9 @@ from fleet.spec.limits import (
     SERVICE_CIDR_RANGES,
     WIDE_PREFIX,
 )
-from fleet.spec.platform import Addons, ApiAccess, ArgoCd, LoadBalancerController, LocalState, Network, S3State
-from fleet.spec.service import Service
-from fleet.spec.types import (
+from fleet.model.platform import Addons, ApiAccess, ArgoCd, LoadBalancerController, LocalState, Network, S3State
+from fleet.model.service import Service
+from fleet.model.types import (
     BucketName,
     Cidr,
     FleetName,
@@ -50,6 +48,8 @@ from fleet.spec.types import (
     is_wide,
     some,
 )
+from fleet.names import partition as region_partition
+from fleet.ref import GenerationRef, parse_stack_id
 from fleet.tokens import holds_token_text, is_token_number
 from fleet.versions import BY_VERSION, binding_chart_versions, newest, today
 
@@ -58,7 +58,7 @@ class Fleet(Model):
     """The whole fleet file."""
 
     format: Literal[1] = 1
-    """The layout this file is written in (`fleet/spec/migrate.py`): a later release reads an older
+    """The layout this file is written in (`fleet/model/migrate.py`): a later release reads an older
     format by migrating it, and refuses a later one. Default: 1, this release's."""
     name: FleetName
     """Prefix of every AWS name, and the fleet label ApplicationSets select on."""

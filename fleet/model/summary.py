@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fleet import names
-from fleet.spec.fleet import Fleet
+from fleet.model.fleet import Fleet
 
 
 def summary(fleet: Fleet) -> str:

@@ -11,11 +11,11 @@ from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps
 from constructs.refs import Refs
 from fleet import names
 from fleet.lifecycle import PAUSED_HUB_PHASES
-from fleet.spec import Fleet
+from fleet.model import Fleet
 from stacks.generation import GenerationStack
 
 
-class ArgoCdStack(GenerationStack):
+class HubStack(GenerationStack):
     """Adds to the generation setup: the hub cluster (its nodes carry the ArgoCD-client SG), a
     registration of every registered target, and per service an AppProject and ApplicationSets."""
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt, StrictStr, field_validator, model_validator
 
-from fleet.spec.types import Model, pattern
+from fleet.model.types import Model, pattern
 
 PERIOD_SECONDS = 60
 """The ALB publishes its CloudWatch metrics per minute: a period is whole minutes of them."""

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from fleet.spec.fleet import Fleet
-from fleet.spec.limits import MAX_FILE_BYTES
-from fleet.spec.migrate import FormatError, migrated
+from fleet.model.fleet import Fleet
+from fleet.model.limits import MAX_FILE_BYTES
+from fleet.model.migrate import FormatError, migrated
 from fleet.text import printable, shorten
 
 DEFAULT_FLEET = "fleet.yaml"

@@ -13,10 +13,10 @@ from pydantic import (
 )
 
 from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
-from fleet.spec.instances import AmiType, ami_type_for
-from fleet.spec.limits import MAX_INSTANCE_TYPES, MAX_PUBLIC_ACCESS_CIDRS
-from fleet.spec.platform import Addons
-from fleet.spec.types import (
+from fleet.model.instances import AmiType, ami_type_for
+from fleet.model.limits import MAX_INSTANCE_TYPES, MAX_PUBLIC_ACCESS_CIDRS
+from fleet.model.platform import Addons
+from fleet.model.types import (
     AppName,
     ChartVersion,
     Cidr,

@@ -11,8 +11,8 @@ from pydantic import (
     model_validator,
 )
 
-from fleet.spec.limits import MAX_API_RULES, SG_INBOUND_RULES
-from fleet.spec.types import (
+from fleet.model.limits import MAX_API_RULES, SG_INBOUND_RULES
+from fleet.model.types import (
     BucketName,
     ChartVersion,
     Cidr,
