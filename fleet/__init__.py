@@ -3,7 +3,7 @@ this package imports cdktf, constructs or the provider bindings, so `python -m f
 stays fast enough for a pre-commit hook.
 
     names, lifecycle, versions, ref, text   the shared vocabulary (import nothing else of fleet/)
-    spec/   the fleet file a user edits: limits, field types, models, loader
+    model/  the fleet file a user edits: limits, field types, models, loader
     gate/   what a PR may change: phase rules, diff, replacement table, guard, state, PR comment
     ops/    finishing a swap: planner, checks (AWS and Kubernetes clients)
 """
