@@ -183,7 +183,7 @@ def _message(error: Any) -> str:
         return f"{where}{shorten(error['input'], 40)}: unknown key, and not even valid UTF-8 text; remove it"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"{path}: unknown key; remove it or check its spelling against the README's fleet file reference"
+        return f"{path}: unknown key; remove it or check its spelling against docs/fleet-file.md"
     if kind in _HINTS:
         got = error.get("input")
         shown = "" if kind == "missing" else f" (got {type(got).__name__} {_short(got)})"
