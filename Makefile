@@ -56,9 +56,11 @@ test: deps
 	pipenv run ruff check .
 	pipenv run pytest
 
-## Regenerate docs/fleet-file.md from the fleet model's schema and docs/fleet-file.intro.md.
+## Regenerate docs/fleet-file.md (from the fleet model's schema and docs/fleet-file.intro.md) and
+## docs/fleet.schema.json (the fleet file's JSON Schema, which every fleet file names for editors).
 docs: .venv/.synced
 	pipenv run python docs/generate.py
+	pipenv run python docs/schema.py
 
 ## The quick loop: every test but the slow ones (`slow` marker: real tools, many synths, over ~30 s).
 test-quick: deps
