@@ -281,7 +281,8 @@ class Run:
 
 
 def fleet_check(*args: str, env: dict[str, str], file: Path | None = FLEET) -> Run:
-    argv = [sys.executable, "-m", "fleet", "check", *([str(file)] if file else []), *args]
+    stack, *options = args
+    argv = [sys.executable, "-m", "fleet", "check", stack, *([str(file)] if file else []), *options]
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
     assert "Traceback" not in done.stdout + done.stderr, done.stderr
     return Run(done.returncode, done.stdout.splitlines(), done.stderr.splitlines())

@@ -6,8 +6,6 @@ deploy into Kubernetes' own namespaces or the platform's."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +15,8 @@ import yaml
 from fleet import names
 from fleet.model.limits import SYSTEM_NAMESPACES
 from fleet.model.load import FleetError, validate
+from support.cli import run_fleet
 from support.fleets import example_data
-from support.paths import ROOT
 
 
 def _traffic(d: dict[str, Any]) -> dict[str, Any]:
@@ -121,9 +119,7 @@ def test_validate_warns_of_every_door_opened_wide(tmp_path):
     )
     path = tmp_path / "wide.yaml"
     path.write_text(yaml.safe_dump(data))
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    done = run_fleet("validate", path)
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if ": warning: " in line]
     assert warnings == [
@@ -145,9 +141,7 @@ def test_validate_warns_of_every_door_opened_wide(tmp_path):
 def test_a_fleet_path_that_is_not_a_regular_file_gets_its_own_line(tmp_path, make, says):
     """Neither read (a FIFO would block, /dev/zero never ends) nor called missing."""
     path = make(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    done = run_fleet("validate", path)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"{path}: {says}; pass the path of a fleet YAML file (FLEET=... or an argument)"

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from fleet.model.load import FleetError, load_fleet, validate
+from support.cli import run_fleet
 from support.edge_cases import apply, model_cases, named, oracle_cases
 from support.fleet_strategies import judge
 from support.fleets import example_text, move_key, web
@@ -430,9 +431,7 @@ def test_a_fleet_on_the_newest_versions_validates_and_a_new_generation_past_exte
 def test_a_live_generation_on_extended_support_validates_with_a_warning(tmp_path):
     path = tmp_path / "fleet.yaml"
     path.write_text(_with_version("1.33", phase="registered"))
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    done = run_fleet("validate", path)
     assert done.returncode == 0, done.stderr
     assert (
         "warning: services.web.targets.green.kubernetes_version: 1.33 is in extended support (extra cost) until 2027-07-29; "

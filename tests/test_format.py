@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 import yaml
 
 from fleet.model.load import FleetError, validate
 from fleet.model.migrate import FORMAT, FormatError, migrated
+from support.cli import run_fleet
 from support.fleets import example_data
-from support.paths import ROOT
 
 
 def test_a_file_without_format_is_this_releases_format():
@@ -49,8 +46,6 @@ def test_an_older_format_is_migrated_step_by_step_before_it_is_validated():
 def test_fleet_validate_refuses_a_later_format_with_one_line(tmp_path):
     path = tmp_path / "fleet.yaml"
     path.write_text(yaml.safe_dump({"format": FORMAT + 1, **example_data("steady")}, sort_keys=False))
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    done = run_fleet("validate", path)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "is for a later release" in done.stderr

@@ -44,6 +44,7 @@ from test_invariants import _addresses, _references
 
 from fleet import names
 from fleet.model.load import FleetError, load_fleet, validate
+from support.cli import run_fleet
 from support.fleet_strategies import (
     BIDI,
     FLEET,
@@ -576,9 +577,7 @@ def test_regression_a_yaml_constructor_error_is_a_fleet_error(case: str, fuzz_fi
 def test_regression_a_bad_timestamp_exits_2_without_a_traceback(tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.yaml"
     fleet.write_text(STEADY.replace("team: platform", "expires: 2024-02-30 team: !!int abc"))
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(fleet)], cwd=ROOT, capture_output=True, text=True, env=_env()
-    )
+    done = run_fleet("validate", fleet, env=_env())
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-500:]
     main = subprocess.run(
         [sys.executable, "main.py"],

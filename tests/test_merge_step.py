@@ -350,7 +350,7 @@ def test_a_bad_changed_file_is_one_line(tmp_path, content, said):
 
 
 def test_a_malformed_shift_record_is_one_line(tmp_path, capsys):
-    from fleet.__main__ import main
+    from fleet.cli import main
 
     fleet = example_data("target-swap-shift")
     fleet["name"] = f"rec{random.Random().randrange(10**6)}"  # its own records directory under state/

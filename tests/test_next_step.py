@@ -20,6 +20,7 @@ from fleet.model.load import load_fleet
 from fleet.ops.next_step import BRANCH_PREFIX, NextRefused, NextWaits, Proposal, propose
 from fleet.ops.shift_record import ShiftRecord
 from support import fleets
+from support.cli import run_fleet
 from support.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -179,15 +180,7 @@ def test_ending_a_rollback_waits_for_its_window(name):
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", "next", *args],
-        cwd=cwd,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fleet("next", *args, cwd=cwd, env={k: v for k, v in os.environ.items() if k != "CI"})
 
 
 def test_cli_writes_the_next_file_or_prints_it(tmp_path):

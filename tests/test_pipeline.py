@@ -4,8 +4,6 @@ in order, and the checks after them (`python -m fleet step`, which the deploy wo
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -13,6 +11,7 @@ from fleet.gate.comment import render_stacks
 from fleet.gate.diff import diff_stacks
 from fleet.model.load import load_fleet
 from fleet.ops.pipeline import LOCAL_STATE, PipelineRefused, merged_step, stack_action
+from support.cli import run_fleet
 from support.paths import ROOT
 
 CHECK = "python -m fleet check"
@@ -79,12 +78,5 @@ def test_local_state_is_refused_on_a_ci_runner(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(PipelineRefused, match="state: local state lives on the runner"):
         stack_action(fleet, "shared")
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "action", "target-blue", "examples/steady.yaml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "CI": "true"},
-    )
+    done = run_fleet("action", "target-blue", "examples/steady.yaml", env={**os.environ, "CI": "true"})
     assert (done.returncode, done.stderr.strip()) == (2, LOCAL_STATE)

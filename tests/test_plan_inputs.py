@@ -104,7 +104,7 @@ def _union(outdirs: list[Path]) -> dict[str, Any]:
                     if rtype == "helm_release" and "repository" in body:
                         seen["HELM_REPOSITORIES"].add(body["repository"])
             seen["DATA_SOURCES"] |= set(config.get("data", {}))
-            seen["FUNCTIONS"] |= {name for _, text in plan_inputs._strings(config, "") for name in calls(text)}
+            seen["FUNCTIONS"] |= {name for _, text in plan_inputs.strings_in(config, "") for name in calls(text)}
     return seen
 
 
@@ -124,7 +124,7 @@ def test_every_table_is_what_the_examples_synthesize(every_example):
     pinned = {name: _as_table(getattr(plan_inputs, name)) for name in seen}
     pinned["BACKENDS"] = None
     stale = [f"{name} = {value!r}" for name, value in seen.items() if pinned[name] != value]
-    assert not stale, "in fleet/gate/plan_inputs.py:\n" + "\n".join(stale)
+    assert not stale, "in fleet/gate/synth_tables.py:\n" + "\n".join(stale)
     local = _as_table(_union(list(every_example.values()))["BACKENDS"])
     assert local == {"local": plan_inputs.BACKENDS["local"]}
 

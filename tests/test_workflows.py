@@ -36,11 +36,12 @@ from test_pipeline import TRANSITIONS
 
 from fleet import names
 from fleet.gate.comment import MARKER
-from fleet.gate.sources import NOT_GATE_AFFECTING, codeowners, codeowners_owners, gate_affecting
+from fleet.gate.owners import NOT_GATE_AFFECTING, codeowners, codeowners_owners, gate_affecting
 from fleet.lifecycle import DEFAULT_WEIGHT_STEPS
 from fleet.model.load import load_fleet
 from fleet.ops.defaults import MAX_WAIT_MINUTES
 from fleet.ops.pipeline import LOCAL_STATE, MAX_STACK_JOBS, merged_step
+from support.cli import run_fleet
 from support.fleets import example_data
 from support.paths import ROOT
 
@@ -536,7 +537,7 @@ def test_the_boundary_check_sees_each_breach(pr, breach):
 
 def test_the_judge_never_runs_the_prs_code(pr):
     """The PR's synth is an artifact; `fleet diff --head DIR` reads it and never synthesizes the
-    head (tests/test_stackdiff.py: a --head directory is read, not built), and the base side is
+    head (tests/test_fleet_diff.py: a --head directory is read, not built), and the base side is
     synthesized from the base revision. No `make deps` of the head, no head cdktf.json, no npx."""
     job = pr["jobs"]["judge"]
     download = step_using(job, "actions/download-artifact")
@@ -1315,11 +1316,19 @@ def test_deploy_has_exactly_the_slots_the_pipeline_fills_each_after_the_one_befo
     assert set(triggers(stack)["workflow_call"]["inputs"]) == {"stack", "action"}
 
 
-def test_the_slots_read_the_keys_fleet_step_prints():
+def test_the_slots_read_the_keys_fleet_step_prints(deploy):
+    """Each slot's `with:` reads keys of `fleet step --json`'s runs: the keys deploy.yml names are
+    exactly the keys a printed run has (a renamed key would feed the stack workflow empty inputs)."""
     head = load_fleet(ROOT / "examples/target-swap-1-provisioning.yaml")
     printed = merged_step(load_fleet(ROOT / "examples/steady.yaml"), head, ["shared", "target-green"]).as_json()
     assert set(printed) == {"title", "runs", "checks"}
-    assert {key for run in printed["runs"] for key in run} == {"stack", "action"}
+    read = re.compile(r"\$\{\{ fromJSON\(needs\.step\.outputs\.runs\)\[(\d+)\]\.([a-z_]+) \}\}")
+    for i, name in enumerate(slots(deploy)):
+        found = {read.fullmatch(value) for value in deploy["jobs"][name]["with"].values()}
+        assert None not in found, f"{name}: every input reads one key of one run"
+        assert {int(m.group(1)) for m in found if m} == {i}, f"{name} reads run {i} only"
+        keys = {m.group(2) for m in found if m}
+        assert all(set(run) == keys for run in printed["runs"]), (name, keys, printed["runs"])
 
 
 def stack_ids(path: Path) -> list[str]:
@@ -1512,7 +1521,7 @@ def all_checks() -> list[str]:
 
 
 def test_every_check_the_pipeline_names_parses_with_the_workflows_wait(deploy):
-    from fleet.__main__ import parser
+    from fleet.cli import parser
 
     minutes = wait_minutes(deploy)
     assert 0 < minutes <= MAX_WAIT_MINUTES
@@ -1702,10 +1711,7 @@ def doc_texts() -> str:
 
 
 def fleet_cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_fleet(*args, cwd=cwd)
 
 
 def test_the_docs_validate_summary_is_the_commands_real_output():
@@ -1727,7 +1733,7 @@ def test_the_docs_old_shape_refusal_is_the_commands_real_output(tmp_path):
 
 
 def test_codeowners_is_generated_from_the_not_gate_affecting_list():
-    """Regenerate with `python -m fleet.gate.sources --codeowners --write` (it keeps the owners)."""
+    """Regenerate with `python -m fleet.gate.owners --codeowners --write` (it keeps the owners)."""
     text = (ROOT / ".github/CODEOWNERS").read_text()
     assert text == codeowners(codeowners_owners(text))
 
@@ -1767,6 +1773,7 @@ def test_every_path_but_the_not_gate_affecting_ones_needs_an_owner():
         "fleet/model/load.py",  # its default fleet path: the deploy sets no FLEET
         "fleet/ops/step.py",  # run with the deploy role
         "fleet/__main__.py",
+        "fleet/cli/step.py",  # the deploy runs fleet step
         "stacks/generation.py",
         "constructs/eks_cluster.py",
         "fleet/gate/plan_inputs.py",
@@ -1788,10 +1795,10 @@ def test_the_not_gate_affecting_list_is_data_docs_and_tests_only():
 
 
 def test_the_codeowners_command_prints_and_keeps_the_owners(tmp_path):
-    done = fleet_module(["fleet.gate.sources", "--codeowners"])
+    done = fleet_module(["fleet.gate.owners", "--codeowners"])
     assert done.returncode == 0, done.stderr
     assert done.stdout == (ROOT / ".github/CODEOWNERS").read_text()
-    done = fleet_module(["fleet.gate.sources", "--codeowners", "--owners", "@acme/platform", "@acme/sre"])
+    done = fleet_module(["fleet.gate.owners", "--codeowners", "--owners", "@acme/platform", "@acme/sre"])
     assert "* @acme/platform @acme/sre" in done.stdout.splitlines() and "/fleet.yaml" in done.stdout.splitlines()
 
 

@@ -1,6 +1,7 @@
-"""The `diff` command and the PR comment: what a change does to each stack, and whether the guard allows it.
+"""What `fleet diff` prints and the PR comment says: what a change does to each stack, and whether
+the guard allows it (the command itself: fleet/cli/diff.py).
 
-Synthesizes the base (a git revision, or a cdktf.out directory) and the head (the working tree of
+`fleet diff` synthesizes the base (a git revision, or a cdktf.out directory) and the head (the working tree of
 `--repo`, or a cdktf.out directory) once each, compares them stack by stack and resource by
 resource (fleet/gate/diff.py), and applies the guard (fleet/gate/guard.py). One run can write every output
 a PR needs:
@@ -10,7 +11,7 @@ a PR needs:
     python -m fleet diff --base origin/main --stacks            # stacks to `cdktf diff` (a CI matrix)
     python -m fleet diff --base origin/main --markdown-out diff.md --stacks-out stacks.txt
 
-The PR gate runs this module from the base branch's checkout with `--repo <the PR's checkout>`,
+The PR gate runs the command from the base branch's checkout with `--repo <the PR's checkout>`,
 so the guard's code and rules are the base's: a PR cannot loosen its own guard.
 
 Exit codes: 0 nothing refused, 1 the guard refused a change, 2 the diff could not be made (a bad
@@ -19,16 +20,10 @@ fleet file, a failed synth, an unknown revision).
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from fleet.gate.diff import StackDiff, diff_stacks
+from fleet.gate.diff import StackDiff
 from fleet.gate.guard import Refusal
-from fleet.gate.guard import refusals as guard_refusals
-from fleet.gate.sources import SourceError, collect
-from fleet.model.load import FleetError
 
 MARKER = "<!-- ephemeral-eks-diff -->"
 """First line of the --markdown output, so a CI step can find and update its own PR comment."""
@@ -45,7 +40,7 @@ def refusal_lines(refusals: Sequence[Refusal], bullet: str = "  ") -> list[str]:
 GATE_NOTE = "changes what the gate runs or how the deploy synthesizes: it needs an owner's review (.github/CODEOWNERS)"
 
 
-def render_text(
+def as_text(
     diffs: list[StackDiff], refusals: list[Refusal], notes: Sequence[str] = (), gate_files: Sequence[str] = ()
 ) -> str:
     width = max((len(d.stack) for d in diffs), default=0) + 2
@@ -67,7 +62,7 @@ def render_text(
     return "\n".join(lines)
 
 
-def render_markdown(
+def as_markdown(
     diffs: list[StackDiff],
     refusals: list[Refusal],
     base_label: str,
@@ -109,41 +104,3 @@ def render_markdown(
 def render_stacks(diffs: list[StackDiff]) -> str:
     """The stacks a `cdktf diff` has something to show for (added or changed), one id a line."""
     return "\n".join(d.stack for d in diffs if d.verdict in ("added", "changed"))
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def run_diff(args: argparse.Namespace) -> int:
-    """The `diff` command (its arguments: `fleet.__main__`): print or write what the PR needs,
-    return 0 (nothing refused), 1 (the guard refused a change) or 2 (no diff could be made)."""
-    try:
-        sides = collect(args.base, args.head, args.fleet, args.base_fleet, Path(args.repo).resolve(), say=_progress)
-    except (FleetError, SourceError) as err:
-        print(err, file=sys.stderr)
-        return 2
-
-    diffs = diff_stacks(sides.base, sides.head)
-    refusals = guard_refusals(
-        diffs, sides.base, sides.head, sides.base_fleet, sides.head_fleet, state_migrated=args.state_migrated
-    )
-    markdown = render_markdown(diffs, refusals, sides.base_label, sides.head_label, sides.notes, sides.gate_files)
-    if args.markdown_out:
-        Path(args.markdown_out).write_text(markdown + "\n")
-    if args.stacks_out:
-        listed = render_stacks(diffs)
-        Path(args.stacks_out).write_text(listed + "\n" if listed else "")
-    if args.stacks:
-        listed = render_stacks(diffs)
-        if listed:
-            print(listed)
-        for note in sides.notes:  # stdout is the stack list alone
-            print(f"note: {note}", file=sys.stderr)
-        for line in refusal_lines(refusals, bullet="guard: "):
-            print(line, file=sys.stderr)
-    elif args.markdown:
-        print(markdown)
-    else:
-        print(render_text(diffs, refusals, sides.notes, sides.gate_files))
-    return 1 if refusals else 0

@@ -17,7 +17,7 @@ may say, at init and at plan, with the job's plan role in its environment:
 - a Helm release from another repository or with a `postrender` program.
 
 So, before any of that, the base branch's copy of this module accepts only what the project's
-own synth writes: the tables below are the union over every example's synthesized stacks
+own synth writes: the tables of fleet/gate/synth_tables.py are the union over every example's synthesized stacks
 (`tests/test_plan_inputs.py` keeps them equal; regenerate them from its failure message), the
 provider `exec` blocks are exactly the `aws eks get-token` of stacks/generation.py for the stack's
 own cluster, and nothing else may sit in the stack's directory but `cdk.tf.json` and `assets/`.
@@ -37,104 +37,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fleet.gate.expressions import calls, strings_in
 from fleet.gate.sources import STACK_ID
+from fleet.gate.synth_tables import (
+    BACKENDS,
+    DATA_SOURCES,
+    FUNCTIONS,
+    HELM_KUBERNETES_ARGUMENTS,
+    HELM_REPOSITORIES,
+    PROVIDER_ARGUMENTS,
+    PROVIDERS,
+    REQUIRED_PROVIDER_SETTINGS,
+    RESOURCE_ARGUMENTS,
+    RESOURCE_TYPES,
+    TERRAFORM_SETTINGS,
+    TOP_LEVEL,
+)
 from fleet.text import printable, shorten
-
-# --- what the project's synth writes (tests/test_plan_inputs.py: equal to every example's synth) -
-
-TOP_LEVEL = ("//", "data", "locals", "output", "provider", "resource", "terraform", "variable")
-"""The top-level blocks: no `module`, `check`, `import`, `moved` or `removed`."""
-TERRAFORM_SETTINGS = ("backend", "required_providers")
-PROVIDERS = {
-    "aws": "registry.terraform.io/hashicorp/aws",
-    "helm": "registry.terraform.io/hashicorp/helm",
-    "kubernetes": "registry.terraform.io/hashicorp/kubernetes",
-}
-"""Each provider's local name and its source, the only ones `terraform init` may install."""
-REQUIRED_PROVIDER_SETTINGS = ("source", "version")
-PROVIDER_ARGUMENTS = {
-    "aws": ("default_tags", "region"),
-    "helm": ("kubernetes",),
-    "kubernetes": ("cluster_ca_certificate", "exec", "host"),
-}
-HELM_KUBERNETES_ARGUMENTS = ("cluster_ca_certificate", "exec", "host")
-BACKENDS = {
-    "local": ("path",),
-    "s3": ("bucket", "dynamodb_table", "encrypt", "key", "region", "use_lockfile"),
-}
-"""stacks/common.py's two backends and their settings (s3: from fleets with `state.backend: s3`)."""
-RESOURCE_TYPES = (
-    "aws_cloudwatch_log_group",
-    "aws_default_security_group",
-    "aws_eip",
-    "aws_eks_access_entry",
-    "aws_eks_access_policy_association",
-    "aws_eks_addon",
-    "aws_eks_cluster",
-    "aws_eks_node_group",
-    "aws_eks_pod_identity_association",
-    "aws_flow_log",
-    "aws_iam_role",
-    "aws_iam_role_policy",
-    "aws_iam_role_policy_attachment",
-    "aws_internet_gateway",
-    "aws_kms_alias",
-    "aws_kms_key",
-    "aws_launch_template",
-    "aws_lb",
-    "aws_lb_listener",
-    "aws_lb_listener_rule",
-    "aws_lb_target_group",
-    "aws_nat_gateway",
-    "aws_route",
-    "aws_route_table",
-    "aws_route_table_association",
-    "aws_security_group",
-    "aws_subnet",
-    "aws_vpc",
-    "aws_vpc_security_group_egress_rule",
-    "aws_vpc_security_group_ingress_rule",
-    "aws_wafv2_web_acl_association",
-    "helm_release",
-    "kubernetes_namespace_v1",
-    "kubernetes_secret_v1",
-    "kubernetes_storage_class_v1",
-    "terraform_data",
-)
-DATA_SOURCES = (
-    "aws_caller_identity",
-    "aws_eks_cluster",
-    "aws_iam_role",
-    "aws_lb_target_group",
-    "aws_partition",
-    "aws_security_group",
-    "aws_subnets",
-    "aws_vpc",
-)
-RESOURCE_ARGUMENTS = {
-    "helm_release": (
-        "//",
-        "atomic",
-        "chart",
-        "create_namespace",
-        "depends_on",
-        "name",
-        "namespace",
-        "repository",
-        "take_ownership",
-        "timeout",
-        "values",
-        "version",
-        "wait",
-    ),
-    "terraform_data": ("input", "lifecycle"),
-}
-"""Types whose every argument is pinned: a Helm release is fetched and rendered at plan time
-(`postrender` runs a program; `repository_*_file` read the runner's files); `terraform_data` is the
-stop stacks/generation.py writes into a destroyed generation (with no provisioner it runs nothing)."""
-HELM_REPOSITORIES = ("https://argoproj.github.io/argo-helm", "https://aws.github.io/eks-charts")
-FUNCTIONS = ("base64decode",)
-"""The functions the synthesized expressions call: none reads a file, the environment or a provider."""
 
 # --- the shapes of stacks/generation.py's kubernetes and helm providers -------------------------
 
@@ -201,96 +120,7 @@ def _normal_source(source: str) -> str:
 def _why_type(kind: str, rtype: str, table: str) -> str:
     prefix = rtype if rtype in WHY_NOT else rtype.split("_")[0]
     reason = f" ({WHY_NOT[prefix]})" if prefix in WHY_NOT else ""
-    return f"{kind} type {_q(rtype)} is not one the project synthesizes{reason}; fleet/gate/plan_inputs.py {table}"
-
-
-# --- template expressions ---------------------------------------------------------------------
-
-CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*(?:::[A-Za-z_][A-Za-z0-9_-]*)*)\s*\(")
-
-
-def calls(text: str) -> list[str]:
-    """The function names `text` calls when Terraform reads it as a template: every name followed
-    by `(` inside a `${ }` or `%{ }` sequence, its quoted strings and comments included (fail
-    closed); `$${` and `%%{` are literal text. A heredoc in an expression is reported as `<<`."""
-    found: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text.startswith(("$${", "%%{"), i):
-            i += 3
-        elif text.startswith(("${", "%{"), i):
-            i = _expression(text, i + 2, found)
-        else:
-            i += 1
-    return found
-
-
-def _expression(text: str, i: int, found: list[str]) -> int:
-    """Scan an expression from `i` to its closing `}`; return the index after it (or the end)."""
-    start, depth, n = i, 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"':
-            found += [m.group(1) for m in CALL.finditer(text, start, i)]
-            i = _quoted(text, i + 1, found)
-            start = i
-            continue
-        if c == "#" or text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-            continue
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            continue
-        if text.startswith("<<", i):
-            found.append("<<")
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            if depth == 0 and c == "}":
-                found += [m.group(1) for m in CALL.finditer(text, start, i)]
-                return i + 1
-            depth -= 1
-        i += 1
-    found += [m.group(1) for m in CALL.finditer(text, start, n)]
-    return n
-
-
-def _quoted(text: str, i: int, found: list[str]) -> int:
-    """Scan a quoted string in an expression from `i` to its closing quote; nested templates are
-    expressions, and names followed by `(` in its literal text count too (fail closed)."""
-    start, n = i, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-        elif text.startswith(("$${", "%%{"), i):
-            i += 3
-        elif text.startswith(("${", "%{"), i):
-            found += [m.group(1) for m in CALL.finditer(text, start, i)]
-            i = _expression(text, i + 2, found)
-            start = i
-        elif c == '"':
-            found += [m.group(1) for m in CALL.finditer(text, start, i)]
-            return i + 1
-        else:
-            i += 1
-    found += [m.group(1) for m in CALL.finditer(text, start, n)]
-    return n
-
-
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Every string in a JSON value, object keys included, with its JSON path."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield f"{path}.{key}", str(key)
-            yield from _strings(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
-    elif isinstance(value, str):
-        yield path, value
+    return f"{kind} type {_q(rtype)} is not one the project synthesizes{reason}; fleet/gate/synth_tables.py {table}"
 
 
 # --- the checks ---------------------------------------------------------------------------------
@@ -310,7 +140,7 @@ def check_config(stack: str, config: Any) -> list[str]:
     _providers(config, out)
     _resources(config.get("resource", {}), out)
     _data(config.get("data", {}), out)
-    for path, text in _strings(config, ""):
+    for path, text in strings_in(config, ""):
         for name in calls(text):
             if name not in FUNCTIONS:
                 what = "a heredoc in an expression" if name == "<<" else f"function {name}()"

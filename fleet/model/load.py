@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from fleet.errors import FleetFailure
 from fleet.model.fleet import Fleet
 from fleet.model.limits import MAX_FILE_BYTES
 from fleet.model.migrate import FormatError, migrated
@@ -36,7 +37,7 @@ LEGACY_SERVICE_KEYS = ("targets", "apps", "traffic")
 """Top-level keys of the one-service fleet file, which now live under `services.<name>`."""
 
 
-class FleetError(Exception):
+class FleetError(FleetFailure):
     """A fleet file that cannot be used. `str()` is the whole message, one line per mistake."""
 
     def __init__(self, source: str, problems: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""`python -m fleet check [FILE] STACK`: which checks a stack gets (`fleet.ops.checks` has the checks
+"""`python -m fleet check STACK [FILE]`: which checks a stack gets (`fleet.ops.checks` has the checks
 and what each looks at), running them one line each, and waiting for them after a deploy."""
 
 import contextlib

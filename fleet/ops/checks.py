@@ -1,4 +1,4 @@
-"""`python -m fleet check [FILE] STACK`: the checks an operator passes before the next step of a swap.
+"""`python -m fleet check STACK [FILE]`: the checks an operator passes before the next step of a swap.
 
 They run against real AWS (boto3) and the clusters' Kubernetes APIs, for one stack of the fleet:
 

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, JsonValue
 
 from fleet import names
-from fleet.__main__ import main as fleet_main
+from fleet.cli import main as fleet_main
 from fleet.model import Fleet, limits
 from fleet.model.load import FleetError, parse_yaml, validate
 from fleet.text import printable

@@ -11,7 +11,7 @@ from pathlib import Path
 from support.paths import ROOT
 
 
-def fleet(
+def run_fleet(
     *args: str | Path,
     cwd: Path = ROOT,
     env: Mapping[str, str] | None = None,

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from fleet import __main__ as cli
+import fleet.cli as cli
 from fleet.gate import comment
 from fleet.gate.diff import Change, attribute_paths, diff_stack, diff_stacks
 from fleet.gate.guard import Refusal
@@ -516,14 +516,14 @@ def test_the_replacement_table_covers_every_resource_type_the_stacks_write(synth
 
 
 def test_text_report_shape(steady, target_swap):
-    text = comment.render_text(diff_stacks(steady, target_swap), [])
+    text = comment.as_text(diff_stacks(steady, target_swap), [])
     lines = text.splitlines()
     assert lines[0].split() == ["shared", "changed"]
     assert lines[0].index("changed") == lines[-3].index("added"), "verdicts in one column"
     assert "    + aws_lb_target_group.traffic-web_tg-green_2BE8A445" in lines
     assert lines[-1] == "guard: ok"
     refusal = Refusal("target-blue", "aws_eks_cluster.x", "version would change in place", "add one", "serving")
-    assert comment.render_text([], [refusal]).splitlines()[-1] == f"  {refusal}"
+    assert comment.as_text([], [refusal]).splitlines()[-1] == f"  {refusal}"
 
 
 # --- 5. the command line --------------------------------------------------------------------------
