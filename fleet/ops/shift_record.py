@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 from fleet import names
 from fleet.lifecycle import REGISTERED, REGISTERED_PHASES, SERVING
 from fleet.model import Fleet
+from fleet.model.weights import step_weights as step_weights  # the one rule, fleet/model/weights.py
 from fleet.text import printable
 
 Status = Literal["running", "rolled-back", "done"]
@@ -113,18 +114,6 @@ def _status(value: Any) -> Status:
     if value not in ("running", "rolled-back", "done"):
         raise ValueError(f"status {printable(repr(value))[:40]} is not running, rolled-back or done")
     return value  # type: ignore[no-any-return]
-
-
-def step_weights(before: Weights, after: Weights, share: int) -> Weights:
-    """The weights `share` percent of the way from `before` to `after`: whole numbers summing to
-    100 (largest remainder), exactly `before` at 0 and `after` at 100."""
-    gens = sorted(set(before) | set(after))
-    exact = {g: before.get(g, 0) + (after.get(g, 0) - before.get(g, 0)) * share / 100 for g in gens}
-    weights = {g: int(exact[g]) for g in gens}
-    short = 100 - sum(weights.values())
-    for g in sorted(gens, key=lambda g: (-(exact[g] - weights[g]), g))[:short]:
-        weights[g] += 1
-    return weights
 
 
 def revert_edit(record: ShiftRecord) -> str:
