@@ -206,7 +206,7 @@ def test_every_path_the_docs_and_comments_name_exists() -> None:
 
 def test_the_texts_read_are_the_docs_and_every_module_of_the_code_folders() -> None:
     read = {name for name, _, _ in repository_sources()}
-    assert {"README.md", "CONTRIBUTING.md", "docs/gate.md"} <= read
+    assert {"README.md", "CONTRIBUTING.md", "CHANGELOG.md", "docs/architecture.md", "docs/gate.md"} <= read
     assert {"fleet/model/load.py", "stacks/hub.py", "constructs/eks_cluster.py", "bench/synth.py"} <= read
     assert "tests/support/fleets.py" in read and "tests/test_doc_paths.py" in read
 
