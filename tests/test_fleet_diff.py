@@ -22,7 +22,7 @@ import pytest
 
 import fleet.cli as cli
 from fleet.gate import comment
-from fleet.gate.diff import Change, attribute_paths, diff_stack, diff_stacks
+from fleet.gate.diff import Change, attribute_paths, diff_stack, diff_stacks, entries
 from fleet.gate.guard import Refusal
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.gate.replacement import FORCES_REPLACEMENT
@@ -725,3 +725,18 @@ def test_an_entry_point_that_is_not_python_is_refused(tmp_path, app):
     (tmp_path / "cdktf.json").write_text(json.dumps({"app": app}))
     with pytest.raises(SourceError, match="is not `\\[pipenv run\\] python"):
         app_command(tmp_path)
+
+
+def test_every_change_carries_the_bodies_it_compares(steady, target_swap, hub_swap):
+    """A guard rule reads a change's before and after from the change: never the raw JSON again."""
+    seen = set()
+    for base, head in ((steady, target_swap), (target_swap, steady), (steady, hub_swap)):
+        for diff in diff_stacks(base, head):
+            old = entries(base.get(diff.stack, {}))
+            new = entries(head.get(diff.stack, {}))
+            for change in diff.changes:
+                seen.add(change.kind)
+                assert change.before == (old[change.address].body if change.address in old else None)
+                after = new.get(change.new_address or change.address)
+                assert change.after == (after.body if after is not None else None)
+    assert {"added", "removed", "changed"} <= seen

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fleet import names
@@ -54,6 +54,10 @@ class Change:
     """For an in-place `replaced`: the changed paths Terraform cannot update in place."""
     new_address: str | None = None
     """For a renamed `replaced`: the address that takes this one's place."""
+    before: Any = field(default=None, compare=False, repr=False)
+    """The block as the base has it (None for `added`), without cdktf's `//` comments."""
+    after: Any = field(default=None, compare=False, repr=False)
+    """The block as the head has it (None for `removed`; for a renamed `replaced`, the new address's)."""
 
     def line(self) -> str:
         if self.kind == "added":
@@ -236,15 +240,30 @@ def diff_stack(base: dict[str, Any], head: dict[str, Any]) -> tuple[Change, ...]
                 continue
             forced = forcing(entry.type, paths) if entry.category == "resource" else ()
             kind: ChangeKind = "replaced" if forced else "changed"
-            changes.append(Change(kind, address, entry.category, entry.type, paths, forces=forced))
+            changes.append(
+                Change(
+                    kind, address, entry.category, entry.type, paths, forced, before=old[address].body, after=entry.body
+                )
+            )
         elif address not in taken:
-            changes.append(Change("added", address, entry.category, entry.type))
+            changes.append(Change("added", address, entry.category, entry.type, after=entry.body))
     for address in removed:
         entry = old[address]
         if address in pairs:
-            changes.append(Change("replaced", address, entry.category, entry.type, new_address=pairs[address]))
+            renamed = new[pairs[address]].body
+            changes.append(
+                Change(
+                    "replaced",
+                    address,
+                    entry.category,
+                    entry.type,
+                    new_address=pairs[address],
+                    before=entry.body,
+                    after=renamed,
+                )
+            )
         else:
-            changes.append(Change("removed", address, entry.category, entry.type))
+            changes.append(Change("removed", address, entry.category, entry.type, before=entry.body))
     return tuple(changes)
 
 
@@ -270,6 +289,9 @@ def diff_stacks(base: Stacks, head: Stacks) -> list[StackDiff]:
 
 
 def _inventory(kind: ChangeKind, stack: dict[str, Any]) -> tuple[Change, ...]:
+    side = "after" if kind == "added" else "before"
     return tuple(
-        Change(kind, address, e.category, e.type) for address, e in entries(stack).items() if e.category != "other"
+        Change(kind, address, e.category, e.type, **{side: e.body})
+        for address, e in entries(stack).items()
+        if e.category != "other"
     )
