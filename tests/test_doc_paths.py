@@ -147,15 +147,54 @@ def _exists(root: Path, path: str) -> bool:
     return (root / path).exists()
 
 
+def _module_file(module: str) -> Path | None:
+    """The file of one of the repository's modules (`support.<module>` lives in tests/support/), or None."""
+    base = ROOT / "tests" if module.split(".")[0] == "support" else ROOT
+    path = base.joinpath(*module.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _defined(file: Path, names: list[str]) -> bool:
+    """Whether a module's source defines `names[0]` at its top level (and `names[1]` in that class)."""
+    body = ast.parse(file.read_text()).body
+    for name in names[:2]:
+        found: ast.stmt | None = None
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                found = node
+            elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name).split(".")[0] == name for a in node.names
+            ):
+                found = node
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                found = node
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+                found = node
+        if found is None:
+            return False
+        if not isinstance(found, ast.ClassDef):
+            return True
+        body = found.body
+    return True
+
+
 def resolves(reference: str) -> bool:
-    """Whether a dotted name imports as a module and then reads as its attributes."""
+    """Whether a dotted name is a module and then its attributes: imported where the module
+    imports, read from its source where it exists but does not import (a tree mid-edit)."""
     parts = reference.split(".")
     for cut in range(len(parts), 0, -1):
+        module, rest = ".".join(parts[:cut]), parts[cut:]
+        file = _module_file(module)
         try:
-            obj: Any = importlib.import_module(".".join(parts[:cut]))
+            obj: Any = importlib.import_module(module)
         except ImportError:
-            continue
-        for name in parts[cut:]:
+            if file is None:
+                continue
+            return _defined(file, rest)
+        for name in rest:
             fields = getattr(obj, "model_fields", None)
             if isinstance(obj, type) and isinstance(fields, dict) and name in fields:
                 obj = fields[name]
@@ -220,6 +259,19 @@ def test_tops_are_the_top_level_folders_git_tracks() -> None:
 
 def test_foreign_prefixes_are_no_paths_of_this_repository() -> None:
     assert not [prefix for prefix in FOREIGN if (ROOT / prefix).exists()]
+
+
+def test_a_module_that_does_not_import_is_read_from_its_source(monkeypatch) -> None:
+    """A module mid-edit elsewhere in the tree still resolves by what its source defines."""
+
+    def broken(name: str, package: str | None = None) -> Any:
+        raise ImportError(f"cannot import {name}")
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    assert resolves("fleet.model.limits.MAX_SERVING_TARGETS")
+    assert resolves("fleet.model.Fleet") and resolves("fleet.model.fleet.Fleet.spec")
+    assert not resolves("fleet.model.limits.MAX_SERVING_TARGET")
+    assert not resolves("fleet.spec.limits")
 
 
 def test_the_extractor_finds_each_kind_of_reference() -> None:
