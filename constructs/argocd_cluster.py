@@ -42,6 +42,12 @@ class ClusterRegistration:
     helm_values: tuple[tuple[str, str], ...]
     """(app, values YAML) for each Helm app with values on this generation; its ApplicationSet
     reads them from the cluster Secret's annotation. Empty: the charts' own values."""
+    namespaces: tuple[str, ...]
+    """The only namespaces ArgoCD watches and manages on the target (the Secret's `namespaces`):
+    the ones its access policy is scoped to. Never empty (empty would mean every namespace)."""
+    cluster_resources: bool
+    """Whether ArgoCD manages cluster-scoped objects there (the Secret's `clusterResources`): only
+    where the target's access admits them."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,11 @@ class AppSpec:
     path: str | None
     """The Git path, or None for a chart."""
     create_namespace: bool
-    """Whether ArgoCD creates the namespace (False where the target stack owns it)."""
+    """Whether ArgoCD creates the namespace. False in the fleet: every target stack creates its
+    apps' namespaces, and a namespace-scoped ArgoCD could not."""
+    excluded_generations: tuple[str, ...]
+    """Registered generations of the service that get no Application of this app: their grant
+    (pinned, what they were born with) does not name its namespace. Empty in a steady fleet."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +84,12 @@ class ProjectSpec:
     description: str
     source_repos: tuple[str, ...]
     destinations: tuple[tuple[str, str], ...]
-    """(cluster name, namespace) pairs: the registered clusters of the service x its namespaces."""
+    """(cluster name, namespace) pairs: each registered cluster of the service x the namespaces of
+    its grant (the same list as its cluster Secret and its access policy)."""
     cluster_resources: tuple[tuple[str, str], ...]
-    """(group, kind) of the cluster-scoped resources its apps may create; empty: none."""
+    """(group, kind) of the cluster-scoped resources its apps may create: what the service
+    declares (the list that gives its targets cluster-wide access), and a registered generation's
+    pinned kinds while it lives; empty: none."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +137,29 @@ def cluster_secret_metadata(fleet_name: str, registration: ClusterRegistration, 
     }
 
 
+def cluster_scope(registration: ClusterRegistration) -> dict[str, str]:
+    """The cluster Secret's `namespaces` ("optional comma-separated list of namespaces which are
+    accessible in that cluster") and `clusterResources` ("optional boolean string ... whether Argo
+    CD can manage cluster-level resources on this cluster", used only with a namespace list):
+    argo-cd docs/operator-manual/declarative-setup.md, "Clusters". With them ArgoCD watches and
+    manages only what the target's access policy lets it touch."""
+    return {
+        "namespaces": ",".join(registration.namespaces),
+        "clusterResources": "true" if registration.cluster_resources else "false",
+    }
+
+
 def _annotation(key: str, default: str) -> str:
     """A goTemplate reading one annotation of the cluster Secret, `default` when it is absent."""
     return f'{{{{ index .metadata.annotations "{key}" | default "{default}" }}}}'
+
+
+def _excluding(generations: tuple[str, ...]) -> dict[str, Any]:
+    """A label selector's matchExpressions leaving out `generations` (nothing when none): a
+    generation whose grant lacks an app's namespace is never its destination."""
+    if not generations:
+        return {}
+    return {"matchExpressions": [{"key": LABEL_GENERATION, "operator": "NotIn", "values": list(generations)}]}
 
 
 def application_set(app: AppSpec, fleet_name: str, namespace: str) -> dict[str, Any]:
@@ -168,7 +201,8 @@ def application_set(app: AppSpec, fleet_name: str, namespace: str) -> dict[str, 
                                 LABEL_FLEET: fleet_name,
                                 LABEL_ROLE: "target",
                                 LABEL_SERVICE: app.service,
-                            }
+                            },
+                            **_excluding(app.excluded_generations),
                         }
                     }
                 }
@@ -386,6 +420,8 @@ class ArgoCdCluster(Construct):
             "awsAuthConfig": {"clusterName": registration.cluster_name},
             "tlsClientConfig": {"insecure": False, "caData": registration.ca_data},
         }
+        if not registration.namespaces:
+            raise ValueError(f"namespaces: name what ArgoCD may manage on {registration.cluster_name}")
         return SecretV1(
             self,
             f"cluster-{registration.generation}",
@@ -398,6 +434,7 @@ class ArgoCdCluster(Construct):
             data={
                 "name": registration.cluster_name,
                 "server": registration.server,
+                **cluster_scope(registration),
                 "config": json.dumps(config),
             },
             type="Opaque",

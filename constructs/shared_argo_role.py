@@ -17,7 +17,32 @@ from constructs import Construct
 from constructs.eks_cluster import EksCluster
 from constructs.pod_identity import pod_identity_trust_policy
 
+NAMESPACE_POLICY = "AmazonEKSAdminPolicy"
+"""What ArgoCD gets in its service's namespaces. Of the AWS-managed access policies, AmazonEKSEditPolicy
+and AmazonEKSAdminPolicy both create, patch and delete workloads, Services, ConfigMaps, Secrets,
+ServiceAccounts, Ingresses, NetworkPolicies, PodDisruptionBudgets, HPAs and Jobs; only
+AmazonEKSAdminPolicy also writes `roles` and `rolebindings` (rbac.authorization.k8s.io), which
+most charts ship for their own ServiceAccount, and without which ArgoCD could neither sync nor
+prune them. Scoped to namespaces it reaches nothing outside them (it reads `namespaces` only).
+EKS user guide, "Review access policy permissions" (access-policy-permissions.html,
+#access-policy-permissions-amazoneksadminpolicy and -amazonekseditpolicy)."""
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+"""Only for a service that declares cluster-scoped kinds: it is the one AWS-managed access policy
+that writes cluster-scoped objects (AmazonEKSAdminPolicy at cluster scope writes namespaced kinds
+in every namespace, and no cluster-scoped kind). It cannot be narrowed to kinds; the service's
+AppProject (clusterResourceWhitelist) is what limits ArgoCD to the declared ones."""
+
+
+@dataclass(frozen=True)
+class TargetAccess:
+    """What ArgoCD may do on one target: the same facts the hub's cluster Secret and the
+    service's AppProject carry (fleet/model/access.py works them out once)."""
+
+    namespaces: tuple[str, ...]
+    """Namespaces ArgoCD may write to (AmazonEKSAdminPolicy, namespace scope)."""
+    cluster_wide: bool
+    """Also AmazonEKSClusterAdminPolicy at cluster scope: only when the service declares
+    cluster-scoped kinds."""
 
 
 @dataclass(frozen=True)
@@ -31,21 +56,30 @@ class SharedArgoRoleProps:
     """ArgoCD's service accounts that act toward the targets: the same list every hub associates
     with this role (ArgoCdClusterProps.service_accounts). In the fleet, the application controller
     alone (`fleet.names.ARGOCD_SERVICE_ACCOUNTS`): the applicationset controller and argocd-server
-    cannot assume the role, so neither is cluster-admin on any target."""
+    cannot assume the role, so neither can act on any target."""
 
 
 @dataclass(frozen=True)
 class ClusterAccessGrant:
     entry: EksAccessEntry
-    policy: EksAccessPolicyAssociation
+    namespaced: EksAccessPolicyAssociation
+    """AmazonEKSAdminPolicy on the grant's namespaces."""
+    cluster: EksAccessPolicyAssociation | None
+    """AmazonEKSClusterAdminPolicy at cluster scope, or None (the default)."""
+
+    @property
+    def policies(self) -> tuple[EksAccessPolicyAssociation, ...]:
+        return (self.namespaced, *((self.cluster,) if self.cluster is not None else ()))
 
 
 class _GrantsClusterAccess:
     role_arn: str
 
-    def grant_cluster_access(self, target: EksCluster) -> ClusterAccessGrant:
-        """Let this role administer `target`: an access entry plus the cluster-admin access policy,
-        created in the target's own scope (so in the target's stack)."""
+    def grant_cluster_access(self, target: EksCluster, access: TargetAccess) -> ClusterAccessGrant:
+        """Let this role into `target` as far as `access` says: an access entry, the namespaced
+        policy, and the cluster-scoped one only when `access.cluster_wide`; created in the target's
+        own scope (so in the target's stack). Construct ids: `argocd-access` (the entry),
+        `argocd-namespaces`, `argocd-admin` (the cluster-scope association, as before)."""
         entry = EksAccessEntry(
             target,
             "argocd-access",
@@ -53,16 +87,29 @@ class _GrantsClusterAccess:
             principal_arn=self.role_arn,
             type="STANDARD",
         )
-        policy = EksAccessPolicyAssociation(
-            target,
-            "argocd-admin",
-            cluster_name=target.name,
-            principal_arn=self.role_arn,
-            policy_arn=f"arn:{target.partition}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_POLICY}",
-            access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
-            depends_on=[entry],
+
+        def associate(id: str, policy: str, scope: EksAccessPolicyAssociationAccessScope) -> EksAccessPolicyAssociation:
+            return EksAccessPolicyAssociation(
+                target,
+                id,
+                cluster_name=target.name,
+                principal_arn=self.role_arn,
+                policy_arn=f"arn:{target.partition}:eks::aws:cluster-access-policy/{policy}",
+                access_scope=scope,
+                depends_on=[entry],
+            )
+
+        namespaced = associate(
+            "argocd-namespaces",
+            NAMESPACE_POLICY,
+            EksAccessPolicyAssociationAccessScope(type="namespace", namespaces=list(access.namespaces)),
         )
-        return ClusterAccessGrant(entry=entry, policy=policy)
+        cluster = None
+        if access.cluster_wide:
+            cluster = associate(
+                "argocd-admin", CLUSTER_ADMIN_POLICY, EksAccessPolicyAssociationAccessScope(type="cluster")
+            )
+        return ClusterAccessGrant(entry=entry, namespaced=namespaced, cluster=cluster)
 
 
 class SharedArgoRole(Construct, _GrantsClusterAccess):

@@ -19,9 +19,11 @@ from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
 from constructs.pod_identity import pod_identity_trust_policy
 from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
-from constructs.shared_argo_role import ClusterAccessGrant
+from constructs.shared_argo_role import ClusterAccessGrant, TargetAccess
 
 EKS_CHARTS = "https://aws.github.io/eks-charts"
+APP_LABEL = "ephemeral-eks.io/app"
+"""The label on every app namespace this stack creates: the app it is for."""
 LBC_NAMESPACE = "kube-system"
 LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
 
@@ -67,7 +69,7 @@ def has_validating_admission_policy(kubernetes_version: str) -> bool:
 
 
 class GrantsClusterAccess(Protocol):
-    def grant_cluster_access(self, target: EksCluster) -> ClusterAccessGrant: ...
+    def grant_cluster_access(self, target: EksCluster, access: TargetAccess) -> ClusterAccessGrant: ...
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,14 @@ class TargetClusterProps:
     vpc_id: str
     region: str
     argocd_role: GrantsClusterAccess
-    """SharedArgoRole (or its by-name reference), granted cluster-admin here."""
+    """SharedArgoRole (or its by-name reference), let in as far as `namespaces` and
+    `cluster_wide` say."""
+    namespaces: tuple[tuple[str, str], ...]
+    """(namespace, the app its `ephemeral-eks.io/app` label names) of every namespace ArgoCD
+    deploys to here. This stack creates each before any hub registers the target; ArgoCD's
+    access policy is scoped to exactly these. The served app's is always among them."""
+    cluster_wide: bool
+    """ArgoCD may also write cluster-scoped objects (the service declares some)."""
     client_security_group_id: str
     """The ArgoCD-client SG, allowed to the API on 443."""
     alb_security_group_id: str
@@ -130,8 +139,9 @@ def load_balancer_controller_policy(target_group_arn: str) -> str:
 class TargetCluster(Construct):
     """An EKS generation that ArgoCD deploys to.
 
-    ArgoCD gets in as SharedArgoRole (access entry, cluster-admin) over the private endpoint on
-    443 only. The AWS Load Balancer Controller, with its own Pod Identity role, only binds the
+    ArgoCD gets in as SharedArgoRole (access entry; AmazonEKSAdminPolicy on its apps'
+    namespaces, which this stack creates, and cluster admin only when the service declares
+    cluster-scoped kinds) over the private endpoint on 443 only. The AWS Load Balancer Controller, with its own Pod Identity role, only binds the
     served app's pods to this generation's target group; the ALB and the target group belong to
     Terraform's `shared` stack, so destroying this generation leaves nothing behind; on
     Kubernetes >= 1.30 a ValidatingAdmissionPolicy refuses Services of type LoadBalancer, which
@@ -165,7 +175,10 @@ class TargetCluster(Construct):
             }
         )
         self.eks = EksCluster(self, "eks", cluster_props)
-        self.argocd_access = props.argocd_role.grant_cluster_access(self.eks)
+        namespaces = {props.app.namespace: props.app.name, **dict(props.namespaces)}
+        self.argocd_access = props.argocd_role.grant_cluster_access(
+            self.eks, TargetAccess(namespaces=tuple(sorted(namespaces)), cluster_wide=props.cluster_wide)
+        )
 
         app = props.app
         VpcSecurityGroupIngressRule(
@@ -234,12 +247,19 @@ class TargetCluster(Construct):
             depends_on=[lbc_identity, self.eks.node_group],
         )
 
-        self.app_namespace = NamespaceV1(
-            self,
-            "app-namespace",
-            metadata=NamespaceV1Metadata(name=app.namespace, labels={"ephemeral-eks.io/app": app.name}),
-            depends_on=[self.eks.node_group, self.argocd_access.policy],
-        )
+        # One namespace per app namespace, before ArgoCD arrives (a scoped ArgoCD cannot create
+        # one). The served app's keeps its id; every other is `namespace-<name>`. A namespace
+        # leaves a live generation only with the grant naming it, which the guard refuses.
+        self.namespaces = {
+            namespace: NamespaceV1(
+                self,
+                "app-namespace" if namespace == app.namespace else f"namespace-{namespace}",
+                metadata=NamespaceV1Metadata(name=namespace, labels={APP_LABEL: labelled}),
+                depends_on=[self.eks.node_group, *self.argocd_access.policies],
+            )
+            for namespace, labelled in sorted(namespaces.items())
+        }
+        self.app_namespace = self.namespaces[app.namespace]
         chart = TerraformAsset(self, "tgb-chart", path=props.binding_chart_dir, type=AssetType.DIRECTORY)
         self.target_group_binding = Release(
             self,

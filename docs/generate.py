@@ -12,6 +12,10 @@ docstring under it once the models set `use_attribute_docstrings`.
 What the schema cannot say (the shape of a fleet file, the validation rules that live in
 validators, migration, names) is written by hand in docs/fleet-file.intro.md; its line
 `<!-- reference -->` is where the generated sections go.
+
+It also writes docs/security.md's table of what the hub may do on each service's targets, between
+`<!-- hub-access -->` and `<!-- /hub-access -->`, from `fleet.model.access.grant_of` over the
+example fleets (`--check` checks both files).
 """
 
 from __future__ import annotations
@@ -26,10 +30,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fleet import Fleet  # noqa: E402  (needs ROOT on the path when run as a script)
+from fleet.model.access import grant_of  # noqa: E402
+from fleet.model.load import load_fleet  # noqa: E402
 
 DOC = ROOT / "docs" / "fleet-file.md"
 INTRO = ROOT / "docs" / "fleet-file.intro.md"
 MARKER = "<!-- reference -->"
+SECURITY = ROOT / "docs" / "security.md"
+ACCESS_START, ACCESS_END = "<!-- hub-access -->", "<!-- /hub-access -->"
+ACCESS_EXAMPLES = ("examples/steady.yaml", "examples/two-services.yaml", "examples/grant-swap.yaml")
+"""The fleets whose services the security table shows."""
 NAME = "<name>"
 """Any key of a mapping of names (`hubs.<name>`)."""
 HEADER = (
@@ -221,17 +231,59 @@ def render(schema: dict[str, Any] | None = None, intro: str | None = None) -> st
     return HEADER + "\n" + text.rstrip("\n") + "\n"
 
 
+def hub_access(examples: tuple[str, ...] = ACCESS_EXAMPLES) -> str:
+    """The table of what ArgoCD (SharedArgoRole) may do on each service's targets: per service of
+    each example fleet, one row for its grant (what new generations take) and one per generation
+    pinned to another, from the same `grant_of` the stacks synthesize."""
+    out = [
+        "| fleet file | service | generations | writes in (namespace scope) | cluster-wide (cluster scope) "
+        "| cluster Secret | cluster kinds (AppProject whitelist) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for example in examples:
+        fleet = load_fleet(ROOT / example)
+        for name, service in fleet.services.items():
+            grant = grant_of(service)
+            pinned = {g: grant_of(service, g) for g, t in service.targets.items() if t.grant is not None}
+            pinned = {g: p for g, p in pinned.items() if not p.same(grant)}
+            holders = [g for g in service.targets if g not in pinned]
+            rows = [(", ".join(["new", *holders]), grant), *((f"{g} (pinned)", p) for g, p in pinned.items())]
+            for who, held in rows:
+                kinds = ", ".join(f"`{kind}` ({group or 'core'})" for group, kind in held.kinds)
+                out.append(
+                    f"| `{example}` | {name} | {who} | {', '.join(f'`{n}`' for n in held.namespaces)} "
+                    f"| {'`AmazonEKSClusterAdminPolicy` (declared)' if held.cluster_wide else 'nothing'} "
+                    f"| `namespaces: {','.join(held.namespaces)}`, "
+                    f"`clusterResources: {str(held.cluster_wide).lower()}` | {kinds or 'none'} |"
+                )
+    return "\n".join(out) + "\n"
+
+
+def render_security(text: str | None = None) -> str:
+    """docs/security.md with its hub-access block regenerated."""
+    text = SECURITY.read_text() if text is None else text
+    start, end = text.index(ACCESS_START) + len(ACCESS_START), text.index(ACCESS_END)
+    return text[:start] + "\n" + hub_access() + text[end:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate docs/fleet-file.md from the fleet model's schema.")
     parser.add_argument("--check", action="store_true", help="exit 1 when docs/fleet-file.md is stale; write nothing")
     args = parser.parse_args(argv)
-    text = render()
+    text, security = render(), render_security()
     if args.check:
         if not DOC.exists() or DOC.read_text() != text:
             print("docs/fleet-file.md is stale: run `make docs` (python docs/generate.py)", file=sys.stderr)
             return 1
+        if SECURITY.read_text() != security:
+            print(
+                "docs/security.md's hub-access table is stale: run `make docs` (python docs/generate.py)",
+                file=sys.stderr,
+            )
+            return 1
         return 0
     DOC.write_text(text)
+    SECURITY.write_text(security)
     return 0
 
 

@@ -12,12 +12,14 @@ from constructs.refs import Refs
 from fleet import names
 from fleet.lifecycle import PAUSED_HUB_PHASES
 from fleet.model import Fleet
+from fleet.model.access import grant_of
 from stacks.generation import GenerationStack
 
 
 class HubStack(GenerationStack):
     """Adds to the generation setup: the hub cluster (its nodes carry the ArgoCD-client SG), a
-    registration of every registered target, and per service an AppProject and ApplicationSets."""
+    registration of every registered target (scoped to its grant), and per service an
+    AppProject and ApplicationSets."""
 
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
         super().__init__(scope, fleet, "hub", generation, outdir)
@@ -28,12 +30,11 @@ class HubStack(GenerationStack):
         projects = []
         apps = []
         for service_name, service in fleet.services.items():
-            clusters = []
-            for target, spec in service.targets.items():
-                if not spec.registered:  # provisioning: not deployed yet; retiring: deregistered
-                    continue
+            # Each registered target's grant (its pin, else the service's) feeds its cluster Secret
+            # and its destinations in the project, as it feeds its own access policies.
+            grants = {t: grant_of(service, t) for t, spec in service.targets.items() if spec.registered}
+            for target, grant in grants.items():  # provisioning: not deployed yet; retiring: deregistered
                 name = names.cluster_name(fleet_name, "target", target)
-                clusters.append(name)
                 found = Refs(DataAwsEksCluster(self, f"target-{target}", name=name))
                 registrations.append(
                     ClusterRegistration(
@@ -47,24 +48,25 @@ class HubStack(GenerationStack):
                             for app_name, app in service.apps.items()
                             if app.helm and (values := service.helm_values(app_name, target))
                         ),
+                        namespaces=grant.namespaces,
+                        cluster_resources=grant.cluster_wide,
                     )
                 )
             project = names.project_name(service_name)
-            namespaces = list(dict.fromkeys(app.namespace for app in service.apps.values()))
-            needs_namespace = any(not service.owns_namespace(a) for a in service.apps)
             projects.append(
                 ProjectSpec(
                     name=project,
                     description=f"Service {service_name} of fleet {fleet_name}, its target generations only",
                     source_repos=tuple(dict.fromkeys(app.repo_url for app in service.apps.values())),
-                    destinations=tuple((cluster, ns) for cluster in clusters for ns in namespaces),
+                    destinations=tuple(
+                        (names.cluster_name(fleet_name, "target", target), ns)
+                        for target, grant in grants.items()
+                        for ns in grant.namespaces
+                    ),
+                    # one whitelist per project: the service's kinds, and a live generation's
+                    # pinned ones while it lives (its Secret and access decide per cluster)
                     cluster_resources=tuple(
-                        dict.fromkeys(
-                            [
-                                *((("", "Namespace"),) if needs_namespace else ()),
-                                *((r.group, r.kind) for r in service.cluster_resources),
-                            ]
-                        )
+                        dict.fromkeys(kind for g in (grant_of(service), *grants.values()) for kind in g.kinds)
                     ),
                 )
             )
@@ -79,7 +81,9 @@ class HubStack(GenerationStack):
                     namespace=app.namespace,
                     chart=app.chart,
                     path=app.path,
-                    create_namespace=not service.owns_namespace(app_name),
+                    create_namespace=False,  # the target stack creates it
+                    # a live generation pinned to a grant without this namespace gets no Application
+                    excluded_generations=tuple(t for t, g in grants.items() if app.namespace not in g.namespaces),
                 )
                 for app_name, app in service.apps.items()
             ]

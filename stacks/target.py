@@ -9,13 +9,15 @@ from constructs import Construct
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet import names
 from fleet.model import Fleet
+from fleet.model.access import grant_of, namespace_labels
 from fleet.versions import BINDING_CHART_DIR
 from stacks.generation import GenerationStack
 
 
 class TargetStack(GenerationStack):
-    """Adds to the generation setup: the target cluster, admitting SharedArgoRole and the
-    ArgoCD-client SG, and bound to its own target group behind its service's ALB."""
+    """Adds to the generation setup: the target cluster, admitting SharedArgoRole (as far as its
+    grant, fleet/model/access.py: pinned, else its service's) and the ArgoCD-client SG, with its apps' namespaces,
+    and bound to its own target group behind its service's ALB."""
 
     def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
         super().__init__(scope, fleet, "target", generation, outdir)
@@ -32,6 +34,7 @@ class TargetStack(GenerationStack):
         app_name = service.traffic.app
         app = service.served_app
         assert app.port is not None  # the model requires it of the served app
+        grant = grant_of(service, generation)  # its pin, else the service's: what it was born with
         self.target = TargetCluster(
             self,
             "target",
@@ -40,6 +43,8 @@ class TargetStack(GenerationStack):
                 vpc_id=vpc_id,
                 region=fleet.region,
                 argocd_role=self.argocd_role,
+                namespaces=tuple(namespace_labels(service, generation).items()),
+                cluster_wide=grant.cluster_wide,
                 client_security_group_id=self.client_sg.id,
                 alb_security_group_id=alb_sg.id,
                 target_group_arn=target_group.arn,

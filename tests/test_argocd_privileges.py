@@ -68,6 +68,8 @@ def target_props(stack: TerraformStack, version: str) -> TargetClusterProps:
         alb_security_group_id="sg-alb",
         target_group_arn="arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/unit-blue/0123",
         app=ServedApp(name="podinfo", namespace="podinfo", service="podinfo", port=80, target_port=9898),
+        namespaces=(("podinfo", "podinfo"),),
+        cluster_wide=False,
         lbc_chart_version="1.13.0",
         binding_chart_dir=str(BINDING_CHART_DIR / binding_chart_versions()[-1]),
         operators=NO_OPERATORS,

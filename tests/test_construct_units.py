@@ -56,6 +56,8 @@ def hub(paused: bool) -> ArgoCdClusterProps:
             server=f"https://{gen}.eks.example",
             ca_data="Q0E=",
             helm_values=(("podinfo", '{"replicaCount": 2}'),),
+            namespaces=("podinfo",),
+            cluster_resources=False,
         )
         for gen in ("blue", "green")
     )
@@ -70,6 +72,7 @@ def hub(paused: bool) -> ArgoCdClusterProps:
         chart="podinfo",
         path=None,
         create_namespace=False,
+        excluded_generations=(),
     )
     project = ProjectSpec(
         name="web",
@@ -192,6 +195,8 @@ def unit() -> dict[str, Synthesized]:
             alb_security_group_id=ALB_SG,
             target_group_arn=TARGET_GROUP,
             app=ServedApp(name="podinfo", namespace="podinfo", service="podinfo", port=80, target_port=9898),
+            namespaces=(("podinfo", "podinfo"),),
+            cluster_wide=False,
             lbc_chart_version="1.13.0",
             binding_chart_dir=str(BINDING_CHART_DIR / binding_chart_versions()[-1]),
             operators=OperatorAccess(cidrs=("192.0.2.0/24",), security_group_ids=("sg-runner",)),
@@ -451,13 +456,14 @@ def test_load_balancer_controller_writes_only_to_its_own_target_group(unit):
     assert all(":Describe" in action for action in reads)
 
 
-def test_target_admits_the_shared_role_as_cluster_admin(unit):
+def test_target_admits_the_shared_role_to_the_served_apps_namespace_only(unit):
     target = unit["target"].json
     role_arn = f"${{data.aws_iam_role.{next(iter(target['data']['aws_iam_role']))}.arn}}"
     assert only(target, "aws_eks_access_entry")["principal_arn"] == role_arn
     association = only(target, "aws_eks_access_policy_association")
     assert association["principal_arn"] == role_arn
-    assert association["policy_arn"].endswith("/AmazonEKSClusterAdminPolicy")
+    assert association["policy_arn"].endswith("/AmazonEKSAdminPolicy")
+    assert association["access_scope"] == {"type": "namespace", "namespaces": ["podinfo"]}
 
 
 def test_target_pods_take_traffic_from_the_alb_on_the_app_port_only(unit):

@@ -119,14 +119,14 @@ def test_shared_argo_role_has_no_permission_policy(steady):
         assert not resources(shared, kind), f"SharedArgoRole needs no {kind}"
 
 
-def test_grant_cluster_access_adds_access_entry_and_cluster_admin_on_the_target(steady):
+def test_grant_cluster_access_adds_access_entry_and_namespaced_admin_on_the_target(steady):
     target = steady["target-blue"]
     entry = only(target, "aws_eks_access_entry")
     association = only(target, "aws_eks_access_policy_association")
     assert entry["principal_arn"] == association["principal_arn"] == _shared_role_arn(target)
     assert entry["type"] == "STANDARD"
-    assert association["policy_arn"].endswith(":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
-    assert association["access_scope"] == {"type": "cluster"}
+    assert association["policy_arn"].endswith(":eks::aws:cluster-access-policy/AmazonEKSAdminPolicy")
+    assert association["access_scope"]["type"] == "namespace"
 
 
 def test_hub_associates_argocds_service_accounts_with_the_shared_role(steady):

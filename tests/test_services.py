@@ -180,21 +180,19 @@ def test_a_project_reaches_only_its_clusters_namespaces_and_repositories(two: St
         assert all(set(d) == {"name", "namespace"} for d in project["destinations"]), "no server wildcard"
         assert set(project["sourceRepos"]) == {a.repo_url for a in spec.apps.values()}
         kinds = {(r["group"], r["kind"]) for r in project["clusterResourceWhitelist"]}
-        needs_namespace = any(a.namespace != spec.served_app.namespace for a in spec.apps.values())
-        assert kinds == ({("", "Namespace")} if needs_namespace else set())
+        assert kinds == {(r.group, r.kind) for r in spec.cluster_resources}  # issue 27: no implied Namespace
 
 
-def test_create_namespace_exactly_where_the_stack_does_not_own_it(two: Stacks) -> None:
+def test_every_target_stack_creates_its_services_namespaces_and_argocd_creates_none(two: Stacks) -> None:
     fleet = load_fleet(ROOT / TWO)
     appsets = _hub_values(two)["applicationsets"]
     for service, spec in fleet.services.items():
-        for app_name, app in spec.apps.items():
+        for app_name in spec.apps:
             options = appsets[f"{service}-{app_name}"]["template"]["spec"]["syncPolicy"].get("syncOptions", [])
-            owned = app.namespace == spec.served_app.namespace
-            assert ("CreateNamespace=true" in options) is (not owned), f"{service}/{app_name}"
+            assert "CreateNamespace=true" not in options, f"{service}/{app_name}"
         for stack in _target_stacks_of(TWO, service):
             made = {n["metadata"]["name"] for n in resources(two[stack], "kubernetes_namespace_v1").values()}
-            assert made == {spec.served_app.namespace}
+            assert made == {a.namespace for a in spec.apps.values()}
 
 
 def test_git_path_sources_beside_helm_charts(two: Stacks) -> None:

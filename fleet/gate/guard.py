@@ -11,6 +11,12 @@ allow-lists: a change not listed here is refused, with the way out.
 - In `shared`, while any generation is live, only `SHARED_MAY_CHANGE` passes, and additions (a new
   generation's target group, a new zone's subnets). What belongs to one generation (tagged
   `ephemeral-eks/generation`: its target group) follows that generation's phase.
+- What ArgoCD may do on a live target (its grant, fleet/model/access.py: its access policies and
+  the namespaces they name) is what it was born with: a grant changing in place is refused in one
+  line (`grant_refusal`: pin it, `targets.<gen>.grant`, or swap), an added, removed or replaced access
+  policy like any other change. A hub's cluster Secret names the same grant (`namespaces`,
+  `clusterResources`), and only registered, so live, targets have one: it cannot change without
+  its target's refusal.
 - A generation stack leaves only from phase `destroyed`: anything else would orphan its cluster.
 - The state backend of a stack may not change while generations are live, unless its state was
   migrated first (`--state-migrated`, the PR label `migrate-state`).
@@ -41,6 +47,7 @@ from fleet.gate.rules import (
 )
 from fleet.lifecycle import DESTROYED, is_live
 from fleet.model import Fleet, Hub, Target
+from fleet.model.access import Grant, grant_of
 from fleet.ref import parse_stack_id
 
 
@@ -85,12 +92,60 @@ def refusals(
         elif diff.stack == names.SHARED_STACK:
             found += _shared(diff, base[diff.stack], head[diff.stack], live, _live_services(live, base_fleet))
         elif diff.stack in live:
-            found += _generation(diff, live[diff.stack], base_fleet, head_fleet)
+            regrant = grant_refusal(diff.stack, live[diff.stack], base_fleet, head_fleet)
+            found += regrant + [
+                r
+                for r in _generation(diff, live[diff.stack], base_fleet, head_fleet)
+                if not (regrant and r.subject.split(".", 1)[0] in GRANT_TYPES)
+            ]
             found += rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
             found += shipped_chart(diff, base[diff.stack], live[diff.stack], base_fleet)
     if live and not state_migrated:
         found += _backend(diffs, base, head)
     return found
+
+
+GRANT_TYPES = frozenset({"aws_eks_access_policy_association", "kubernetes_namespace_v1"})
+"""What a target's grant is made of: its access policies and the namespaces they name. When the
+grant itself is refused (`grant_refusal`), that one line stands for their refusals."""
+
+
+def grant_refusal(stack: str, phase: str | None, base_fleet: Fleet | None, head_fleet: Fleet | None) -> list[Refusal]:
+    """A live target keeps the grant it was born with (fleet/model/access.py): narrowing or
+    widening what ArgoCD may do there is a swap, never an edit. One line, whether the service's
+    grant moved under an unpinned generation (pin it) or its pin itself was edited (swap)."""
+    ref = base_fleet.find(stack) if base_fleet is not None else None
+    head_ref = head_fleet.find(stack) if head_fleet is not None else None
+    if base_fleet is None or head_fleet is None or ref is None or head_ref is None or ref.service is None:
+        return []
+    before_service, after_service = base_fleet.services[ref.service], head_fleet.services[head_ref.service or ""]
+    before, after = grant_of(before_service, ref.name), grant_of(after_service, head_ref.name)
+    if before.same(after):
+        return []
+    swap = "add a new generation (phase: provisioning), which takes the new grant, and swap to it"
+    pinned = after_service.targets[head_ref.name].grant is not None
+    if not pinned and after_service.served_app.namespace not in before.namespaces:
+        return []  # the served app moves out of its namespace: no pin keeps it; the resource rules say why
+    way = swap if pinned else f"pin {ref.path}.grant: {before.pin()} (what it was born with) and {swap}"
+    return [
+        Refusal(
+            stack,
+            "ArgoCD's grant",
+            f"what ArgoCD may do on a live generation would change in place ({_grant_change(before, after)})",
+            way,
+            phase,
+        )
+    ]
+
+
+def _grant_change(before: Grant, after: Grant) -> str:
+    parts = []
+    if before.namespaces != after.namespaces:
+        parts.append(f"namespaces {', '.join(before.namespaces)} -> {', '.join(after.namespaces)}")
+    if set(before.kinds) != set(after.kinds):
+        shown = [", ".join(kind for _, kind in g.kinds) or "none" for g in (before, after)]
+        parts.append(f"cluster-scoped {shown[0]} -> {shown[1]}")
+    return "; ".join(parts)
 
 
 def _removed_stack(stack: str, base_fleet: Fleet | None) -> list[Refusal]:

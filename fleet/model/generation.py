@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from fleet.lifecycle import REGISTERED_PHASES, HubPhase, TargetPhase
+from fleet.model.access import Grant
 from fleet.model.instances import AmiType, ami_type_for
 from fleet.model.limits import MAX_INSTANCE_TYPES, MAX_PUBLIC_ACCESS_CIDRS
 from fleet.model.platform import Addons
@@ -160,6 +161,12 @@ class Target(Generation):
     """Version of the project's TargetGroupBinding chart (charts/target-group-binding/<version>/)
     this generation runs. Default: the newest there. Pin a live generation to its version before
     adding a new one: its templates bind the serving traffic, so new generations take a change."""
+    grant: Grant | None = None
+    """What ArgoCD may do on this generation (docs/security.md): its apps' namespaces, and
+    cluster-scoped kinds only as listed. Default: the service's grant (its apps' namespaces and
+    `cluster_resources`), what new generations take. Pin a live target to the grant it was born
+    with before adding or dropping an app's namespace or changing `cluster_resources`: a grant
+    never changes in place, new generations take the new one (a swap)."""
     values: dict[AppName, HelmValues] = {}
     """Per app, Helm values for this generation only, merged over `apps.<app>.values` (mappings
     merge key by key, anything else replaces). A new generation takes new values here while the

@@ -14,6 +14,7 @@ from pydantic import (
 
 from fleet import names
 from fleet.lifecycle import REGISTERED_PHASES
+from fleet.model.access import ClusterResource
 from fleet.model.generation import Target
 from fleet.model.limits import (
     ALB_RULES_PER_CIDR,
@@ -214,19 +215,6 @@ class Traffic(Model):
         return no_overlap(value, "operator_cidrs")
 
 
-class ClusterResource(Model):
-    """A cluster-scoped kind a service's apps may create (an AppProject's clusterResourceWhitelist)."""
-
-    group: Annotated[
-        StrictStr,
-        pattern(
-            r"|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", "an API group such as rbac.authorization.k8s.io (empty for core)"
-        ),
-    ]
-    """API group; "" for the core group."""
-    kind: Annotated[StrictStr, pattern(r"[A-Z][A-Za-z0-9]{0,62}", "a Kubernetes kind such as ClusterRole")]
-
-
 class Service(Model):
     """One service: its own target generations (two while it swaps), the apps ArgoCD deploys to
     them under the service's own ArgoCD project, and its own ALB. Every hub serves every service."""
@@ -239,8 +227,11 @@ class Service(Model):
     apps: dict[AppName, App]
     traffic: Traffic
     cluster_resources: tuple[ClusterResource, ...] = ()
-    """Cluster-scoped kinds the apps may create (CRDs, ClusterRoles, ...). Default: none, except
-    Namespace when an app's namespace is not the served app's (ArgoCD creates it)."""
+    """Cluster-scoped kinds the apps may create (CRDs, ClusterRoles, ...). Declaring any widens, for
+    new generations, exactly three things (fleet/model/access.py): the AppProject's
+    clusterResourceWhitelist (these kinds), the targets' access (AmazonEKSClusterAdminPolicy at
+    cluster scope) and the hub's cluster Secrets (`clusterResources: "true"`). Default: none -
+    nothing cluster-scoped; each target stack creates its apps' namespaces."""
     closed: StrictBool = False
     """Take the service out of service: no generation serves and its ALB answers 503. The PR that
     closes it sets its serving generation to registered (weight 0); `fleet plan` then retires and
@@ -304,8 +295,8 @@ class Service(Model):
             if spec.namespace in SYSTEM_NAMESPACES or spec.namespace in names.PLATFORM_NAMESPACES:
                 raise ValueError(
                     f"apps.{name}.namespace: {spec.namespace} is Kubernetes' or the platform's own (CoreDNS, the load "
-                    "balancer controller, ArgoCD run there), and the service's ArgoCD project would let ArgoCD, "
-                    "cluster-admin on every target, write into it; use a namespace of the app's own"
+                    "balancer controller, ArgoCD run there), and the service's ArgoCD project would let ArgoCD "
+                    "write into it; use a namespace of the app's own"
                 )
         if served.namespace in RESERVED_NAMESPACES:
             raise ValueError(
@@ -322,6 +313,11 @@ class Service(Model):
         if not served.helm and served.service is None:
             raise ValueError(f"apps.{self.traffic.app}.service: a served app from a Git path names its Service; add it")
         for gen, target in self.targets.items():
+            if target.grant is not None and served.namespace not in target.grant.namespaces:
+                raise ValueError(
+                    f"targets.{gen}.grant.namespaces: list {served.namespace}, the served app's namespace (its "
+                    "TargetGroupBinding lives there); a generation without it serves nothing"
+                )
             for app in target.values:
                 if app not in self.apps:
                     raise ValueError(
@@ -345,11 +341,6 @@ class Service(Model):
     @property
     def served_app(self) -> App:
         return self.apps[self.traffic.app]
-
-    def owns_namespace(self, app: str) -> bool:
-        """The target stack creates the served app's namespace (its TargetGroupBinding lives
-        there); ArgoCD creates every other app's (CreateNamespace)."""
-        return self.apps[app].namespace == self.served_app.namespace
 
     def helm_values(self, app: str, generation: str) -> dict[str, Any]:
         """`apps.<app>.values` with `targets.<generation>.values.<app>` merged over them."""
