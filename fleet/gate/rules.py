@@ -28,13 +28,14 @@ GENERATION_MAY_ADD = frozenset(
         "terraform_data",
         "aws_vpc_security_group_ingress_rule",
         "aws_eks_access_entry",
-        "aws_eks_access_policy_association",
     }
 )
-"""A hub registers a new target (a cluster Secret); a target gets a new app; a generation set to
-destroyed gets the stop that makes `cdktf deploy` refuse it; a runner or operator is let in
-(`api_access`: a rule on the control-plane SG, a read-only access entry). An added grant opens,
-it never cuts; changing or removing one is refused like every other change."""
+"""A hub registers a new target (a cluster Secret); a target gets a new app (in a namespace it
+already has); a generation set to destroyed gets the stop that makes `cdktf deploy` refuse it; a
+runner or operator is let in (`api_access`: a rule on the control-plane SG, an access entry). An
+access entry alone grants nothing: what a principal may do comes from its access policies, and
+an added, changed or removed `aws_eks_access_policy_association` is refused: a live generation
+keeps the grant it was born with (ArgoCD's: namespaces, cluster-wide only where declared)."""
 GENERATION_MAY_REMOVE = frozenset({"kubernetes_secret_v1"})
 """A hub deregisters a retired target: only ArgoCD's record of the cluster goes."""
 
