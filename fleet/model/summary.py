@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fleet import names
+from fleet.model.access import grant_summary
 from fleet.model.fleet import Fleet
 
 
@@ -27,5 +28,6 @@ def summary(fleet: Fleet) -> str:
             f"ArgoCD project {names.project_name(name)}",
             f"  targets: {targets}",
             f"  apps:    {apps}",
+            f"  ArgoCD:  {grant_summary(service)}",
         ]
     return "\n".join(lines)
