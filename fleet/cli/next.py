@@ -18,10 +18,6 @@ DESCRIPTION = (
     "and exit 0 when nothing is under way; one line and exit 2 when the step is refused (mid-shift, a "
     "rolled-back shift, a person's decision); one line and exit 3 while the step waits for a rollback window."
 )
-WAITS = 3
-"""The exit code of a step that waits for its rollback window."""
-
-
 def add(cli: argparse.ArgumentParser, default_file: str) -> None:
     add_file(cli, default_file)
     out = cli.add_mutually_exclusive_group()
@@ -71,7 +67,7 @@ def next_step(*, file: str, output: str, since: float | None, weight_steps: tupl
     except (NextRefused, RecordError) as err:
         return said("refused", f"{file}: next step refused: {err}", 2)
     except NextWaits as waits:
-        return said("waits", f"{file}: next step waits: {waits}", WAITS, wait_until=waits.until)
+        return said("waits", f"{file}: next step waits: {waits}", waits.exit_code, wait_until=waits.until)
     if proposal is None:
         return said("nothing", f"{file}: nothing under way: no next step (the chain ends here)", 0)
     if output == "print":

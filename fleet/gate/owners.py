@@ -14,6 +14,7 @@ NOT_GATE_AFFECTING = (
     "tests/",  # run by the `test` job only, which holds no credential
     "README.md",
     "CONTRIBUTING.md",
+    "CHANGELOG.md",
 )
 """The short list of paths a PR may change without an owner's review (a file, or a folder ending
 in /, from the repository root). Every other path is gate-affecting: it is code or configuration

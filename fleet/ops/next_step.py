@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fleet.errors import FleetFailure
 from fleet.lifecycle import DESTROYED, PROVISIONING, REGISTERED, RETIRING, SERVING, STANDBY
 from fleet.model import Fleet
 from fleet.model.load import FleetError, parse_yaml, validate
@@ -36,12 +37,14 @@ from fleet.ref import Section
 BRANCH_PREFIX = "fleet-next/"
 
 
-class NextRefused(Exception):
+class NextRefused(FleetFailure):
     """`fleet next` proposes nothing; `str()` is the one line to show (field, reason, way out)."""
 
 
-class NextWaits(Exception):
+class NextWaits(FleetFailure):
     """The next step exists but must wait; `until` is when (epoch seconds)."""
+
+    exit_code = 3
 
     def __init__(self, line: str, until: float) -> None:
         self.until = until
