@@ -39,6 +39,7 @@ from fleet.model import Fleet
 from fleet.model.access import grant_of
 from fleet.model.load import load_fleet, validate
 from fleet.model.summary import summary
+from support.cli import run_fleet
 from support.emulator import EMULATOR_EXCLUSIONS
 from support.fleet_strategies import to_yaml, valid_fleets
 from support.fleets import put
@@ -199,14 +200,27 @@ def test_fleet_validate_summarizes_each_services_grant() -> None:
     assert swap.rstrip().endswith("; blue keeps {namespaces: [podinfo]}")
 
 
-def test_a_pinned_grant_without_the_served_apps_namespace_is_one_line() -> None:
-    data = yaml.safe_load((ROOT / "examples/grant-swap.yaml").read_text())
-    data["services"]["web"]["targets"]["blue"]["grant"] = {"namespaces": ["guestbook"]}
-    with pytest.raises(Exception) as err:
-        validate(data, "generated")
-    text = str(err.value)
-    assert "services.web.targets.blue.grant.namespaces" in text or "targets.blue.grant.namespaces" in text
-    assert "podinfo" in text and "\n" not in text.strip()
+BAD_PINS = {
+    "{namespaces: []}": "grant.namespaces: list at least the served app's namespace",
+    "{namespaces: [podinfo, podinfo]}": "grant.namespaces: list each namespace once",
+    "{namespaces: [podinfo, kube-system]}": "grant.namespaces: kube-system is Kubernetes' or the platform's own",
+    "{namespaces: [guestbook]}": "grant.namespaces: list podinfo, the served app's namespace",
+    "{namespaces: [podinfo], cluster_resources: [{group: x, kind: lower}]}": "grant.cluster_resources.0.kind:",
+    "{namespaces: [podinfo], verbs: [get]}": "grant.verbs: unknown key",
+}
+
+
+@pytest.mark.parametrize("pin", sorted(BAD_PINS))
+def test_a_bad_pin_is_one_line_naming_the_field_and_exit_2(pin: str, tmp_path: Path) -> None:
+    text = (ROOT / "examples/grant-swap.yaml").read_text()
+    pinned = "        grant:                # pinned before web's apps changed: what blue was born with\n"
+    assert pinned + "          namespaces: [podinfo]\n" in text
+    path = tmp_path / "bad-pin.yaml"
+    path.write_text(text.replace(pinned + "          namespaces: [podinfo]\n", f"        grant: {pin}\n"))
+    done = run_fleet("validate", path)
+    assert done.returncode == 2, done
+    assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert f"services.web.targets.blue.{BAD_PINS[pin]}" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_emulator_gaps_of_a_grant_are_listed_with_why(synth) -> None:

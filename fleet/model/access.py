@@ -54,6 +54,13 @@ class Grant(Model):
     cluster_resources: tuple[ClusterResource, ...] = ()
     """Cluster-scoped kinds ArgoCD may write. Default: none (nothing cluster-scoped)."""
 
+    @field_validator("namespaces", mode="before")
+    @classmethod
+    def _some_namespace(cls, value: object) -> object:
+        if isinstance(value, list | tuple) and not value:
+            raise ValueError("list at least the served app's namespace (an empty list would mean every namespace)")
+        return value
+
     @field_validator("namespaces")
     @classmethod
     def _own_namespaces(cls, value: tuple[str, ...]) -> tuple[str, ...]:
