@@ -1,4 +1,4 @@
-"""The generation invariants (README, "Stacks"; docs/gate.md), proven on the example fleets."""
+"""The generation invariants (docs/architecture.md, "Invariants"; README, "Stacks"; docs/gate.md), proven on the example fleets."""
 
 from __future__ import annotations
 
