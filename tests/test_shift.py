@@ -12,7 +12,6 @@ real AWS exercises.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,7 @@ from fleet.model.load import load_fleet
 from fleet.ops.pipeline import PipelineRefused, stack_action
 from fleet.ops.shift_live import ShiftRefused
 from fleet.ops.shift_record import LocalRecords
-from support.emulator import running_emulator
-from support.paths import ROOT
-from support.shift_world import AFTER, BEFORE, SERVICE, Emulated, Killed, Scenario, deploy_base, seed, shift_edits
+from support.shift_world import AFTER, BEFORE, SERVICE, Emulated, Killed, Scenario, emulated_world, weight_vars
 from support.synth import Synth
 
 pytestmark = pytest.mark.slow
@@ -33,29 +30,13 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def emulated(synth: Synth, derived_fleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulated]:
-    base = tmp_path_factory.mktemp("shift")
-    example = ROOT / "examples/target-swap.yaml"
-    try:
-        with running_emulator(load_fleet(example).region, base) as emulator:
-            certificate = seed(emulator, example)
-            fleets = {
-                kind: derived_fleet(str(example), f"shift-{kind}", edit)
-                for kind, edit in shift_edits(certificate).items()
-            }
-            world = Emulated(emulator, base, fleets, synth)
-            deploy_base(world)
-            yield world
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    with emulated_world(synth, derived_fleet, tmp_path_factory.mktemp("shift")) as world:
+        yield world
 
 
 @pytest.fixture
 def records(tmp_path: Path) -> LocalRecords:
     return LocalRecords(tmp_path / "records")
-
-
-def _vars(weights: dict[str, int]) -> list[str]:
-    return [f"-var=weight_{SERVICE}_{gen}={w}" for gen, w in weights.items()]
 
 
 def test_a_full_shift_ends_at_the_files_weights_with_a_clean_plan(emulated, records):
@@ -77,7 +58,7 @@ def test_5xx_at_the_50_percent_step_rolls_back_to_the_weights_before(emulated, r
     shift, lines = emulated.run(failing, records)
     assert shift.start() == 1
     assert emulated.live() == BEFORE
-    assert emulated.plan_code(*_vars(BEFORE)) == 0
+    assert emulated.plan_code(*weight_vars(BEFORE)) == 0
     assert "step 2/3 (50%): 5xx 8.00% > max_5xx_percent 1%" in lines[-1], lines[-1]
     assert lines[-1].startswith("web: rolled back to blue=100 green=0"), lines[-1]
     assert records.read(SERVICE).status == "rolled-back"
@@ -164,7 +145,7 @@ def test_ctrl_c_rolls_back_and_machines_and_github_read_what_happened(emulated, 
     events = [json.loads(line) for line in lines]
     assert [e["event"] for e in events] == ["step", "period", "period", "step", "period", "rolled-back"], events
     assert events[1]["verdict"] == "pass" and events[1]["weights"] == {"blue": 90, "green": 10}
-    assert "interrupted (Ctrl-C) at step 2" in events[-1]["line"]
+    assert "cancelled (SIGINT) at step 2" in events[-1]["line"]
     table = summary.read_text()
     assert "### fleet shift web: rolled-back" in table
     assert table.count("| step 1/3 (10%) | blue=90 green=10 |") == 2, table

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from fleet.model.load import load_fleet
 from fleet.model.shift import Shift
-from fleet.ops.shift_metrics import arn_dimension, judge
+from fleet.ops.shift_metrics import Side, arn_dimension, judge
 from fleet.ops.shift_record import LocalRecords, ShiftRecord, refuse_after_rollback, step_weights
 from support.paths import ROOT
 
@@ -118,7 +118,7 @@ def test_a_swap_moves_exactly_the_steps_share():
         (100, 0, 0.1, 0, "pass", ""),
         (100, 1, 0.1, 0, "pass", ""),  # 1 % is the limit, not over it
         (100, 2, 0.1, 0, "fail", "5xx 2.00% > max_5xx_percent 1%"),
-        (100, 0, 0.6, 0, "fail", "TargetResponseTime p99 600 ms > max_latency_ms 500"),
+        (100, 0, 0.6, 0, "fail", "TargetResponseTime p99 600 ms > max_latency_ms 500 ms"),
         (100, 0, None, 0, "pass", ""),
         (49, 40, 9.0, 0, "inconclusive", "49 requests < min_requests 50"),
         (0, 0, None, 0, "inconclusive", "0 requests < min_requests 50"),
@@ -126,7 +126,7 @@ def test_a_swap_moves_exactly_the_steps_share():
     ],
 )
 def test_one_periods_verdict(requests, errors, latency, unhealthy, verdict, why):
-    period = judge(Shift(), 0, 60, requests, errors, latency, unhealthy)
+    period = judge(Shift(), 0, 60, Side(requests, errors, 0, latency, unhealthy))
     assert (period.verdict, period.why) == (verdict, why)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt, StrictStr, field_validator, model_validator
 
+from fleet.model.shift_checks import Acceptance, AlbRelative, Checks
 from fleet.model.types import Model, pattern
 
 PERIOD_SECONDS = 60
@@ -21,6 +22,7 @@ LATENCY_STATISTIC = re.compile(r"p(?:[1-9]\d?(?:\.\d{1,2})?)|Average|Maximum|Min
 """What CloudWatch computes for TargetResponseTime: a percentile `pNN(.NN)` or a plain statistic."""
 
 Percent = Annotated[StrictInt, Field(ge=1, le=100)]
+Share = Annotated[float, Field(ge=0, le=100, strict=True, allow_inf_nan=False)]
 
 
 class Shift(Model):
@@ -37,9 +39,16 @@ class Shift(Model):
     count). Default: 5."""
     period_minutes: Annotated[StrictInt, Field(ge=1, le=60)] = 1
     """Length of one analysis period (the ALB's metrics come per minute). Default: 1."""
-    max_5xx_percent: Annotated[float, Field(ge=0, le=100, strict=True, allow_inf_nan=False)] = 1.0
+    max_5xx_percent: Share = 1.0
     """Largest share of the incoming generations' requests answered 5xx by their targets in a
     period (HTTPCode_Target_5XX_Count / RequestCount). Default: 1 (a success rate of 99 %)."""
+    max_connection_error_percent: Share = 1.0
+    """Largest TargetConnectionErrorCount of the incoming target groups in a period, as a share of
+    their requests: connections the ALB could not open to a target. Default: 1."""
+    max_elb_5xx_percent: Share = 1.0
+    """Largest HTTPCode_ELB_5XX_Count of the load balancer in a period (502/503/504 the ALB itself
+    returns; CloudWatch does not split it by target group), as a share of the incoming generations'
+    requests: while the shift runs, all of it is charged to the shift. Default: 1."""
     max_latency_ms: Annotated[StrictInt, Field(ge=1, le=60_000)] = 500
     """Largest TargetResponseTime, in milliseconds, under `latency_statistic`. Default: 500."""
     latency_statistic: Annotated[
@@ -56,6 +65,13 @@ class Shift(Model):
     """Failed periods (any threshold crossed) that abort the shift and roll it back. Default: 2."""
     timeout_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] = 60
     """Longest the whole shift may take; past it the shift rolls back. Default: 60."""
+    relative: AlbRelative = AlbRelative()
+    """Rules against the outgoing generations in the same period, per ALB metric, on top of the
+    fixed thresholds. Default: none."""
+    checks: Checks = {}
+    """The team's own queries by name (CloudWatch or Prometheus), judged every period. Default: none."""
+    acceptance: Acceptance | None = None
+    """A test of the incoming generations through the header route before the first step. Default: none."""
 
     @field_validator("steps")
     @classmethod

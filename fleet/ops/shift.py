@@ -20,9 +20,12 @@ from typing import Any, Protocol
 
 from fleet.model import Fleet
 from fleet.model.shift import Shift
-from fleet.ops.shift_live import ServiceInState, ShiftRefused, ShiftTerraform, live_weights
-from fleet.ops.shift_metrics import PUBLISH_DELAY_SECONDS, CloudWatchMetrics, Period, TargetGroupRef
+from fleet.ops.shift_acceptance import AcceptanceFailed, acceptance_failure
+from fleet.ops.shift_live import ServiceInState, ShiftRefused, ShiftTerraform, live_weights, restore_weights
+from fleet.ops.shift_metrics import PUBLISH_DELAY_SECONDS, CloudWatchMetrics, Period
+from fleet.ops.shift_queries import Analysis, CheckQueries, Credentials, default_credentials
 from fleet.ops.shift_record import RecordStore, ShiftRecord, Weights, file_weights, revert_edit, step_weights
+from fleet.ops.shift_signals import Cancelled, cancellable, held, ignored
 
 MINUTE = 60
 
@@ -58,6 +61,8 @@ class ShiftRun:
     clock: Clock
     say: Callable[[str], None]
     as_json: bool = False
+    credentials: Credentials = default_credentials
+    """AWS credentials for a SigV4-signed Prometheus check (Amazon Managed Service for Prometheus)."""
 
     @property
     def shift(self) -> Shift:
@@ -75,14 +80,18 @@ class ShiftRun:
 
     def start(self) -> int:
         shift, final = self.shift, file_weights(self.fleet, self.service)
+        record = self.store.read(self.service)  # an unreadable record refuses before Terraform runs
         state = self._prepared(final)
-        record = self.store.read(self.service)
         if record is not None and record.status == "running":
             raise ShiftRefused(
                 f"a shift of {self.service} is under way (step {record.applied + 1} of {len(record.steps)}, "
                 f"{self.store.where(self.service)}): run `fleet shift {self.service} --resume` or `--abort`"
             )
         live = live_weights(self.elbv2, state)
+        if record is not None and record.status == "rolled-back" and live == record.before != state.weights:
+            # a cancelled shift restored the ALB by API: bring Terraform's state back in line first
+            self.terraform.apply(record.before, state.listener, refresh=True)
+            state = self.terraform.state()
         if live != state.weights:
             raise ShiftRefused(
                 f"{self.service}: the ALB serves {_shown(live)} but Terraform's state says {_shown(state.weights)}: "
@@ -99,6 +108,10 @@ class ShiftRun:
                 f"shared has changes other than {self.service}'s weights ({', '.join(pending)}): "
                 "deploy them first (`cdktf deploy shared` with the file before the shift), then shift"
             )
+        failed = acceptance_failure(shift, self.service, state, [g for g in final if final[g] > live.get(g, 0)])
+        if failed is not None:
+            self._acceptance_summary(failed)
+            return 1
         record = ShiftRecord(self.service, before=live, after=final, steps=shift.steps, started=self.clock.now())
         self.store.write(record)
         return self._steps(record, state, first=0)
@@ -148,26 +161,37 @@ class ShiftRun:
 
     def _steps(self, record: ShiftRecord, state: ServiceInState, first: int) -> int:
         shift = self.shift
-        incoming = [g for g in record.after if record.after[g] > record.before.get(g, 0)]
-        groups = [state.groups[g] for g in incoming]
-        metrics = CloudWatchMetrics(self.cloudwatch, shift, state.load_balancer)
+        incoming = [state.groups[g] for g in record.after if record.after[g] > record.before.get(g, 0)]
+        outgoing = [state.groups[g] for g in record.before if record.before[g] > record.after.get(g, 0)]
+        judge = Analysis(
+            shift,
+            CloudWatchMetrics(self.cloudwatch, shift, state.load_balancer),
+            CheckQueries(shift, self.service, state.load_balancer, self.cloudwatch, self.credentials),
+            incoming,
+            outgoing,
+        )
         failures = 0
         index = first
-        try:
-            for index in range(first, len(record.steps)):
-                share = record.steps[index]
-                weights = step_weights(record.before, record.after, share)
-                label = f"step {index + 1}/{len(record.steps)} ({share}%)"
-                if index > record.applied:
-                    self._apply(weights, state, label)
-                    record = replace(record, applied=index)
-                    self.store.write(record)
-                self._emit("step", f"{self.service} {label}: {_shown(weights)} applied")
-                record, failures = self._bake(record, shift, metrics, groups, label, weights, failures)
-        except RolledBack as failed:
-            return self._roll_back(record, state, str(failed))
-        except KeyboardInterrupt:
-            return self._roll_back(record, state, f"interrupted (Ctrl-C) at step {index + 1}")
+        with cancellable():
+            try:
+                for index in range(first, len(record.steps)):
+                    share = record.steps[index]
+                    weights = step_weights(record.before, record.after, share)
+                    label = f"step {index + 1}/{len(record.steps)} ({share}%)"
+                    if index > record.applied:
+                        with held():
+                            self._apply(weights, state, label)
+                            record = replace(record, applied=index)
+                            self.store.write(record)
+                    self._emit("step", f"{self.service} {label}: {_shown(weights)} applied")
+                    record, failures = self._bake(record, shift, judge, label, weights, failures)
+            except RolledBack as failed:
+                with ignored():
+                    return self._roll_back(record, state, str(failed))
+            except (Cancelled, KeyboardInterrupt) as stopped:
+                with ignored():
+                    name = str(stopped) if isinstance(stopped, Cancelled) else "SIGINT"
+                    return self._roll_back(record, state, f"cancelled ({name}) at step {index + 1}", by_api=True)
         record = replace(record, status="done")
         self.store.write(record)  # its `before` is what a rollback PR goes back to, at once
         self._summary(record, "done", f"{self.service}: shifted to {_shown(record.after)}")
@@ -186,8 +210,7 @@ class ShiftRun:
         self,
         record: ShiftRecord,
         shift: Shift,
-        metrics: CloudWatchMetrics,
-        groups: list[TargetGroupRef],
+        judge: Analysis,
         label: str,
         weights: Weights,
         failures: int,
@@ -208,14 +231,15 @@ class ShiftRun:
                 )
             if ready > self.clock.now():
                 self.clock.sleep(ready - self.clock.now())
-            period = metrics.period(groups, start, end)
+            period = judge.period(start, end, baseline=any(weights.get(g.generation) for g in judge.outgoing))
             if period.verdict == "pass":
                 passed += 1
             elif period.verdict == "fail":
                 failures += 1
             entry = {"step": label, "weights": weights, **period.as_json()}
             record = replace(record, history=(*record.history, entry))
-            self.store.write(record)
+            with held():
+                self.store.write(record)
             self._emit("period", _period_line(self.service, label, weights, period, shift, passed), entry)
             if period.verdict == "fail" and failures >= shift.failed_periods:
                 raise RolledBack(
@@ -224,10 +248,18 @@ class ShiftRun:
             start = end
         return record, failures
 
-    def _roll_back(self, record: ShiftRecord, state: ServiceInState, why: str, code: int = 1) -> int:
+    def _roll_back(
+        self, record: ShiftRecord, state: ServiceInState, why: str, code: int = 1, by_api: bool = False
+    ) -> int:
+        """The weights before the shift, read back, and the record `rolled-back`. Through Terraform
+        (with a refresh), or on a signal `by_api` (ModifyListener: Terraform would outlast GitHub's
+        grace period; the next shift brings the state back in line first)."""
         try:
-            self.terraform.apply(record.before, state.listener, refresh=True)
-            live = live_weights(self.elbv2, state)
+            if by_api:
+                live = restore_weights(self.elbv2, state, record.before)
+            else:
+                self.terraform.apply(record.before, state.listener, refresh=True)
+                live = live_weights(self.elbv2, state)
         except Exception as err:  # noqa: BLE001 - any failure leaves the record running
             self._summary(
                 record,
@@ -262,6 +294,14 @@ class ShiftRun:
         else:
             self.say(line)
 
+    def _acceptance_summary(self, failed: AcceptanceFailed) -> None:
+        line = f"{self.service}: {failed.line}; no weight moved"
+        self._emit("acceptance-failed", line, {"output": failed.output})
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as out:
+                out.write(f"### fleet shift {self.service}: acceptance failed\n\n{line}\n\n```\n{failed.output}\n```\n")
+
     def _summary(self, record: ShiftRecord, outcome: str, line: str) -> None:
         self._emit(outcome, line, {"before": record.before, "after": record.after, "periods": len(record.history)})
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -275,28 +315,60 @@ def _shown(weights: Weights) -> str:
 
 
 def _period_line(service: str, label: str, weights: Weights, period: Period, shift: Shift, passed: int) -> str:
-    latency = "-" if period.latency_ms is None else f"{period.latency_ms:.0f} ms"
     verdict = period.verdict + (f" ({period.why})" if period.why else f" ({passed}/{shift.periods_per_step()})")
-    return (
-        f"{service} {label} {_shown(weights)}: {period.requests:g} requests, 5xx {period.error_percent:.2f}%, "
-        f"{shift.latency_statistic} {latency}, unhealthy {period.unhealthy:g}: {verdict}"
+    requests = f"{period.requests:g} requests" + (
+        f" (outgoing {period.outgoing.requests:g})" if period.outgoing is not None else ""
     )
+    shown = ", ".join(f"{m.name} {m.shown()}" for m in period.measures)
+    return f"{service} {label} {_shown(weights)}: {requests}, {shown}: {verdict}"
+
+
+def _cell(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "-"
+
+    def one(number: Any) -> str:
+        return "-" if number is None else f"{number:g}"
+
+    text = one(value.get("incoming")) + (f" ({one(value['outgoing'])})" if value.get("outgoing") is not None else "")
+    return f"**{text}** ✗" if value.get("verdict") == "fail" else text
 
 
 def _markdown(record: ShiftRecord, outcome: str, line: str) -> str:
-    rows = [
-        f"| {h['step']} | {_shown(h['weights'])} | {h['requests']:g} | {h['error_percent']} | "
-        f"{'-' if h['latency_ms'] is None else h['latency_ms']} | {h['unhealthy_hosts']:g} | {h['verdict']} |"
-        for h in record.history
-    ]
+    """The job summary: each check's value per period (incoming, and the outgoing baseline in
+    brackets), its thresholds, and why a period failed or held."""
+    names: list[str] = []
+    thresholds: dict[str, str] = {}
+    for entry in record.history:
+        for name, value in (entry.get("values") or {}).items():
+            if name not in names:
+                names.append(name)
+            if isinstance(value, dict) and value.get("threshold"):
+                thresholds[name] = value["threshold"]
+    rows = []
+    for entry in record.history:
+        values = entry.get("values") or {}
+        cells = [_cell(values.get(name)) for name in names]
+        outgoing = entry.get("outgoing_requests")
+        requests = f"{entry.get('requests', 0):g}" + ("" if outgoing is None else f" ({outgoing:g})")
+        why = str(entry.get("why", "")).replace("|", "\\|")
+        rows.append(
+            f"| {entry.get('step', '')} | {_shown(entry.get('weights', {}))} | {requests} | "
+            + " | ".join(cells)
+            + f" | {entry.get('verdict', '')} | {why} |"
+        )
+    limits = [f"- {name}: {thresholds[name]}" for name in names if name in thresholds]
     return "\n".join(
         [
             f"### fleet shift {record.service}: {outcome}",
             "",
             line,
             "",
-            "| step | weights | requests | 5xx % | latency ms | unhealthy | verdict |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "Thresholds (incoming; outgoing in brackets, the baseline of relative rules):" if limits else "",
+            *limits,
+            "",
+            "| step | weights | requests | " + " | ".join(names) + " | verdict | why |",
+            "| --- | --- | --- | " + " | ".join("---" for _ in names) + " | --- | --- |",
             *rows,
             "",
         ]

@@ -15,7 +15,7 @@ from fleet.ops.errors import Unusable, one_line
 from fleet.ops.pipeline import PipelineRefused, refuse_local_state_in_ci
 from fleet.ops.shift import RealClock, ShiftRun
 from fleet.ops.shift_live import ShiftRefused, ShiftTerraform
-from fleet.ops.shift_record import record_store
+from fleet.ops.shift_record import RecordError, record_store
 
 
 def run(file: str, service: str, synth_dir: Path, *, resume: bool, abort: bool, as_json: bool) -> int:
@@ -33,9 +33,10 @@ def run(file: str, service: str, synth_dir: Path, *, resume: bool, abort: bool, 
             clock=RealClock(),
             say=lambda line: print(line, flush=True),
             as_json=as_json,
+            credentials=aws.session.get_credentials,  # SigV4 for Amazon Managed Service for Prometheus
         )
         return shifting.abort() if abort else shifting.resume() if resume else shifting.start()
-    except (ShiftRefused, Unusable, PipelineRefused) as err:
+    except (ShiftRefused, Unusable, PipelineRefused, RecordError) as err:
         print(f"{file}: shift refused: {one_line(err)}", file=sys.stderr)
     except (BotoCoreError, ClientError) as err:
         print(f"{file}: shift refused: AWS: {one_line(aws_reason(err))}", file=sys.stderr)

@@ -21,6 +21,7 @@ from typing import Any
 from fleet import names
 from fleet.ops.shift_metrics import TargetGroupRef, arn_dimension
 from fleet.ops.shift_record import Weights
+from fleet.ops.shift_signals import run_child
 from fleet.text import shorten
 
 TERRAFORM_TIMEOUT = 1800
@@ -43,16 +44,17 @@ class ServiceInState:
     """Target group ARN -> generation."""
     weights: Weights
     """The weights the state holds."""
+    dns_name: str = ""
+    """The ALB's DNS name (the acceptance test's default address)."""
 
 
 Runner = Callable[[list[str], Path], subprocess.CompletedProcess[str]]
 
 
 def run_terraform(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Terraform in `cwd`; a signal held during it reaches it as SIGINT (fleet.ops.shift_signals)."""
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
-    return subprocess.run(
-        ["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=TERRAFORM_TIMEOUT
-    )
+    return run_child(["terraform", *args], cwd=cwd, env=env, timeout=TERRAFORM_TIMEOUT)
 
 
 class ShiftTerraform:
@@ -127,6 +129,7 @@ class ShiftTerraform:
             groups=groups,
             arns=arns,
             weights=weights,
+            dns_name=str(albs[0]["values"].get("dns_name") or ""),
         )
 
     def pending_besides_weights(self, final: Weights, listener: str) -> list[str]:
@@ -222,3 +225,23 @@ def live_weights(elbv2: Any, state: ServiceInState) -> Weights:
     """The weights AWS serves now (DescribeListeners), per generation."""
     listener = elbv2.describe_listeners(ListenerArns=[state.listener_arn])["Listeners"][0]
     return _forward_weights(listener.get("DefaultActions", []), state.arns, snake=False)
+
+
+def restore_weights(elbv2: Any, state: ServiceInState, weights: Weights) -> Weights:
+    """`weights` onto the listener through the ELBv2 API alone (ModifyListener of its forward, every
+    other field as DescribeListeners gives it), then the weights read back. What a cancelled shift
+    does: well under a second, where a Terraform apply takes longer than GitHub waits."""
+    listener = elbv2.describe_listeners(ListenerArns=[state.listener_arn])["Listeners"][0]
+    actions = []
+    for action in listener.get("DefaultActions", []):
+        forward = action.get("ForwardConfig")
+        if action.get("Type") == "forward" and forward:
+            groups = [
+                {**group, "Weight": weights.get(state.arns.get(group["TargetGroupArn"], ""), group.get("Weight", 1))}
+                for group in forward.get("TargetGroups", [])
+            ]
+            action = {k: v for k, v in action.items() if k != "TargetGroupArn"}
+            action["ForwardConfig"] = {**forward, "TargetGroups": groups}
+        actions.append(action)
+    elbv2.modify_listener(ListenerArn=state.listener_arn, DefaultActions=actions)
+    return live_weights(elbv2, state)

@@ -29,6 +29,8 @@ HOLDING: frozenset[str] = frozenset({"running", "rolled-back"})
 
 class RecordError(Exception):
     """A shift record that cannot be read; `str()` is the one line to show."""
+
+
 Weights = dict[str, int]
 
 

@@ -5,21 +5,27 @@ makes of them). Shared by tests/test_shift.py and bench/shift.py."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from fleet.model import Fleet
 from fleet.model.load import load_fleet
 from fleet.ops.shift import ShiftRun
-from fleet.ops.shift_live import ServiceInState, ShiftTerraform, live_weights
+from fleet.ops.shift_live import ServiceInState, ShiftTerraform, _forward_weights, live_weights
 from fleet.ops.shift_record import LocalRecords
-from support.emulator import MotoServer, emulated_config, run_bounded
+from support.emulator import MotoServer, emulated_config, run_bounded, running_emulator
+from support.paths import ROOT
 from support.tf_tools import cli_config
 
 Stacks = dict[str, dict[str, Any]]
@@ -38,6 +44,13 @@ SHIFT = {
 }
 REQUESTS_AT_100 = 1000
 """Requests per minute the whole service receives."""
+CUSTOM_NAMESPACE, CUSTOM_METRIC = "Shop", "CheckoutErrors"
+"""The team's own CloudWatch metric a scenario can report, per target group."""
+
+
+def weight_vars(weights: dict[str, int]) -> list[str]:
+    """`-var` arguments of terraform for the service's weights."""
+    return [f"-var=weight_{SERVICE}_{gen}={w}" for gen, w in weights.items()]
 
 
 class Killed(BaseException):
@@ -52,10 +65,20 @@ class Scenario:
     """Share (0-1) of a generation's requests answered 5xx."""
     latency: Callable[[str, dict[str, int]], float] = lambda gen, weights: 0.05
     unhealthy: Callable[[str, dict[str, int]], float] = lambda gen, weights: 0
+    connection_errors: Callable[[str, dict[str, int]], float] = lambda gen, weights: 0.0
+    """Share (0-1) of a generation's requests whose connection to a target failed
+    (TargetConnectionErrorCount; the ALB answers them 502 itself, HTTPCode_ELB_5XX_Count)."""
+    elb_5xx: Callable[[str, dict[str, int]], float] = lambda gen, weights: 0.0
+    """Share (0-1) of a generation's requests the ALB itself answers 5xx, on top of its connection errors."""
+    custom: Callable[[str, dict[str, int]], float | None] = lambda gen, weights: None
+    """The team's own metric (`CUSTOM_NAMESPACE`/`CUSTOM_METRIC`, TargetGroup dimension) per
+    generation and minute; None: no datapoint."""
     requests: int = REQUESTS_AT_100
     kill_after_sleeps: int | None = None
     interrupt_after_sleeps: int | None = None
     """Ctrl-C (KeyboardInterrupt) at this sleep."""
+    signal_after_sleeps: tuple[int, int] | None = None
+    """(sleep, signal): this process sends itself the signal at that sleep, as GitHub's cancel does."""
 
 
 @dataclass
@@ -77,6 +100,8 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.sleeps += 1
+        if self.scenario.signal_after_sleeps is not None and self.sleeps > self.scenario.signal_after_sleeps[0]:
+            os.kill(os.getpid(), self.scenario.signal_after_sleeps[1])  # its handler raises here
         if self.scenario.kill_after_sleeps is not None and self.sleeps > self.scenario.kill_after_sleeps:
             raise Killed
         if self.scenario.interrupt_after_sleeps is not None and self.sleeps > self.scenario.interrupt_after_sleeps:
@@ -91,6 +116,9 @@ class FakeClock:
 
     def _report(self, minute: float, weights: dict[str, int]) -> None:
         data = []
+        custom = []
+        elb_5xx = 0
+        stamp = datetime.fromtimestamp(minute + 30, UTC)
         for gen, dimension in self.groups.items():
             dims = [{"Name": "LoadBalancer", "Value": self.load_balancer}, {"Name": "TargetGroup", "Value": dimension}]
             stamp = datetime.fromtimestamp(minute + 30, UTC)
@@ -103,10 +131,26 @@ class FakeClock:
             errors = round(requests * self.scenario.errors(gen, weights))
             if errors:  # the ALB publishes no 5xx datapoint while nothing fails
                 values["HTTPCode_Target_5XX_Count"] = errors
+            refused = round(requests * self.scenario.connection_errors(gen, weights))
+            if refused:
+                values["TargetConnectionErrorCount"] = refused
+            elb_5xx += refused + round(requests * self.scenario.elb_5xx(gen, weights))
             if not requests:
                 del values["RequestCount"], values["TargetResponseTime"]
             data += [{"MetricName": m, "Dimensions": dims, "Timestamp": stamp, "Value": v} for m, v in values.items()]
-        self.emulator.client("cloudwatch").put_metric_data(Namespace="AWS/ApplicationELB", MetricData=data)
+            value = self.scenario.custom(gen, weights)
+            if value is not None:
+                dims = [{"Name": "TargetGroup", "Value": dimension}]
+                custom.append({"MetricName": CUSTOM_METRIC, "Dimensions": dims, "Timestamp": stamp, "Value": value})
+        if elb_5xx:  # per load balancer only: CloudWatch has no TargetGroup dimension for it
+            dims = [{"Name": "LoadBalancer", "Value": self.load_balancer}]
+            data.append(
+                {"MetricName": "HTTPCode_ELB_5XX_Count", "Dimensions": dims, "Timestamp": stamp, "Value": elb_5xx}
+            )
+        cloudwatch = self.emulator.client("cloudwatch")
+        cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=data)
+        if custom:
+            cloudwatch.put_metric_data(Namespace=CUSTOM_NAMESPACE, MetricData=custom)
 
 
 class Emulated:
@@ -167,18 +211,16 @@ class Emulated:
         fleet: str = "head",
         resuming: bool = False,
         as_json: bool = False,
+        shift: dict[str, Any] | None = None,
     ) -> tuple[ShiftRun, list[str]]:
         """A shift of the service with a fake clock of its own. Every run's metrics are put into the
         one emulator, so each run starts an hour after the latest minute any earlier one reached:
         no run reads another's datapoints. `resuming` continues the last run's clock instead, as a
-        runner that resumes a dead one's shift a moment later."""
+        runner that resumes a dead one's shift a moment later. `shift`: fields of `traffic.shift`
+        to set on top of `SHIFT` (the synth does not depend on them)."""
         tf = self.tf()
         state = self.resources()
-        if resuming:
-            start = [c for c in self.clocks if c.sleeps][-1].time  # the clock of the run that died
-        else:
-            latest = max([c.time for c in self.clocks], default=datetime.now(UTC).timestamp())
-            start = math.floor(latest / 60) * 60 + 3600 + 1
+        start = [c for c in self.clocks if c.sleeps][-1].time if resuming else self.next_start()
         clock = FakeClock(
             self.emulator,
             state.load_balancer,
@@ -189,8 +231,8 @@ class Emulated:
         )
         self.clocks.append(clock)
         lines: list[str] = []
-        shift = ShiftRun(
-            fleet=load_fleet(self.fleets[fleet]),
+        shifting = ShiftRun(
+            fleet=self.fleet(fleet, shift),
             service=SERVICE,
             terraform=tf,
             elbv2=self.emulator.client("elbv2"),
@@ -200,14 +242,40 @@ class Emulated:
             say=lines.append,
             as_json=as_json,
         )
-        return shift, lines
+        return shifting, lines
+
+    def next_start(self) -> float:
+        """When the next run's clock starts: an hour after the latest minute any run reached."""
+        latest = max([c.time for c in self.clocks], default=datetime.now(UTC).timestamp())
+        return math.floor(latest / 60) * 60 + 3600 + 1
+
+    def fleet(self, name: str, shift: dict[str, Any] | None = None) -> Fleet:
+        """A fleet file, with `shift` set on top of its service's `traffic.shift`."""
+        if not shift:
+            return load_fleet(self.fleets[name])
+        data = yaml.safe_load(self.fleets[name].read_text())
+        data["services"][SERVICE]["traffic"]["shift"] = {**SHIFT, **shift}
+        path = self.base / f"{name}-{len(self.clocks)}.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return load_fleet(path)
 
     def reset(self) -> None:
         """The weights before the shift, applied through Terraform (as the base's deploy left them)."""
         self.use("head")
-        if self.live() != BEFORE:  # nothing here changes the state without the ALB: equal weights, equal state
+        # a cancelled shift restores the ALB by API and leaves the state behind: both must say BEFORE
+        if self.live() != BEFORE or self.state_weights() != BEFORE:
             self.tf().apply(BEFORE, self.resources().listener, refresh=True)
-        assert self.live() == BEFORE
+        assert self.live() == BEFORE and self.state_weights() == BEFORE
+
+    def state_weights(self) -> dict[str, int]:
+        """The weights `terraform.tfstate` holds for the listener (read from the file: no terraform run)."""
+        state = json.loads((self.workdir / "terraform.tfstate").read_text())
+        listener = self.resources().listener
+        for resource in state["resources"]:
+            if f"{resource['type']}.{resource['name']}" == listener:
+                actions = resource["instances"][0]["attributes"]["default_action"]
+                return _forward_weights(actions, self.resources().arns, snake=True)
+        raise AssertionError(f"{listener} is not in the state")
 
 
 def shift_edits(certificate_arn: str) -> dict[str, Callable[[dict[str, Any]], None]]:
@@ -244,3 +312,24 @@ def deploy_base(world: Emulated) -> None:
         done = world.terraform(args, world.workdir)
         assert done.returncode == 0, done.stdout[-3000:]
     assert world.live() == BEFORE
+
+
+@contextlib.contextmanager
+def emulated_world(
+    synth: Callable[[Path], Stacks], derived_fleet: Callable[..., Path], base: Path
+) -> Iterator[Emulated]:
+    """moto_server with `shared` of the base fleet applied (blue serving 100, green registered):
+    the module fixture of the shift's emulator tests."""
+    example = ROOT / "examples/target-swap.yaml"
+    try:
+        with running_emulator(load_fleet(example).region, base) as emulator:
+            certificate = seed(emulator, example)
+            fleets = {
+                kind: derived_fleet(str(example), f"shift-{kind}", edit)
+                for kind, edit in shift_edits(certificate).items()
+            }
+            world = Emulated(emulator, base, fleets, synth)
+            deploy_base(world)
+            yield world
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
