@@ -65,15 +65,12 @@ EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
 """The AWS managed policy of the EBS CSI driver: volumes and snapshots it creates and tags, and
 volumes tagged as the driver's (its conditions narrow deletes to those)."""
-ADDON_IDS: dict[str, str] = {
-    "vpc-cni": "addon-vpc-cni",
-    "coredns": "addon-coredns",
-    "kube-proxy": "addon-kube-proxy",
-    EBS_CSI_DRIVER: "addon-aws-ebs-csi-driver",
-    "metrics-server": "addon-metrics-server",
-}
-"""Construct id of each managed add-on besides the Pod Identity agent (`pod-identity-agent`): a
-public contract, like every construct id."""
+
+
+def addon_id(addon: str) -> str:
+    """Construct id of a managed add-on besides the Pod Identity agent (`pod-identity-agent`):
+    `addon-<EKS name>`, a public contract like every construct id."""
+    return f"addon-{addon}"
 
 
 def _trust(service: str) -> str:
@@ -123,8 +120,9 @@ class EksClusterProps:
     """The Kubernetes service range. Never changed on a live generation."""
     nodes: NodeSizing
     addon_versions: tuple[tuple[str, str | None], ...]
-    """EKS add-on name -> version (fleet/addons.py). An add-on of `ADDON_IDS` is managed only
-    with a version; the Pod Identity agent always is, at EKS's default version without one."""
+    """EKS add-on name -> version (fleet/addons.py), in the order they are created. An add-on is
+    managed only with a version (construct id `addon_id(name)`); the Pod Identity agent always is,
+    at EKS's default version without one."""
     control_plane_security_group_ids: tuple[str, ...] = ()
     """Additional control-plane SGs, e.g. PrivateEndpointAccess's. Default: none."""
     node_security_group_ids: tuple[str, ...] = ()
@@ -287,16 +285,15 @@ class EksCluster(Construct):
         )
         self.addons: dict[str, EksAddon] = {}
         """The managed add-ons besides the Pod Identity agent, by EKS name."""
-        for addon, construct_id in ADDON_IDS.items():
-            version = versions.get(addon)
-            if version is None:
+        for addon, version in props.addon_versions:
+            if addon == POD_IDENTITY_AGENT or version is None:
                 continue
             after: list[ITerraformDependable] = [self.node_group]
             if addon == EBS_CSI_DRIVER:
                 after += self._ebs_csi_identity(account)
             self.addons[addon] = EksAddon(
                 self,
-                construct_id,
+                addon_id(addon),
                 cluster_name=self.name,
                 addon_name=addon,
                 addon_version=version,
