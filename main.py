@@ -29,6 +29,7 @@ def synthesize(fleet_path: str, outdir: Path) -> None:
     # (stacks/bindings.py, when the package `stacks` is imported).
     from cdktf import App
 
+    from fleet.versions import today
     from stacks.app import build
 
     outdir = outdir.resolve()
@@ -36,7 +37,7 @@ def synthesize(fleet_path: str, outdir: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     try:
         app = App(outdir=str(staging), skip_validation=False)
-        build(app, fleet)
+        build(app, fleet, today())
         app.synth()
         _refuse_error_annotations(staging)
         _swap_in(staging, outdir, leave_removed_stacks=_run_by_cdktf_cli())

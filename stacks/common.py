@@ -16,7 +16,8 @@ from constructs import Construct
 from constructs.eks_cluster import EksClusterProps, NodeSizing
 from constructs.fleet_network import PRIVATE_TIER
 from fleet import names
-from fleet.model import Fleet, Generation
+from fleet.model import Fleet
+from fleet.model.resolved import ResolvedGeneration
 
 
 def configure(stack: TerraformStack, fleet: Fleet, stack_id: str, outdir: str, service: str | None = None) -> None:
@@ -70,20 +71,20 @@ class NetworkRef:
     """A tuple for a reused VPC; a token (list) when the subnets are found by tag."""
 
 
-def find_network(scope: Construct, fleet: Fleet, generation: Generation) -> NetworkRef:
+def find_network(scope: Construct, fleet: Fleet, generation: ResolvedGeneration) -> NetworkRef:
     """The fleet's VPC from a generation stack: the ids from the fleet file when reused, else the
     VPC `shared` created, found by its Name tag, and its private subnets by tier tag - in the
     generation's own zones only, so a zone added to the fleet later never moves its nodes."""
     net = fleet.network
     if net.vpc_id:
-        return NetworkRef(vpc_id=net.vpc_id, private_subnet_ids=fleet.generation_subnet_ids(generation))
+        return NetworkRef(vpc_id=net.vpc_id, private_subnet_ids=generation.private_subnet_ids)
     vpc_id = DataAwsVpc(scope, "vpc", tags={"Name": names.vpc_name(fleet.name), names.TAG_FLEET: fleet.name}).id
     subnets = DataAwsSubnets(
         scope,
         "private-subnets",
         filter=[
             DataAwsSubnetsFilter(name="vpc-id", values=[vpc_id]),
-            DataAwsSubnetsFilter(name="availability-zone", values=list(fleet.generation_zones(generation))),
+            DataAwsSubnetsFilter(name="availability-zone", values=list(generation.zones)),
         ],
         tags={names.TAG_TIER: PRIVATE_TIER},
     )
@@ -91,18 +92,19 @@ def find_network(scope: Construct, fleet: Fleet, generation: Generation) -> Netw
 
 
 def cluster_props(
-    fleet: Fleet, kind: names.Kind, generation: str, spec: Generation, network: NetworkRef, **extra: object
+    fleet: Fleet, generation: ResolvedGeneration, network: NetworkRef, **extra: object
 ) -> EksClusterProps:
+    spec = generation.spec
     nodes = spec.nodes
     return EksClusterProps(
-        cluster_name=names.cluster_name(fleet.name, kind, generation),
+        cluster_name=generation.cluster_name,
         kubernetes_version=spec.kubernetes_version,
-        node_group_name=names.node_group_name(names.cluster_name(fleet.name, kind, generation)),
+        node_group_name=names.node_group_name(generation.cluster_name),
         ami_type=spec.nodes.resolved_ami_type,
         subnet_ids=network.private_subnet_ids,
         public_access_cidrs=spec.public_access_cidrs,
-        service_cidr=fleet.generation_service_cidr(spec),
-        addon_versions=tuple(fleet.addon_versions(spec).items()),
+        service_cidr=generation.service_cidr,
+        addon_versions=tuple(generation.addon_versions().items()),
         region=fleet.region,
         partition=names.partition(fleet.region),
         nodes=NodeSizing(

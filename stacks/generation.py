@@ -24,9 +24,9 @@ from constructs import Construct
 from constructs.eks_cluster import EBS_CSI_DRIVER, EksCluster, EksClusterProps
 from constructs.private_endpoint_access import OperatorAccess
 from constructs.shared_argo_role import SharedArgoRole
-from fleet import Fleet, names
+from fleet import names
 from fleet.lifecycle import DESTROYED
-from fleet.ref import GenerationRef
+from fleet.model.resolved import Resolved, ResolvedGeneration
 from stacks.common import cluster_props, configure, find_network
 
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
@@ -38,17 +38,17 @@ class GenerationStack(TerraformStack):
     SharedArgoRole, all found by name. A subclass builds its cluster from `cluster_props()`, then
     calls `use_cluster(eks)`."""
 
-    def __init__(self, scope: Construct, fleet: Fleet, kind: names.Kind, generation: str, outdir: str) -> None:
-        ref = GenerationRef(kind, generation, fleet.service_of(generation) if kind == "target" else None)
+    def __init__(self, scope: Construct, view: Resolved, generation: ResolvedGeneration, outdir: str) -> None:
+        ref = generation.ref
         super().__init__(scope, ref.stack_id)
+        fleet = view.fleet
         configure(self, fleet, ref.stack_id, outdir, service=ref.service)
-        spec = fleet.spec(ref)
-        assert spec is not None, f"{ref} is not in the fleet"
-        self.ref, self.fleet, self.spec = ref, fleet, spec
-        if spec.phase == DESTROYED:
+        self.view, self.fleet, self.generation = view, fleet, generation
+        self.ref, self.spec = ref, generation.spec
+        if generation.phase == DESTROYED:
             refuse_deploy(self, ref.stack_id)
 
-        self.network = find_network(self, fleet, spec)
+        self.network = find_network(self, fleet, generation)
         self.client_sg = DataAwsSecurityGroup(
             self, "argocd-client-sg", vpc_id=self.network.vpc_id, name=names.client_security_group_name(fleet.name)
         )
@@ -61,7 +61,7 @@ class GenerationStack(TerraformStack):
 
     def cluster_props(self, **extra: object) -> EksClusterProps:
         """This generation's EKS cluster as the fleet file describes it; `extra` adds props."""
-        return cluster_props(self.fleet, self.ref.kind, self.ref.name, self.spec, self.network, **extra)
+        return cluster_props(self.fleet, self.generation, self.network, **extra)
 
     def use_cluster(self, cluster: EksCluster) -> None:
         """Configure the helm and kubernetes providers from `cluster`. No other principal gets an

@@ -11,8 +11,8 @@ from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps
 from constructs.refs import Refs
 from fleet import names
 from fleet.lifecycle import PAUSED_HUB_PHASES
-from fleet.model import Fleet
 from fleet.model.access import grant_of
+from fleet.model.resolved import Resolved, ResolvedGeneration
 from stacks.generation import GenerationStack
 
 
@@ -21,9 +21,9 @@ class HubStack(GenerationStack):
     registration of every registered target (scoped to its grant), and per service an
     AppProject and ApplicationSets."""
 
-    def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
-        super().__init__(scope, fleet, "hub", generation, outdir)
-        hub = fleet.hubs[generation]
+    def __init__(self, scope: Construct, view: Resolved, generation: ResolvedGeneration, outdir: str) -> None:
+        super().__init__(scope, view, generation, outdir)
+        fleet = view.fleet
         fleet_name = fleet.name
 
         registrations = []
@@ -32,7 +32,8 @@ class HubStack(GenerationStack):
         for service_name, service in fleet.services.items():
             # Each registered target's grant (its pin, else the service's) feeds its cluster Secret
             # and its destinations in the project, as it feeds its own access policies.
-            grants = {t: grant_of(service, t) for t, spec in service.targets.items() if spec.registered}
+            registered = [t for t in view.service_targets(service_name) if t.registered]
+            grants = {t.ref.name: t.grant for t in registered if t.grant is not None}
             for target, grant in grants.items():  # provisioning: not deployed yet; retiring: deregistered
                 name = names.cluster_name(fleet_name, "target", target)
                 found = Refs(DataAwsEksCluster(self, f"target-{target}", name=name))
@@ -97,14 +98,14 @@ class HubStack(GenerationStack):
                 operators=self.operators,
                 role_arn=self.argocd_role.role_arn,
                 fleet_name=fleet_name,
-                argocd_chart_version=fleet.argocd_chart(hub),
-                apps_chart_version=fleet.apps_chart(hub),
+                argocd_chart_version=generation.value("argocd_chart"),
+                apps_chart_version=generation.value("apps_chart"),
                 namespace=names.ARGOCD_NAMESPACE,
                 service_accounts=names.ARGOCD_SERVICE_ACCOUNTS,
                 registrations=tuple(registrations),
                 apps=tuple(apps),
                 projects=tuple(projects),
-                paused=hub.phase in PAUSED_HUB_PHASES,
+                paused=generation.phase in PAUSED_HUB_PHASES,
             ),
         )
         self.use_cluster(self.argocd.eks)

@@ -8,8 +8,7 @@ from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGrou
 from constructs import Construct
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet import names
-from fleet.model import Fleet
-from fleet.model.access import grant_of, namespace_labels
+from fleet.model.resolved import Resolved, ResolvedGeneration
 from fleet.versions import BINDING_CHART_DIR
 from stacks.generation import GenerationStack
 
@@ -19,22 +18,22 @@ class TargetStack(GenerationStack):
     grant, fleet/model/access.py: pinned, else its service's) and the ArgoCD-client SG, with its apps' namespaces,
     and bound to its own target group behind its service's ALB."""
 
-    def __init__(self, scope: Construct, fleet: Fleet, generation: str, outdir: str) -> None:
-        super().__init__(scope, fleet, "target", generation, outdir)
-        target = fleet.services[fleet.service_of(generation)].targets[generation]
-        service_name = fleet.service_of(generation)
+    def __init__(self, scope: Construct, view: Resolved, generation: ResolvedGeneration, outdir: str) -> None:
+        super().__init__(scope, view, generation, outdir)
+        fleet = view.fleet
+        assert generation.service is not None and generation.grant is not None  # a target's
+        service_name = generation.service
         service = fleet.services[service_name]
         fleet_name = fleet.name
         vpc_id = self.network.vpc_id
         alb_sg = DataAwsSecurityGroup(
             self, "alb-sg", vpc_id=vpc_id, name=names.alb_security_group_name(fleet_name, service_name)
         )
-        target_group = DataAwsLbTargetGroup(self, "target-group", name=names.target_group_name(fleet_name, generation))
+        target_group = DataAwsLbTargetGroup(self, "target-group", name=names.target_group_name(fleet_name, generation.ref.name))
 
         app_name = service.traffic.app
         app = service.served_app
         assert app.port is not None  # the model requires it of the served app
-        grant = grant_of(service, generation)  # its pin, else the service's: what it was born with
         self.target = TargetCluster(
             self,
             "target",
@@ -43,8 +42,8 @@ class TargetStack(GenerationStack):
                 vpc_id=vpc_id,
                 region=fleet.region,
                 argocd_role=self.argocd_role,
-                namespaces=tuple(namespace_labels(service, generation).items()),
-                cluster_wide=grant.cluster_wide,
+                namespaces=generation.namespaces,
+                cluster_wide=generation.grant.cluster_wide,
                 client_security_group_id=self.client_sg.id,
                 alb_security_group_id=alb_sg.id,
                 target_group_arn=target_group.arn,
@@ -55,8 +54,8 @@ class TargetStack(GenerationStack):
                     port=app.port,
                     target_port=app.target_port(),
                 ),
-                lbc_chart_version=fleet.lbc_chart(target),
-                binding_chart_dir=str(BINDING_CHART_DIR / fleet.binding_chart(target)),
+                lbc_chart_version=generation.value("lbc_chart"),
+                binding_chart_dir=str(BINDING_CHART_DIR / str(generation.binding_chart)),
                 operators=self.operators,
             ),
         )

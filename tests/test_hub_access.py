@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,11 @@ from hypothesis import strategies as st
 from test_fuzz import draw_examples  # the fuzz suite's fixed-seed draws, one copy
 
 from fleet import names
-from fleet.gate.diff import diff_stacks
+from fleet.gate.context import Context
+from fleet.gate.diff import StackDiff, diff_stacks
 from fleet.gate.guard import grant_refusal
 from fleet.gate.guard import refusals as guard_refusals
+from fleet.gate.refusal import Refusal
 from fleet.lifecycle import is_live
 from fleet.model import Fleet
 from fleet.model.access import grant_of
@@ -280,6 +283,11 @@ def _live_targets(fleet: Fleet, service: str) -> list[str]:
     return [g for g, t in fleet.services[service].targets.items() if is_live("target", t.phase)]
 
 
+def _grant_refusal(stack: str, base: Fleet, head: Fleet) -> list[Refusal]:
+    """The guard's grant rule alone, for a live generation of `base` (no synth needed)."""
+    return grant_refusal(StackDiff(stack, "changed"), Context.of(base, head, {stack: None}, date(2026, 11, 27)))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=valid_fleets(), choice=st.data())
 def test_a_new_namespace_passes_with_pins_and_a_changed_pin_is_a_swap(data: dict[str, Any], choice) -> None:
@@ -294,18 +302,18 @@ def test_a_new_namespace_passes_with_pins_and_a_changed_pin_is_a_swap(data: dict
     pinned = validate(with_new_namespace(data, service, pin=True), "generated")
     for gen in base.services[service].targets:
         assert grant_of(pinned.services[service], gen).same(grant_of(base.services[service], gen))
-        assert grant_refusal(names.stack_id("target", gen), None, base, pinned) == []
+        assert _grant_refusal(names.stack_id("target", gen), base, pinned) == []
 
     unpinned_data = with_new_namespace(data, service, pin=False)
     unpinned = validate(unpinned_data, "generated")
     for gen in live:
         stack = names.stack_id("target", gen)
-        [line] = [str(r) for r in grant_refusal(stack, None, base, unpinned)]
+        [line] = [str(r) for r in _grant_refusal(stack, base, unpinned)]
         assert "\n" not in line and "swap" in line and f"services.{service}.targets.{gen}.grant: " in line
         advised = yaml.safe_load(line.split(".grant: ", 1)[1].split(" (what it was born with)")[0])
         unpinned_data["services"][service]["targets"][gen]["grant"] = advised
     assert all(
-        grant_refusal(names.stack_id("target", g), None, base, validate(unpinned_data, "generated")) == [] for g in live
+        _grant_refusal(names.stack_id("target", g), base, validate(unpinned_data, "generated")) == [] for g in live
     )
 
     if live:
@@ -313,9 +321,7 @@ def test_a_new_namespace_passes_with_pins_and_a_changed_pin_is_a_swap(data: dict
         edited = copy.deepcopy(with_new_namespace(data, service, pin=True))
         grant = edited["services"][service]["targets"][gen]["grant"]
         grant["namespaces"] = [*grant["namespaces"], _free_namespace(data)]
-        [line] = [
-            str(r) for r in grant_refusal(names.stack_id("target", gen), None, base, validate(edited, "generated"))
-        ]
+        [line] = [str(r) for r in _grant_refusal(names.stack_id("target", gen), base, validate(edited, "generated"))]
         assert "\n" not in line and "ArgoCD's grant" in line
         assert "add a new generation (phase: provisioning), which takes the new grant, and swap to it" in line
         assert ".grant: {" not in line, "an edited pin is a swap, not another pin"

@@ -7,17 +7,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fleet.gate.diff import StackDiff, entries, under
+from fleet.gate.context import Context
+from fleet.gate.diff import StackDiff, under
 from fleet.gate.refusal import Refusal
-from fleet.model import Fleet, Target
+from fleet.model.resolved import ResolvedGeneration
 
 TRAFFIC_BINDING = ("targetGroupARN", "serviceName", "servicePort")
 """Values of the TargetGroupBinding release (charts/target-group-binding) that say which pods take
 the target group's traffic: Helm values may change in place on a live generation, these may not."""
 
 
-def rebinding(diff: StackDiff, base: dict[str, Any], head: dict[str, Any], phase: str | None) -> list[Refusal]:
-    before, after = entries(base), entries(head)
+def rebinding(diff: StackDiff, context: Context) -> list[Refusal]:
+    phase = context.live[diff.stack]
     refusals = []
     for change in diff.changes:
         if (
@@ -26,7 +27,7 @@ def rebinding(diff: StackDiff, base: dict[str, Any], head: dict[str, Any], phase
             or not any(under(p, "values") for p in change.paths)
         ):
             continue
-        old, new = _values(before[change.address].body), _values(after[change.address].body)
+        old, new = _values(change.before), _values(change.after)
         moved = [key for key in TRAFFIC_BINDING if key in old and old.get(key) != new.get(key)]
         if moved:
             refusals.append(
@@ -46,14 +47,14 @@ LOCAL_CHART = "assets/"
 (charts/), copied in by content hash. A changed hash is a changed chart."""
 
 
-def shipped_chart(diff: StackDiff, base: dict[str, Any], phase: str | None, base_fleet: Fleet | None) -> list[Refusal]:
+def shipped_chart(diff: StackDiff, context: Context) -> list[Refusal]:
     """The content of a chart this project ships may not change under a live generation: its
     templates bind the serving traffic, and Helm would re-render them in place. New generations
     take a new version directory; a live one is pinned to the version it runs."""
-    before = entries(base)
+    phase = context.live[diff.stack]
     refusals = []
     for change in diff.changes:
-        body = before[change.address].body if change.address in before else None
+        body = change.before
         chart = body.get("chart") if isinstance(body, dict) else None
         if change.type != "helm_release" or change.kind != "changed" or not isinstance(chart, str):
             continue
@@ -64,7 +65,7 @@ def shipped_chart(diff: StackDiff, base: dict[str, Any], phase: str | None, base
                     change.address,
                     "the chart this project ships changed under it: Helm would re-render what binds its serving "
                     "traffic, in place",
-                    f"{_pin(diff.stack, base_fleet)} ship the change as a new version directory under "
+                    f"{_pin(context.before(diff.stack))} ship the change as a new version directory under "
                     "charts/target-group-binding/, which new generations take",
                     phase,
                 )
@@ -72,12 +73,10 @@ def shipped_chart(diff: StackDiff, base: dict[str, Any], phase: str | None, base
     return refusals
 
 
-def _pin(stack: str, base_fleet: Fleet | None) -> str:
-    ref = base_fleet.find(stack) if base_fleet is not None else None
-    spec = base_fleet.spec(ref) if base_fleet is not None and ref is not None else None
-    if base_fleet is None or ref is None or not isinstance(spec, Target):
+def _pin(generation: ResolvedGeneration | None) -> str:
+    if generation is None or generation.binding_chart is None:
         return "keep the chart directory it runs as it is, and"
-    return f"pin {ref.path}.binding_chart: {base_fleet.binding_chart(spec)} (what it runs) and"
+    return f"pin {generation.ref.path}.binding_chart: {generation.binding_chart} (what it runs) and"
 
 
 def _values(body: Any) -> dict[str, Any]:

@@ -24,14 +24,14 @@ allow-lists: a change not listed here is refused, with the way out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fleet import names
-from fleet.addons import ADDONS
 from fleet.gate.bindings import rebinding, shipped_chart
-from fleet.gate.diff import Change, StackDiff, Stacks, entries, under
+from fleet.gate.context import Context, Rule
+from fleet.gate.diff import Change, StackDiff, Stacks, under
 from fleet.gate.refusal import Refusal
 from fleet.gate.rules import (
     ANY,
@@ -45,30 +45,26 @@ from fleet.gate.rules import (
     SHARED_MAY_REMOVE,
     SHARED_STANDS_ON,
 )
-from fleet.lifecycle import DESTROYED, is_live
-from fleet.model import Fleet, Hub, Target
-from fleet.model.access import Grant, grant_of
+from fleet.lifecycle import DESTROYED
+from fleet.model import Fleet
+from fleet.model.access import Grant
+from fleet.model.resolved import PINNABLE, resolve
 from fleet.ref import parse_stack_id
+from fleet.versions import today
 
 
-def live_generations(base: Stacks, base_fleet: Fleet | None) -> dict[str, str | None]:
+def live_generations(base: Stacks, base_fleet: Fleet | None, on: date) -> dict[str, str | None]:
     """Generation stacks of base that are live -> their phase (None: base fleet unknown, so every
     generation stack of base counts as live)."""
+    view = resolve(base_fleet, on) if base_fleet is not None else None
     found: dict[str, str | None] = {}
     for stack in base:
-        parsed = parse_stack_id(stack)
-        if parsed is None:
+        if parse_stack_id(stack) is None:
             continue
-        phase = _phase(base_fleet, stack)
-        if base_fleet is None or (phase is not None and is_live(parsed[0], phase)):
-            found[stack] = phase
+        generation = view.by_stack(stack) if view is not None else None
+        if view is None or (generation is not None and generation.live):
+            found[stack] = generation.phase if generation is not None else None
     return found
-
-
-def _phase(fleet: Fleet | None, stack: str) -> str | None:
-    ref = fleet.find(stack) if fleet is not None else None
-    spec = fleet.spec(ref) if fleet is not None and ref is not None else None
-    return spec.phase if spec is not None else None
 
 
 def refusals(
@@ -79,30 +75,32 @@ def refusals(
     head_fleet: Fleet | None = None,
     *,
     state_migrated: bool = False,
+    on: date | None = None,
 ) -> list[Refusal]:
     """Every refused change of a PR that turns `base` into `head`. The fleets, where known, name
-    the phases and the way out."""
-    live = live_generations(base, base_fleet)
+    the phases and the way out; each is resolved once (fleet/model/resolved.py), on day `on`."""
+    day = on or today()
+    context = Context.of(base_fleet, head_fleet, live_generations(base, base_fleet, day), day)
+    live = context.live
     found: list[Refusal] = []
     for diff in diffs:
-        if diff.verdict == "removed":
-            found += _removed_stack(diff.stack, base_fleet)
-        elif diff.verdict != "changed" or not live:
-            continue
-        elif diff.stack == names.SHARED_STACK:
-            found += _shared(diff, base[diff.stack], head[diff.stack], live, _live_services(live, base_fleet))
-        elif diff.stack in live:
-            regrant = grant_refusal(diff.stack, live[diff.stack], base_fleet, head_fleet)
-            found += regrant + [
-                r
-                for r in _generation(diff, live[diff.stack], base_fleet, head_fleet)
-                if not (regrant and r.subject.split(".", 1)[0] in GRANT_TYPES)
-            ]
-            found += rebinding(diff, base[diff.stack], head[diff.stack], live[diff.stack])
-            found += shipped_chart(diff, base[diff.stack], live[diff.stack], base_fleet)
+        for rule in RULES[_kind_of(diff, context)]:
+            found += rule(diff, context)
     if live and not state_migrated:
         found += _backend(diffs, base, head)
     return found
+
+
+def _kind_of(diff: StackDiff, context: Context) -> str:
+    """Which rules judge a stack's diff: a removed stack, `shared` or a live generation while
+    something is live, else none."""
+    if diff.verdict == "removed":
+        return "removed stack"
+    if diff.verdict != "changed" or not context.live:
+        return "unjudged"
+    if diff.stack == names.SHARED_STACK:
+        return "shared"
+    return "live generation" if diff.stack in context.live else "unjudged"
 
 
 GRANT_TYPES = frozenset({"aws_eks_access_policy_association", "kubernetes_namespace_v1"})
@@ -110,32 +108,38 @@ GRANT_TYPES = frozenset({"aws_eks_access_policy_association", "kubernetes_namesp
 grant itself is refused (`grant_refusal`), that one line stands for their refusals."""
 
 
-def grant_refusal(stack: str, phase: str | None, base_fleet: Fleet | None, head_fleet: Fleet | None) -> list[Refusal]:
+def grant_refusal(diff: StackDiff, context: Context) -> list[Refusal]:
     """A live target keeps the grant it was born with (fleet/model/access.py): narrowing or
     widening what ArgoCD may do there is a swap, never an edit. One line, whether the service's
     grant moved under an unpinned generation (pin it) or its pin itself was edited (swap)."""
-    ref = base_fleet.find(stack) if base_fleet is not None else None
-    head_ref = head_fleet.find(stack) if head_fleet is not None else None
-    if base_fleet is None or head_fleet is None or ref is None or head_ref is None or ref.service is None:
+    before, after = context.before(diff.stack), context.after(diff.stack)
+    if context.head is None or before is None or after is None or after.service is None:
         return []
-    before_service, after_service = base_fleet.services[ref.service], head_fleet.services[head_ref.service or ""]
-    before, after = grant_of(before_service, ref.name), grant_of(after_service, head_ref.name)
-    if before.same(after):
+    if before.grant is None or after.grant is None or before.grant.same(after.grant):
         return []
     swap = "add a new generation (phase: provisioning), which takes the new grant, and swap to it"
-    pinned = after_service.targets[head_ref.name].grant is not None
-    if not pinned and after_service.served_app.namespace not in before.namespaces:
+    served = context.head.fleet.services[after.service].served_app.namespace
+    if not after.grant_pinned and served not in before.grant.namespaces:
         return []  # the served app moves out of its namespace: no pin keeps it; the resource rules say why
-    way = swap if pinned else f"pin {ref.path}.grant: {before.pin()} (what it was born with) and {swap}"
+    pin = f"pin {before.ref.path}.grant: {before.grant.pin()} (what it was born with) and {swap}"
+    change = _grant_change(before.grant, after.grant)
     return [
         Refusal(
-            stack,
+            diff.stack,
             "ArgoCD's grant",
-            f"what ArgoCD may do on a live generation would change in place ({_grant_change(before, after)})",
-            way,
-            phase,
+            f"what ArgoCD may do on a live generation would change in place ({change})",
+            swap if after.grant_pinned else pin,
+            context.live[diff.stack],
         )
     ]
+
+
+def _live_generation(diff: StackDiff, context: Context) -> list[Refusal]:
+    """A live generation's changes, beside its grant: when the grant is refused, that one line
+    stands for its access policies' and namespaces' own refusals."""
+    regrant = grant_refusal(diff, context)
+    kept = [r for r in _generation(diff, context) if not (regrant and r.subject.split(".", 1)[0] in GRANT_TYPES)]
+    return regrant + kept
 
 
 def _grant_change(before: Grant, after: Grant) -> str:
@@ -148,8 +152,10 @@ def _grant_change(before: Grant, after: Grant) -> str:
     return "; ".join(parts)
 
 
-def _removed_stack(stack: str, base_fleet: Fleet | None) -> list[Refusal]:
-    phase = _phase(base_fleet, stack)
+def _removed_stack(diff: StackDiff, context: Context) -> list[Refusal]:
+    stack = diff.stack
+    generation = context.before(stack)
+    phase = generation.phase if generation is not None else None
     if phase == DESTROYED:
         return []
     return [
@@ -165,10 +171,9 @@ def _removed_stack(stack: str, base_fleet: Fleet | None) -> list[Refusal]:
     ]
 
 
-def _generation(
-    diff: StackDiff, phase: str | None, base_fleet: Fleet | None, head_fleet: Fleet | None
-) -> list[Refusal]:
-    way = _way_out(diff.stack, base_fleet, head_fleet)
+def _generation(diff: StackDiff, context: Context) -> list[Refusal]:
+    phase = context.live[diff.stack]
+    way = _way_out(diff.stack, context)
     if phase is None:
         way += " (no base fleet says its phase, so it counts as live)"
     return [
@@ -237,32 +242,6 @@ def _not_allowed(change: Change, table: dict[str, tuple[str, ...]]) -> list[str]
     return [p for p in change.paths if not any(under(p, a) for a in allowed)]
 
 
-def _addon_pin(field: str) -> Callable[[Fleet, Hub | Target], str]:
-    """What a generation runs of add-on `field`: its pin, else the fleet's default, else none."""
-    return lambda fleet, gen: fleet.addon_version(gen, field)
-
-
-PINNABLE = {
-    "network.zones": ("zones", Fleet.generation_zones),
-    "network.private_subnet_ids": ("private_subnet_ids", Fleet.generation_subnet_ids),
-    "service_cidr": ("service_cidr", Fleet.generation_service_cidr),
-    "argocd.chart_version": (
-        "argocd_chart",
-        lambda fleet, gen: fleet.argocd_chart(gen) if isinstance(gen, Hub) else None,
-    ),
-    "argocd.apps_chart_version": (
-        "apps_chart",
-        lambda fleet, gen: fleet.apps_chart(gen) if isinstance(gen, Hub) else None,
-    ),
-    "load_balancer_controller.chart_version": (
-        "lbc_chart",
-        lambda fleet, gen: fleet.lbc_chart(gen) if isinstance(gen, Target) else None,
-    ),
-    **{f"addons.{addon.field}": (f"addons.{addon.field}", _addon_pin(addon.field)) for addon in ADDONS},
-}
-"""Fleet-wide settings a generation can pin to the value it was born with (see fleet/model/)."""
-
-
 def fleet_wide_changes(base: Any, head: Any, path: str = "") -> list[str]:
     """The settings shared by generations (anything but a generation's own entry) that differ:
     `service_cidr`, `services.web.apps.podinfo.namespace`."""
@@ -279,31 +258,29 @@ def fleet_wide_changes(base: Any, head: Any, path: str = "") -> list[str]:
     return [path]
 
 
-def _way_out(stack: str, base_fleet: Fleet | None, head_fleet: Fleet | None) -> str:
+def _way_out(stack: str, context: Context) -> str:
     """A change made to the generation itself goes into a new generation; one made to a
     fleet-wide setting reaches every generation, so it is reverted or pinned on the live one."""
     new_generation = "add a new generation with this change instead (phase: provisioning) and swap to it"
-    ref = base_fleet.find(stack) if base_fleet is not None else None
-    if base_fleet is None or head_fleet is None or ref is None:
-        return new_generation
-    before, after = base_fleet.spec(ref), head_fleet.spec(ref)
-    if before is None or after is None:  # gone, or moved to another service
-        return new_generation
-    service = ref.service
+    before, after = context.before(stack), context.after(stack)
+    if context.base is None or context.head is None or before is None or after is None or before.ref != after.ref:
+        return new_generation  # unknown, gone, or moved to another service
+    service = before.service
+    base_data, head_data = context.base.fleet.model_dump(mode="json"), context.head.fleet.model_dump(mode="json")
     wide = [
         setting
-        for setting in fleet_wide_changes(base_fleet.model_dump(mode="json"), head_fleet.model_dump(mode="json"))
+        for setting in fleet_wide_changes(base_data, head_data)
         if not setting.startswith("services.") or service is None or setting.startswith(f"services.{service}.")
     ]
     if {"name", "region"} & set(wide):
         return "a fleet's name and region are in every AWS name and ARN: that is a new fleet (a second fleet file)"
-    own = before.model_dump(mode="json") != after.model_dump(mode="json")
-    if not wide or (own and not set(wide) & set(PINNABLE)):
+    own = before.spec.model_dump(mode="json") != after.spec.model_dump(mode="json")
+    if not wide or (own and not set(wide) & {p.fleet_wide for p in PINNABLE}):
         return new_generation
     pins = [
-        f"{ref.path}.{field}: {_shown(pinned)}"
-        for setting, (field, value) in PINNABLE.items()
-        if setting in wide and (pinned := value(base_fleet, before)) is not None
+        f"{before.ref.path}.{s.pinnable.field}: {_shown(s.value)}"
+        for s in before.settings
+        if s.pinnable.fleet_wide in wide and s.value is not None
     ]
     if pins:
         return f"pin {', '.join(pins)} (what it was born with); new generations take the new value"
@@ -317,37 +294,19 @@ def _shown(value: Any) -> str:
     return f"[{', '.join(value)}]" if isinstance(value, tuple | list) else str(value)
 
 
-def _live_services(live: dict[str, str | None], base_fleet: Fleet | None) -> set[str] | None:
-    """The services with a live target generation; None when the base fleet is unknown (all are)."""
-    if base_fleet is None:
-        return None
-    found = set()
-    for stack in live:
-        ref = base_fleet.find(stack)
-        if ref is not None and ref.service is not None:
-            found.add(ref.service)
-    return found
-
-
-def _shared(
-    diff: StackDiff,
-    base_stack: dict[str, Any],
-    head_stack: dict[str, Any],
-    live: dict[str, str | None],
-    live_services: set[str] | None,
-) -> list[Refusal]:
-    before, after = entries(base_stack), entries(head_stack)
+def _shared(diff: StackDiff, context: Context) -> list[Refusal]:
+    live, live_services = context.live, context.live_services
     live_names = ", ".join(sorted(live))
     refusals = []
     for change in diff.changes:
-        body = before[change.address].body if change.address in before else None
+        body = change.before
         owner = _tag(body, names.TAG_GENERATION)
         if owner is not None and names.stack_id("target", owner) not in live:
             continue  # a candidate's or a destroyed generation's own target group
         service = _tag(body, names.TAG_SERVICE)
         if service is not None and live_services is not None and service not in live_services:
             continue  # the ALB of a service none of whose generations is live (a new or a removed one)
-        lost = _subnets_lost(change, body, after)
+        lost = _subnets_lost(change)
         happens = _event(change, SHARED) or lost
         if not happens:
             continue
@@ -368,13 +327,12 @@ def _shared(
     return refusals
 
 
-def _subnets_lost(change: Change, body: Any, after: dict[str, Any]) -> str:
+def _subnets_lost(change: Change) -> str:
     """A live service's ALB may gain subnets in place (a new zone), never lose or swap one: the
     ALB's nodes leave a subnet with the connections on them."""
     if change.type != "aws_lb" or change.kind != "changed" or "subnets" not in change.paths:
         return ""
-    head = after[change.address].body if change.address in after else None
-    lost = set(_listed(body, "subnets")) - set(_listed(head, "subnets"))
+    lost = set(_listed(change.before, "subnets")) - set(_listed(change.after, "subnets"))
     return f"would leave subnets {', '.join(sorted(lost))} in place" if lost else ""
 
 
@@ -431,3 +389,12 @@ def _backend_kind(stack: dict[str, Any]) -> str:
     """`local state/acme/eu-west-1/shared.tfstate`, `s3 s3://bucket/key`: a state location, for a message."""
     kind, *where = _state_location(stack)
     return f"s3 s3://{where[0]}/{where[1]}" if kind == "s3" else f"{kind} {where[0]}"
+
+
+RULES: dict[str, tuple[Rule, ...]] = {
+    "removed stack": (_removed_stack,),
+    "shared": (_shared,),
+    "live generation": (_live_generation, rebinding, shipped_chart),
+    "unjudged": (),
+}
+"""The whole guard per kind of stack diff (`_kind_of`): each rule returns its refusals, or none."""

@@ -22,6 +22,7 @@ from typing import Any
 from fleet import names
 from fleet.addons import ADDONS, NONE
 from fleet.lifecycle import is_live
+from fleet.model.access import Grant, grant_of, namespace_labels
 from fleet.model.fleet import Fleet
 from fleet.model.generation import Hub, Target
 from fleet.ref import GenerationRef
@@ -39,9 +40,13 @@ class Pinnable:
     kinds: frozenset[names.Kind]
     """The kinds of generation that run it."""
 
+    unset: Any = None
+    """What a generation runs when neither it nor the fleet sets a value (`none` for an add-on)."""
+
     def default(self, fleet: Fleet) -> Any:
         """The fleet's value, for a generation that pins nothing."""
-        return _path(fleet, self.fleet_wide)
+        found = _path(fleet, self.fleet_wide)
+        return self.unset if found is None else found
 
 
 def _path(value: Any, dotted: str) -> Any:
@@ -58,7 +63,7 @@ PINNABLE: tuple[Pinnable, ...] = (
     Pinnable("argocd.chart_version", "argocd_chart", frozenset({"hub"})),
     Pinnable("argocd.apps_chart_version", "apps_chart", frozenset({"hub"})),
     Pinnable("load_balancer_controller.chart_version", "lbc_chart", frozenset({"target"})),
-    *(Pinnable(f"addons.{addon.field}", f"addons.{addon.field}", BOTH) for addon in ADDONS),
+    *(Pinnable(f"addons.{addon.field}", f"addons.{addon.field}", BOTH, unset=NONE) for addon in ADDONS),
 )
 """Fleet-wide settings a generation can pin, in the order the fleet reference lists them."""
 
@@ -86,6 +91,17 @@ class ResolvedGeneration:
     binding_chart: str | None
     """A target's TargetGroupBinding chart (charts/target-group-binding/<version>/): its pin,
     else the newest shipped; None for a hub."""
+    grant: Grant | None
+    """What ArgoCD may do on a target (fleet/model/access.py): its pin, else its service's; None
+    for a hub."""
+    grant_pinned: bool
+    namespaces: tuple[tuple[str, str], ...]
+    """A target's grant's namespaces, each with the app its label names (`namespace_labels`)."""
+
+    @property
+    def registered(self) -> bool:
+        """A target every hub has a cluster Secret for (its apps deploy to it)."""
+        return isinstance(self.spec, Target) and self.spec.registered
 
     def setting(self, field: str) -> Setting:
         return next(s for s in self.settings if s.pinnable.field == field)
@@ -107,8 +123,7 @@ class ResolvedGeneration:
 
     def addon_version(self, field: str) -> str:
         """The version of add-on `field` (fleet/addons.py) it runs, or `none`."""
-        version = self.value(f"addons.{field}")
-        return NONE if version is None else str(version)
+        return str(self.value(f"addons.{field}"))
 
     def addon_versions(self) -> dict[str, str | None]:
         """EKS add-on name -> the version it runs (None: `none`), every add-on."""
@@ -124,6 +139,10 @@ class Resolved:
 
     def __iter__(self) -> Iterator[ResolvedGeneration]:
         return iter(self.generations)
+
+    def service_targets(self, service: str) -> tuple[ResolvedGeneration, ...]:
+        """A service's target generations, in file order."""
+        return tuple(g for g in self.targets if g.service == service)
 
     def by_stack(self, stack_id: str) -> ResolvedGeneration | None:
         """The generation whose stack this is; None for `shared` or a stack not in the fleet."""
@@ -168,9 +187,21 @@ def resolve(fleet: Fleet, on: date) -> Resolved:
                 live=is_live(ref.kind, spec.phase),
                 settings=settings,
                 binding_chart=(spec.binding_chart or newest_binding) if isinstance(spec, Target) else None,
+                **_access(fleet, ref, spec),
             )
         )
     return Resolved(fleet=fleet, on=on, generations=tuple(found))
+
+
+def _access(fleet: Fleet, ref: GenerationRef, spec: Hub | Target) -> dict[str, Any]:
+    if not isinstance(spec, Target) or ref.service is None:
+        return {"grant": None, "grant_pinned": False, "namespaces": ()}
+    service = fleet.services[ref.service]
+    return {
+        "grant": grant_of(service, ref.name),
+        "grant_pinned": spec.grant is not None,
+        "namespaces": tuple(namespace_labels(service, ref.name).items()),
+    }
 
 
 def _setting(fleet: Fleet, spec: Hub | Target, pinnable: Pinnable) -> Setting:
