@@ -102,3 +102,35 @@ class Shift(Model):
     def periods_per_step(self) -> int:
         """Passing periods a step needs before the next one."""
         return max(1, self.bake_minutes // self.period_minutes)
+
+    def judged_by(self) -> str:
+        """Every check of the shift with its threshold, on one line: what `fleet plan` and the PR
+        comment show a reviewer."""
+        fixed = [
+            f"5xx <= {self.max_5xx_percent:g}%",
+            f"connection errors <= {self.max_connection_error_percent:g}%",
+            f"ELB 5xx <= {self.max_elb_5xx_percent:g}%",
+            f"{self.latency_statistic} latency <= {self.max_latency_ms} ms",
+            f"unhealthy hosts <= {self.max_unhealthy_hosts}",
+        ]
+        relative = [
+            f"{name.replace('_', ' ')} {rule.shown()}"
+            for name, rule in (
+                ("target_5xx", self.relative.target_5xx),
+                ("connection_errors", self.relative.connection_errors),
+                ("latency", self.relative.latency),
+            )
+            if rule is not None
+        ]
+        parts = [", ".join(fixed) + f" (periods of {self.min_requests}+ requests)"]
+        if relative:
+            parts.append("against the outgoing generation: " + ", ".join(relative))
+        if self.checks:
+            parts.append(
+                "checks: " + ", ".join(f"{name} ({c.source()}) {c.thresholds()}" for name, c in self.checks.items())
+            )
+        if self.acceptance is not None:
+            test = self.acceptance
+            shown = f"GET {test.http.path} -> {test.http.status}" if test.http else "a command"
+            parts.append(f"acceptance before the first step: {shown}")
+        return "; ".join(parts)

@@ -35,6 +35,7 @@ from fleet.ops.edits import apply_edit
 from fleet.ops.errors import PipelineRefused
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import HOLDING, ShiftRecord, Weights, file_weights
+from fleet.ops.shift_shown import judged_lines
 
 Action = Literal["deploy", "destroy", "shift"]
 
@@ -236,7 +237,7 @@ def _shift_runs(
         f"Shift {service}'s traffic to {', '.join(rising)} under analysis",
         (Run("shift", service),),
         checks_after_deploy(head, rising),
-        tuple(notes),
+        (*notes, *judged_lines(head, [Run("shift", service)])),
     )
 
 

@@ -12,6 +12,7 @@ from fleet.addons import newest as newest_addon
 from fleet.lifecycle import DESTROYED, is_live
 from fleet.model import Fleet, Hub, Target
 from fleet.ops.edits import edit_json
+from fleet.ops.shift_shown import judged_lines
 from fleet.ops.step import Step
 from fleet.ref import GenerationRef
 from fleet.versions import newest, today
@@ -115,6 +116,7 @@ def render_text(source: str, fleet: Fleet, steps: list[Step]) -> str:
         if step.commands:
             lines.append("   then run, in order:")
             lines += [f"     {c}" for c in step.commands]
+            lines += judged_lines(fleet, step.commands, prefix="   ")
         if step.checks:
             lines.append("   check before the next step:")
             lines += [f"     - {c}" for c in step.checks]
