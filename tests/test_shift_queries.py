@@ -251,3 +251,10 @@ def test_a_malformed_record_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(lines) == 1, lines
     assert f"{record}: not a readable shift record" in lines[0], lines[0]
+
+
+def test_the_example_in_docs_shift_md_validates():
+    text = (ROOT / "docs" / "shift.md").read_text()
+    block = text.split("A service that uses every kind of check:\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    shift = Shift.model_validate(yaml.safe_load(block)["shift"])
+    assert set(shift.checks) == {"checkout-errors", "p99"} and shift.acceptance is not None
