@@ -117,8 +117,10 @@ def _yaml(value: str) -> str:
 
 def service_grant(service: Service) -> Grant:
     """The grant a new target generation of `service` gets: its apps' namespaces, and the
-    cluster-scoped kinds it declares."""
-    return Grant(
+    cluster-scoped kinds it declares. Built from the validated service without validating again:
+    the stacks read it from a fleet whose strings are already escaped for Terraform
+    (stacks/literal.py), which no longer read as DNS labels."""
+    return Grant.model_construct(
         namespaces=tuple(sorted({app.namespace for app in service.apps.values()})),
         cluster_resources=service.cluster_resources,
     )
