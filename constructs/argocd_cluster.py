@@ -14,7 +14,6 @@ from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1, SecretV1Metadata
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
 from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
-from fleet.names import ANNOTATION_VALUES, LABEL_GENERATION, LABEL_SERVICE
 
 ARGO_HELM = "https://argoproj.github.io/argo-helm"
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
@@ -22,8 +21,6 @@ SECRET_TYPE = "argocd.argoproj.io/secret-type"
 LABEL_FLEET = "ephemeral-eks.io/fleet"
 LABEL_ROLE = "ephemeral-eks.io/role"
 ANNOTATION_CLUSTER = "ephemeral-eks.io/cluster-name"
-# LABEL_GENERATION, LABEL_SERVICE and ANNOTATION_VALUES come from fleet.names: the fleet commands
-# read the cluster Secrets and Applications by the same keys.
 CREATE_NAMESPACE = "CreateNamespace=true"
 
 
@@ -93,6 +90,20 @@ class ProjectSpec:
 
 
 @dataclass(frozen=True)
+class RegistrationKeys:
+    """The label and annotation keys the cluster Secrets carry and the ApplicationSets select and
+    template on. Props, because whoever reads the Secrets and Applications back (the fleet's
+    checks) must use the same keys: they are that reader's, not this construct's."""
+
+    generation_label: str
+    """Label naming a target's generation (Secrets, and the Applications generated for them)."""
+    service_label: str
+    """Label naming the service a target generation belongs to."""
+    values_annotation: str
+    """Prefix of the annotation holding an app's Helm values for one generation (`<prefix><app>`)."""
+
+
+@dataclass(frozen=True)
 class ArgoCdClusterProps:
     cluster: EksClusterProps
     vpc_id: str
@@ -115,23 +126,26 @@ class ArgoCdClusterProps:
     paused: bool
     """A standby hub: every cluster Secret (and so every generated Application) carries
     `argocd.argoproj.io/skip-reconcile: "true"`. False on the active hub."""
+    keys: RegistrationKeys
 
 
-def cluster_secret_metadata(fleet_name: str, registration: ClusterRegistration, paused: bool) -> dict[str, Any]:
+def cluster_secret_metadata(
+    fleet_name: str, registration: ClusterRegistration, paused: bool, keys: RegistrationKeys
+) -> dict[str, Any]:
     """Labels and annotations of a cluster Secret, gitops-bridge style: the ApplicationSets select
     on the labels and read the annotations in their templates."""
     annotations = {ANNOTATION_CLUSTER: registration.cluster_name}
     if paused:
         annotations[SKIP_RECONCILE] = "true"
-    annotations |= {f"{ANNOTATION_VALUES}{app}": values for app, values in registration.helm_values}
+    annotations |= {f"{keys.values_annotation}{app}": values for app, values in registration.helm_values}
     return {
         "name": registration.cluster_name,
         "labels": {
             SECRET_TYPE: "cluster",
             LABEL_FLEET: fleet_name,
             LABEL_ROLE: "target",
-            LABEL_SERVICE: registration.service,
-            LABEL_GENERATION: registration.generation,
+            keys.service_label: registration.service,
+            keys.generation_label: registration.generation,
         },
         "annotations": annotations,
     }
@@ -154,15 +168,15 @@ def _annotation(key: str, default: str) -> str:
     return f'{{{{ index .metadata.annotations "{key}" | default "{default}" }}}}'
 
 
-def _excluding(generations: tuple[str, ...]) -> dict[str, Any]:
+def _excluding(generations: tuple[str, ...], label: str) -> dict[str, Any]:
     """A label selector's matchExpressions leaving out `generations` (nothing when none): a
     generation whose grant lacks an app's namespace is never its destination."""
     if not generations:
         return {}
-    return {"matchExpressions": [{"key": LABEL_GENERATION, "operator": "NotIn", "values": list(generations)}]}
+    return {"matchExpressions": [{"key": label, "operator": "NotIn", "values": list(generations)}]}
 
 
-def application_set(app: AppSpec, fleet_name: str, namespace: str) -> dict[str, Any]:
+def application_set(app: AppSpec, fleet_name: str, namespace: str, keys: RegistrationKeys) -> dict[str, Any]:
     """The ApplicationSet that deploys `app` to every target cluster of its service this hub knows.
 
     It lives in ArgoCD's `namespace`. One Application per cluster Secret, named `<cluster>-<app>`,
@@ -176,7 +190,7 @@ def application_set(app: AppSpec, fleet_name: str, namespace: str) -> dict[str, 
             "repoURL": app.repo_url,
             "chart": app.chart,
             "targetRevision": app.revision,
-            "helm": {"releaseName": app.name, "values": _annotation(ANNOTATION_VALUES + app.name, "")},
+            "helm": {"releaseName": app.name, "values": _annotation(keys.values_annotation + app.name, "")},
         }
     else:
         source = {"repoURL": app.repo_url, "path": app.path, "targetRevision": app.revision}
@@ -200,9 +214,9 @@ def application_set(app: AppSpec, fleet_name: str, namespace: str) -> dict[str, 
                                 SECRET_TYPE: "cluster",
                                 LABEL_FLEET: fleet_name,
                                 LABEL_ROLE: "target",
-                                LABEL_SERVICE: app.service,
+                                keys.service_label: app.service,
                             },
-                            **_excluding(app.excluded_generations),
+                            **_excluding(app.excluded_generations, keys.generation_label),
                         }
                     }
                 }
@@ -213,8 +227,8 @@ def application_set(app: AppSpec, fleet_name: str, namespace: str) -> dict[str, 
                     "name": f"{{{{ .name }}}}-{app.name}",
                     "labels": {
                         LABEL_FLEET: fleet_name,
-                        LABEL_SERVICE: app.service,
-                        LABEL_GENERATION: f'{{{{ index .metadata.labels "{LABEL_GENERATION}" }}}}',
+                        keys.service_label: app.service,
+                        keys.generation_label: f'{{{{ index .metadata.labels "{keys.generation_label}" }}}}',
                     },
                     "annotations": {SKIP_RECONCILE: _annotation(SKIP_RECONCILE, "false")},
                 },
@@ -380,7 +394,7 @@ class ArgoCdCluster(Construct):
 
         self.cluster_secrets = [self._cluster_secret(props, registration) for registration in props.registrations]
 
-        self.application_sets = [application_set(app, props.fleet_name, props.namespace) for app in props.apps]
+        self.application_sets = [application_set(app, props.fleet_name, props.namespace, props.keys) for app in props.apps]
         self.projects = [app_project(project, props.namespace) for project in props.projects]
         self.apps = self._apps_release(
             props, "applicationsets", argocd_apps_values(self.application_sets, self.projects)
@@ -415,7 +429,7 @@ class ArgoCdCluster(Construct):
         )
 
     def _cluster_secret(self, props: ArgoCdClusterProps, registration: ClusterRegistration) -> SecretV1:
-        meta = cluster_secret_metadata(props.fleet_name, registration, props.paused)
+        meta = cluster_secret_metadata(props.fleet_name, registration, props.paused, props.keys)
         config = {
             "awsAuthConfig": {"clusterName": registration.cluster_name},
             "tlsClientConfig": {"insecure": False, "caData": registration.ca_data},

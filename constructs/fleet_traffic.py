@@ -44,7 +44,8 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 GENERATION_HEADER = "X-Ephemeral-Eks-Generation"
 MAX_FORWARD_TARGET_GROUPS = 5
 """AWS's limit on target groups in one forward action. The fleet model refuses more serving
-generations first (fleet.model.limits.MAX_SERVING_TARGETS, which a test pins equal to this)."""
+generations first (fleet.model.limits.MAX_SERVING_TARGETS): tests/test_construct_units.py builds
+this construct at the model's limit and sees it refuse one more."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,14 @@ import json
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 
 from constructs import Construct
-from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration, ProjectSpec
+from constructs.argocd_cluster import (
+    AppSpec,
+    ArgoCdCluster,
+    ArgoCdClusterProps,
+    ClusterRegistration,
+    ProjectSpec,
+    RegistrationKeys,
+)
 from constructs.refs import Refs
 from fleet import names
 from fleet.lifecycle import PAUSED_HUB_PHASES
@@ -15,6 +22,12 @@ from fleet.model.access import grant_of
 from fleet.model.resolved import Resolved, ResolvedGeneration
 from stacks.generation import GenerationStack
 
+REGISTRATION_KEYS = RegistrationKeys(
+    generation_label=names.LABEL_GENERATION,
+    service_label=names.LABEL_SERVICE,
+    values_annotation=names.ANNOTATION_VALUES,
+)
+"""The keys `fleet check` reads the cluster Secrets and Applications back by (fleet/names.py)."""
 
 class HubStack(GenerationStack):
     """Adds to the generation setup: the hub cluster (its nodes carry the ArgoCD-client SG), a
@@ -106,6 +119,7 @@ class HubStack(GenerationStack):
                 apps=tuple(apps),
                 projects=tuple(projects),
                 paused=generation.phase in PAUSED_HUB_PHASES,
+                keys=REGISTRATION_KEYS,
             ),
         )
         self.use_cluster(self.argocd.eks)

@@ -20,6 +20,7 @@ import pytest
 
 from constructs.argocd_cluster import AppSpec, application_set
 from fleet import names
+from stacks.hub import REGISTRATION_KEYS
 from support.argocd_schemas import crd_schema, missing_reason, strict
 from support.synth import Stacks, resources
 
@@ -238,7 +239,7 @@ def test_applicationsets_of_different_projects_select_clusters_by_different_sele
 
 
 def test_strict_schema_rejects_a_field_the_crd_does_not_declare(validator):
-    appset = application_set(PODINFO, "acme", names.ARGOCD_NAMESPACE)
+    appset = application_set(PODINFO, "acme", names.ARGOCD_NAMESPACE, REGISTRATION_KEYS)
     assert not errors(validator, appset)
     wrong = copy.deepcopy(appset)
     wrong["spec"]["template"]["spec"]["source"]["helm"]["releaseNmae"] = "podinfo"
@@ -271,7 +272,7 @@ def test_strict_appproject_schema_rejects_a_field_the_crd_does_not_declare(proje
 
 
 def test_applicationset_selects_the_fleets_target_clusters_and_keeps_apps_on_deregistration():
-    appset = application_set(PODINFO, "acme", names.ARGOCD_NAMESPACE)
+    appset = application_set(PODINFO, "acme", names.ARGOCD_NAMESPACE, REGISTRATION_KEYS)
     selector = appset["spec"]["generators"][0]["clusters"]["selector"]["matchLabels"]
     assert selector == {
         "argocd.argoproj.io/secret-type": "cluster",

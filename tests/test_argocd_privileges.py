@@ -33,6 +33,7 @@ from constructs.target_cluster import (
 )
 from fleet import names
 from fleet.versions import BINDING_CHART_DIR, binding_chart_versions
+from stacks.hub import REGISTRATION_KEYS
 from support.paths import EXAMPLES
 from support.synth import resources
 
@@ -114,6 +115,7 @@ def unit() -> dict[str, dict[str, Any]]:
             apps=(),
             projects=(),
             paused=False,
+            keys=REGISTRATION_KEYS,
         ),
     )
     for version in ("1.33", "1.30", "1.29"):

@@ -20,6 +20,7 @@ from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAc
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
 from fleet.versions import BINDING_CHART_DIR, binding_chart_versions
+from stacks.hub import REGISTRATION_KEYS
 from support.synth import only, resources
 
 ACCOUNT_ROLE = "arn:aws:iam::111122223333:role"
@@ -95,6 +96,7 @@ def hub(paused: bool) -> ArgoCdClusterProps:
         apps=(app,),
         projects=(project,),
         paused=paused,
+        keys=REGISTRATION_KEYS,
     )
 
 
@@ -582,8 +584,25 @@ def test_alb_reaches_only_the_vpc_on_the_pods_port(unit):
     assert (egress["cidr_ipv4"], egress["from_port"], egress["to_port"]) == ("10.0.0.0/16", 9898, 9898)
 
 
-def test_alb_refuses_more_serving_generations_than_aws_forwards_to():
-    stack = TerraformStack(CdktfTesting.app(), "too-many")
-    six = tuple(weighted(f"g{i}", 1, serving=True, operator_rule=False) for i in range(6))
-    with pytest.raises(ValueError, match="at most 5"):
-        FleetTraffic(stack, "traffic-web", traffic(six))
+def test_alb_forwards_to_as_many_generations_as_the_model_lets_serve_and_refuses_one_more():
+    """The model's limit (fleet/model/limits.py) is what the ALB forwards to: the construct takes a
+    fleet at the limit, and refuses the first generation past it."""
+    from fleet.model.limits import MAX_SERVING_TARGETS
+
+    def serving(count: int) -> tuple[WeightedTarget, ...]:
+        return tuple(weighted(f"g{i}", 1, serving=True, operator_rule=False) for i in range(count))
+
+    at_limit = TerraformStack(CdktfTesting.app(), "at-limit")
+    FleetTraffic(at_limit, "traffic-web", traffic(serving(MAX_SERVING_TARGETS)))
+    forward = json.loads(CdktfTesting.synth(at_limit))["resource"]["aws_lb_listener"]
+    groups = [
+        g
+        for listener in forward.values()
+        for a in listener["default_action"]
+        for g in a.get("forward", {}).get("target_group", [])
+    ]
+    assert len(groups) == MAX_SERVING_TARGETS
+    with pytest.raises(ValueError, match=f"at most {MAX_SERVING_TARGETS}"):
+        FleetTraffic(
+            TerraformStack(CdktfTesting.app(), "past-limit"), "traffic-web", traffic(serving(MAX_SERVING_TARGETS + 1))
+        )

@@ -379,15 +379,6 @@ def test_cluster_keeps_its_role_policy_until_it_is_gone(steady, stack_id):
 # --- Each fact once: what a construct must own itself is pinned to the fleet's one copy ------
 
 
-def test_the_albs_forward_limit_is_the_one_the_fleet_model_enforces():
-    """AWS forwards to at most five target groups; the model refuses a sixth serving generation
-    before the construct would (the model must not import cdktf, so the construct keeps a copy)."""
-    from constructs.fleet_traffic import MAX_FORWARD_TARGET_GROUPS
-    from fleet.model.limits import MAX_SERVING_TARGETS
-
-    assert MAX_FORWARD_TARGET_GROUPS == MAX_SERVING_TARGETS == 5
-
-
 OWN_DEFAULTS = {
     "EksClusterProps.control_plane_security_group_ids": "what PrivateEndpointAccess adds, not the fleet",
     "EksClusterProps.node_security_group_ids": "the ArgoCD-client SG a hub adds, not the fleet",

@@ -40,11 +40,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 """layer -> the other layers it may import."""
 
-EXCEPTIONS = {
-    ("constructs/argocd_cluster.py", "fleet.names"): "the label and annotation keys ArgoCD's ApplicationSets "
-    "select on (LABEL_GENERATION, LABEL_SERVICE, ANNOTATION_VALUES), one definition shared with fleet check; "
-    "to remove, pass them to ArgoCdCluster as props",
-}
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 """(file, module) -> why this import crosses a layer today."""
 
 PROVIDER_PACKAGES = ("cdktf", "jsii", "cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_helm")
