@@ -38,9 +38,8 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from test_invariants import _addresses, _references
 
 from fleet import names
 from fleet.model.load import FleetError, load_fleet, validate
@@ -55,6 +54,7 @@ from support.fleet_strategies import (
     corrupted_data,
     corrupted_fleets,
     corrupted_text,
+    draw_examples,
     judge,
     mutated_fleets,
     raw_garbage,
@@ -63,6 +63,7 @@ from support.fleet_strategies import (
 )
 from support.fleets import example_data, example_text, move_key, web
 from support.paths import ROOT
+from support.synth import dangling
 
 pytestmark = pytest.mark.fuzz
 
@@ -257,26 +258,6 @@ HAND_PICKED = [
 ]
 DRAWN = 8
 CLI_SEED = 20240604
-
-
-def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed_value: int) -> list[Any]:
-    """`count` examples of `strategy`, the same on every run (a fixed seed, no database)."""
-    drawn: list[Any] = []
-
-    @seed(seed_value)
-    @settings(
-        max_examples=count,
-        database=None,
-        phases=[Phase.generate],
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(value: Any) -> None:
-        drawn.append(value)
-
-    collect()
-    return drawn[:count]
 
 
 @pytest.fixture(scope="module")
@@ -509,10 +490,7 @@ def test_a_generated_valid_fleet_synthesizes_with_the_invariants(index: int, syn
         if stack_id == "shared":
             continue
         assert "terraform_remote_state" not in json.dumps(stack), stack_id
-        dangling = {
-            r for r in _references(stack) if not r.startswith(("var.", "local.", "each.", "count.", "self."))
-        } - _addresses(stack)
-        assert not dangling, f"{stack_id} references what it does not hold: {sorted(dangling)}"
+        assert not dangling(stack), f"{stack_id} references what it does not hold: {sorted(dangling(stack))}"
 
     for directory, subdirs, files in os.walk(outdir):
         for name in subdirs + files:

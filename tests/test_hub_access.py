@@ -29,7 +29,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_fuzz import draw_examples  # the fuzz suite's fixed-seed draws, one copy
 
 from fleet import names
 from fleet.gate.context import Context
@@ -44,7 +43,7 @@ from fleet.model.load import load_fleet, validate
 from fleet.model.summary import summary
 from support.cli import run_fleet
 from support.emulator import EMULATOR_EXCLUSIONS
-from support.fleet_strategies import to_yaml, valid_fleets
+from support.fleet_strategies import draw_examples, to_yaml, valid_fleets
 from support.fleets import put
 from support.paths import EXAMPLES, ROOT
 from support.synth import Stacks, resources

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from fleet import names
@@ -2327,3 +2328,23 @@ def raw_garbage(draw: Any) -> Corrupt:
 def corrupted_fleets() -> st.SearchStrategy[Corrupt]:
     """Every corrupted-file strategy, mixed."""
     return st.one_of(corrupted_data(), corrupted_text(), raw_garbage())
+
+
+def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed_value: int) -> list[Any]:
+    """`count` examples of `strategy`, the same on every run (a fixed seed, no database)."""
+    drawn: list[Any] = []
+
+    @seed(seed_value)
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(value: Any) -> None:
+        drawn.append(value)
+
+    collect()
+    return drawn[:count]

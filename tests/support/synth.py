@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +42,35 @@ def only(stack: dict[str, Any], kind: str) -> dict[str, Any]:
     found = resources(stack, kind)
     assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
     return next(iter(found.values()))
+
+
+REFERENCE = re.compile(r"\$\{([^}]*)\}")
+"""A Terraform interpolation in synthesized JSON."""
+LOCAL_NAMES = ("var.", "local.", "each.", "count.", "self.")
+
+
+def addresses(stack: dict[str, Any]) -> set[str]:
+    """Everything a reference inside this stack may point at."""
+    found = set()
+    for kind, items in stack.get("resource", {}).items():
+        found |= {f"{kind}.{name}" for name in items}
+    for kind, items in stack.get("data", {}).items():
+        found |= {f"data.{kind}.{name}" for name in items}
+    return found
+
+
+def references(stack: dict[str, Any]) -> set[str]:
+    """The resource and data source addresses the stack's expressions name (cdktf's `//` aside)."""
+    text = json.dumps({k: v for k, v in stack.items() if k != "//"})
+    refs = set()
+    for expression in REFERENCE.findall(text):
+        for match in re.finditer(
+            r"\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z0-9_-]+)", expression
+        ):
+            refs.add(match.group(1))
+    return refs
+
+
+def dangling(stack: dict[str, Any]) -> set[str]:
+    """What the stack references but does not hold: another stack's resources, if anything."""
+    return {r for r in references(stack) if not r.startswith(LOCAL_NAMES)} - addresses(stack)
