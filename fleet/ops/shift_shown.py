@@ -10,7 +10,7 @@ from fleet.model import Fleet
 SHIFT_COMMAND = "python -m fleet shift "
 
 
-def judged_lines(fleet: Fleet, commands: Iterable[str], prefix: str = "") -> list[str]:
+def judged_lines(fleet: Fleet, commands: Iterable[object], prefix: str = "") -> list[str]:
     """One line per `fleet shift <service>` among `commands`: what that shift judges."""
     lines = []
     for command in commands:
