@@ -49,7 +49,7 @@ this construct at the model's limit and sees it refuse one more."""
 
 
 @dataclass(frozen=True)
-class WeightedTarget:
+class TrafficTarget:
     generation: str
     target_group_name: str
     weight: int | float
@@ -63,7 +63,7 @@ class WeightedTarget:
     Derive it from the generation alone, so adding one never renumbers another's rule."""
     operator_rule: bool
     """Whether operators reach this generation by header (a generation on its way in, or serving)."""
-    weighed: bool
+    in_forward: bool
     """Listed in the forward even when not serving (at weight 0): a shifted service lists every
     serving and registered generation, so that `fleet shift` moves traffic by the weights alone."""
 
@@ -80,7 +80,7 @@ class FleetTrafficProps:
     """The served app's Service port: the target groups' default port."""
     target_port: int
     """The port the pods listen on: the ALB reaches pod IPs there (traffic and health checks)."""
-    targets: tuple[WeightedTarget, ...]
+    targets: tuple[TrafficTarget, ...]
     access_logs_bucket: str
     operator_cidrs: tuple[str, ...]
     """Sources the per-generation header rules admit (at most three: an ALB condition's limit)."""
@@ -182,7 +182,7 @@ class FleetTraffic(Construct):
                 ),
                 tags={props.generation_tag: target.generation, **service_tags},
             )
-            if not (target.serving or target.weighed):
+            if not (target.serving or target.in_forward):
                 # checkov accepts HTTP target groups only behind an HTTPS listener's default action.
                 skip_check(
                     group,
@@ -190,7 +190,7 @@ class FleetTraffic(Construct):
                     "TLS ends at the HTTPS listener; a group without weight is reached only by its operator rule, if any",
                 )
         serving = [t for t in props.targets if t.serving]
-        forwarded = [t for t in props.targets if t.serving or t.weighed]
+        forwarded = [t for t in props.targets if t.serving or t.in_forward]
         if len(forwarded) > MAX_FORWARD_TARGET_GROUPS:
             raise ValueError(
                 f"{len(forwarded)} target groups in the forward; the ALB forwards to at most {MAX_FORWARD_TARGET_GROUPS}"

@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 from constructs.checkov import skip_check
 from constructs.fleet_network import FleetNetwork, FleetNetworkProps
-from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTarget
+from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, TrafficTarget
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from fleet import names
 from fleet.lifecycle import OPERATOR_RULE_PHASES, REGISTERED_PHASES, SERVING
@@ -90,7 +90,7 @@ class SharedStack(TerraformStack):
                     target_port=app.target_port(),
                     health_check_path=app.health_check_path,
                     targets=tuple(
-                        self._weighted(fleet_name, service_name, gen, target, shifted=traffic.shift is not None)
+                        self._traffic_target(fleet_name, service_name, gen, target, shifted=traffic.shift is not None)
                         for gen, target in service.targets.items()
                     ),
                     access_logs_bucket=fleet.logs_bucket,
@@ -104,21 +104,21 @@ class SharedStack(TerraformStack):
             )
             TerraformOutput(self, f"alb-dns-name-{service_name}", value=self.traffic[service_name].alb.dns_name)
 
-    def _weighted(self, fleet_name: str, service: str, gen: str, target: Target, shifted: bool) -> WeightedTarget:
+    def _traffic_target(self, fleet_name: str, service: str, gen: str, target: Target, shifted: bool) -> TrafficTarget:
         """A target generation in its service's forward: a shifted service lists every serving and
         registered one, its weight a variable; otherwise the serving ones, their weights numbers."""
-        weighed = shifted and target.phase in REGISTERED_PHASES
-        return WeightedTarget(
+        in_forward = shifted and target.phase in REGISTERED_PHASES
+        return TrafficTarget(
             generation=gen,
             target_group_name=names.target_group_name(fleet_name, gen),
-            weight=self._weight(service, gen, target.weight) if weighed else target.weight,
+            weight=self._weight_variable(service, gen, target.weight) if in_forward else target.weight,
             serving=target.phase == SERVING,
             rule_priority=names.rule_priority(gen),
             operator_rule=target.phase in OPERATOR_RULE_PHASES,
-            weighed=weighed,
+            in_forward=in_forward,
         )
 
-    def _weight(self, service: str, generation: str, weight: int) -> float:
+    def _weight_variable(self, service: str, generation: str, weight: int) -> float:
         """A shifted service's weight as a variable whose default is the file's: a plain deploy
         applies the file, and `fleet shift` applies each step with `-var` without a new synth."""
         variable = TerraformVariable(

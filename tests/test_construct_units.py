@@ -15,7 +15,7 @@ from cdktf import Testing as CdktfTesting  # not `Testing`: pytest would try to 
 from constructs.argocd_cluster import AppSpec, ArgoCdCluster, ArgoCdClusterProps, ClusterRegistration, ProjectSpec
 from constructs.eks_cluster import EksCluster, EksClusterProps, NodeSizing
 from constructs.fleet_network import FleetNetwork, FleetNetworkProps, subnet_cidrs
-from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, WeightedTarget
+from constructs.fleet_traffic import FleetTraffic, FleetTrafficProps, TrafficTarget
 from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
 from constructs.shared_argo_role import SharedArgoRole, SharedArgoRoleProps
 from constructs.target_cluster import ServedApp, TargetCluster, TargetClusterProps
@@ -100,7 +100,7 @@ def hub(paused: bool) -> ArgoCdClusterProps:
     )
 
 
-def traffic(targets: tuple[WeightedTarget, ...], deletion_protection: bool = True) -> FleetTrafficProps:
+def traffic(targets: tuple[TrafficTarget, ...], deletion_protection: bool = True) -> FleetTrafficProps:
     return FleetTrafficProps(
         alb_name="unit-web-alb",
         security_group_name="unit-web-alb",
@@ -122,23 +122,23 @@ def traffic(targets: tuple[WeightedTarget, ...], deletion_protection: bool = Tru
     )
 
 
-def weighted(generation: str, weight: int, serving: bool, operator_rule: bool) -> WeightedTarget:
-    return WeightedTarget(
+def traffic_target(generation: str, weight: int, serving: bool, operator_rule: bool) -> TrafficTarget:
+    return TrafficTarget(
         generation=generation,
         target_group_name=f"unit-{generation}",
         weight=weight,
         serving=serving,
         rule_priority=len(generation),
         operator_rule=operator_rule,
-        weighed=False,
+        in_forward=False,
     )
 
 
 SWAPPING = (
-    weighted("blue", 90, serving=True, operator_rule=True),
-    weighted("green", 10, serving=True, operator_rule=True),
-    weighted("purple", 0, serving=False, operator_rule=True),  # provisioning
-    weighted("old", 0, serving=False, operator_rule=False),  # retiring
+    traffic_target("blue", 90, serving=True, operator_rule=True),
+    traffic_target("green", 10, serving=True, operator_rule=True),
+    traffic_target("purple", 0, serving=False, operator_rule=True),  # provisioning
+    traffic_target("old", 0, serving=False, operator_rule=False),  # retiring
 )
 
 
@@ -219,7 +219,7 @@ def unit() -> dict[str, Synthesized]:
     FleetTraffic(
         stack("traffic-none-serving"),
         "traffic-web",
-        traffic((weighted("blue", 0, serving=False, operator_rule=True),), deletion_protection=False),
+        traffic((traffic_target("blue", 0, serving=False, operator_rule=True),), deletion_protection=False),
     )
     out = {}
     for id, built_stack in built.items():
@@ -589,8 +589,8 @@ def test_alb_forwards_to_as_many_generations_as_the_model_lets_serve_and_refuses
     fleet at the limit, and refuses the first generation past it."""
     from fleet.model.limits import MAX_SERVING_TARGETS
 
-    def serving(count: int) -> tuple[WeightedTarget, ...]:
-        return tuple(weighted(f"g{i}", 1, serving=True, operator_rule=False) for i in range(count))
+    def serving(count: int) -> tuple[TrafficTarget, ...]:
+        return tuple(traffic_target(f"g{i}", 1, serving=True, operator_rule=False) for i in range(count))
 
     at_limit = TerraformStack(CdktfTesting.app(), "at-limit")
     FleetTraffic(at_limit, "traffic-web", traffic(serving(MAX_SERVING_TARGETS)))

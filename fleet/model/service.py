@@ -281,10 +281,10 @@ class Service(Model):
             raise ValueError(
                 f"traffic.app: {self.traffic.app!r} is not an app of this service; use one of {some(sorted(self.apps))}"
             )
-        weighed = [n for n, t in self.targets.items() if t.phase in REGISTERED_PHASES]
-        if self.traffic.shift and len(weighed) > MAX_SERVING_TARGETS:
+        in_forward = [n for n, t in self.targets.items() if t.phase in REGISTERED_PHASES]
+        if self.traffic.shift and len(in_forward) > MAX_SERVING_TARGETS:
             raise ValueError(
-                f"traffic.shift: {len(weighed)} targets are serving or registered ({some(weighed)}); a shifted "
+                f"traffic.shift: {len(in_forward)} targets are serving or registered ({some(in_forward)}); a shifted "
                 f"service's forward lists each of them (weight 0 when registered) and an ALB forwards to at most "
                 f"{MAX_SERVING_TARGETS}: retire some first"
             )
