@@ -19,6 +19,7 @@ https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html).
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -91,8 +92,10 @@ def _semver(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("-")[0].split("+")[0].lstrip("v").split("."))
 
 
+@functools.cache
 def binding_chart_versions() -> tuple[str, ...]:
-    """The versions under `BINDING_CHART_DIR`, oldest first."""
+    """The versions under `BINDING_CHART_DIR`, oldest first: listed once per process (the charts
+    ship with the code; validating a fleet file no longer lists the directory per generation)."""
     found = (
         [d.name for d in BINDING_CHART_DIR.iterdir() if (d / "Chart.yaml").is_file()]
         if BINDING_CHART_DIR.is_dir()
