@@ -16,13 +16,14 @@ import tempfile
 from pathlib import Path
 
 from fleet.model.load import FleetError, default_fleet, load_fleet
+from fleet.model.warnings import warnings
 
 DEFAULT_OUTDIR = "cdktf.out"
 
 
 def synthesize(fleet_path: str, outdir: Path) -> None:
     fleet = load_fleet(fleet_path)  # validated before jsii starts
-    for warning in fleet.warnings():
+    for warning in warnings(fleet):
         print(f"{fleet_path}: warning: {warning}", file=sys.stderr)
 
     # The bindings load only for a valid fleet, and only the submodules the stacks use

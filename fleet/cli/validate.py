@@ -8,6 +8,7 @@ import sys
 from fleet.cli.args import add_file
 from fleet.model import Fleet
 from fleet.model.load import load_fleet
+from fleet.model.warnings import warnings
 
 HELP = "validate a fleet file and summarize it"
 
@@ -32,5 +33,5 @@ def validate(*, file: str) -> int:
 
 def warn(file: str, fleet: Fleet) -> None:
     """The fleet's warnings, one line each on stderr: every command that reads a file says them."""
-    for warning in fleet.warnings():
+    for warning in warnings(fleet):
         print(f"{file}: warning: {warning}", file=sys.stderr)

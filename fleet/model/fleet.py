@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -51,7 +50,7 @@ from fleet.model.types import (
 from fleet.names import partition as region_partition
 from fleet.ref import GenerationRef, parse_stack_id
 from fleet.tokens import holds_token_text, is_token_number
-from fleet.versions import BY_VERSION, binding_chart_versions, newest, today
+from fleet.versions import BY_VERSION, newest, today
 
 
 class Fleet(Model):
@@ -251,22 +250,6 @@ class Fleet(Model):
                 "allow_wide_admin_cidrs: true if that is what you mean"
             )
 
-    def exposure_warnings(self) -> list[str]:
-        """One line per door the fleet opens wide on purpose (its opt-in is set)."""
-        lines = [
-            f"services.{n}.traffic.internet_facing: its ALB takes requests from {some(s.traffic.allowed_cidrs)}"
-            for n, s in self.services.items()
-            if s.traffic.internet_facing
-        ]
-        lines += [
-            f"{where}: {cidr} is a wide public range (allow_wide_admin_cidrs)" for where, cidr in self._admin_doors()
-        ]
-        return lines
-
-    def warnings(self, on: date | None = None) -> list[str]:
-        """What validate and synth print before they go on: versions out of support, doors opened wide."""
-        return self.support_warnings(on) + self.exposure_warnings()
-
     def _arns_in_region(self) -> None:
         """An ALB takes a certificate and a web ACL of its own region, and every ARN is of the region's
         partition (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/https-listener-certificates.html,
@@ -304,30 +287,6 @@ class Fleet(Model):
                 )
             if eks.released > on:
                 raise ValueError(f"{where}.kubernetes_version: EKS releases {eks.version} on {eks.released}")
-
-    def support_warnings(self, on: date | None = None) -> list[str]:
-        """One line per live generation on a version out of standard support, with the way out."""
-        on = on or today()
-        best = newest(on)
-        lines = []
-        for ref, gen in self.generations():
-            at = ref.path
-            if gen.phase == DESTROYED:
-                continue
-            eks = BY_VERSION[gen.kubernetes_version]
-            support = eks.support(on)
-            where = f"{at}.kubernetes_version"
-            swap = f"swap it for a new generation on {best.version} (standard support until {best.end_of_standard})"
-            if support == "extended":
-                lines.append(
-                    f"{where}: {eks.version} is in extended support (extra cost) until {eks.end_of_extended}; {swap}"
-                )
-            elif support == "ended":
-                lines.append(
-                    f"{where}: {eks.version} left extended support on {eks.end_of_extended} and AWS may upgrade "
-                    f"its control plane at any time; {swap}"
-                )
-        return lines
 
     def _generation_subnets(self) -> None:
         """A generation pins a subset of the fleet's zones (created VPC) or subnets (reused VPC)."""
@@ -367,19 +326,6 @@ class Fleet(Model):
 
     # --- what the stacks read ---------------------------------------------------------------
 
-    def generation_zones(self, generation: Generation) -> tuple[str, ...]:
-        """The zones a generation's subnets are in (a created VPC): its pin, else the fleet's."""
-        return generation.zones if generation.zones is not None else self.network.zones
-
-    def generation_service_cidr(self, generation: Generation) -> str:
-        """A generation's service range: its pin, else the fleet's."""
-        return generation.service_cidr or self.service_cidr
-
-    def generation_subnet_ids(self, generation: Generation) -> tuple[str, ...]:
-        """The subnets a generation uses (a reused VPC): its pin, else the fleet's."""
-        pinned = generation.private_subnet_ids
-        return pinned if pinned is not None else self.network.private_subnet_ids
-
     def argocd_chart(self, hub: Hub) -> str:
         """The argo-cd chart a hub runs: its pin, else the fleet's default for new hubs."""
         return hub.argocd_chart or self.argocd.chart_version
@@ -400,15 +346,6 @@ class Fleet(Model):
         default = getattr(self.addons, field)
         return str(default) if default is not None else NONE
 
-    def addon_versions(self, generation: Generation) -> dict[str, str | None]:
-        """EKS add-on name -> the version a generation runs (None: `none`), every add-on."""
-        found = {a.name: self.addon_version(generation, a.field) for a in ADDONS}
-        return {name: (None if version == NONE else version) for name, version in found.items()}
-
-    def binding_chart(self, target: Target) -> str:
-        """The TargetGroupBinding chart version a target runs: its pin, else the newest shipped."""
-        return target.binding_chart or binding_chart_versions()[-1]
-
     @property
     def active_hub(self) -> str:
         return next(name for name, hub in self.hubs.items() if hub.phase == ACTIVE)
@@ -417,10 +354,6 @@ class Fleet(Model):
     def targets(self) -> dict[str, Target]:
         """Every service's target generations, service by service (names are fleet-wide)."""
         return {name: target for service in self.services.values() for name, target in service.targets.items()}
-
-    def service_of(self, generation: str) -> str:
-        """The service a target generation belongs to."""
-        return next(s for s, spec in self.services.items() if generation in spec.targets)
 
     def generations(self) -> Iterator[tuple[GenerationRef, Hub | Target]]:
         """Every generation, hubs first, then each service's targets, in file order."""
