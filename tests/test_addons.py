@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from fleet.addons import ADDONS, BY_FIELD, KUBE_PROXY, NONE, missing_minors
 from fleet.gate.diff import diff_stacks
 from fleet.gate.guard import refusals as guard_refusals
 from fleet.model.load import FleetError, load_fleet
+from fleet.model.resolved import resolve
 from fleet.versions import KUBERNETES_VERSIONS
 from support.emulator import EMULATOR_EXCLUSIONS, emulated_config
 from support.paths import ROOT
@@ -118,9 +120,9 @@ def test_a_malformed_version_is_one_line(tmp_path):
 
 
 def test_fleet_files_without_addons_run_only_the_pod_identity_agent_unversioned():
-    fleet = load_fleet(ROOT / "examples" / "target-swap.yaml")
-    for _, spec in fleet.generations():
-        assert set(fleet.addon_versions(spec).values()) == {None}
+    view = resolve(load_fleet(ROOT / "examples" / "target-swap.yaml"), date(2026, 11, 27))
+    for generation in view:
+        assert set(generation.addon_versions().values()) == {None}
 
 
 # --- the stacks ---------------------------------------------------------------------------------
