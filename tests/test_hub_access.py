@@ -150,8 +150,10 @@ def test_every_examples_access_policies_secrets_and_projects_agree(example: str,
 
 def test_the_grant_swap_example_keeps_blues_grant_and_gives_green_the_new_one(synth) -> None:
     stacks = synth("examples/grant-swap.yaml")
-    assert target_grant(stacks["target-blue"]) == (("podinfo",), False)
+    assert target_grant(stacks["target-blue"]) == (("podinfo",), True), "born with web's CRD"
     assert target_grant(stacks["target-green"]) == (("guestbook", "podinfo"), True)
+    whitelist = _hub_values(stacks["argocd-blue"])["projects"]["web"]["clusterResourceWhitelist"]
+    assert [r["kind"] for r in whitelist] == ["CustomResourceDefinition", "ClusterRole"]
     appsets = _hub_values(stacks["argocd-blue"])["applicationsets"]
     expressions = appsets["web-guestbook"]["generators"][0]["clusters"]["selector"]["matchExpressions"]
     assert expressions == [{"key": names.LABEL_GENERATION, "operator": "NotIn", "values": ["blue"]}]
@@ -199,7 +201,10 @@ def test_fleet_validate_summarizes_each_services_grant() -> None:
     assert "  ArgoCD:  write in namespaces api, guestbook; nothing cluster-scoped" in text
     swap = summary(load_fleet(ROOT / "examples/grant-swap.yaml"))
     assert "cluster-scoped: CustomResourceDefinition (apiextensions.k8s.io)" in swap
-    assert swap.rstrip().endswith("; blue keeps {namespaces: [podinfo]}")
+    assert swap.rstrip().endswith(
+        "; blue keeps {namespaces: [podinfo], cluster_resources: [{group: apiextensions.k8s.io, kind: "
+        "CustomResourceDefinition}]}"
+    )
 
 
 BAD_PINS = {
@@ -214,11 +219,10 @@ BAD_PINS = {
 
 @pytest.mark.parametrize("pin", sorted(BAD_PINS))
 def test_a_bad_pin_is_one_line_naming_the_field_and_exit_2(pin: str, tmp_path: Path) -> None:
-    text = (ROOT / "examples/grant-swap.yaml").read_text()
-    pinned = "        grant:                # pinned before web's apps changed: what blue was born with\n"
-    assert pinned + "          namespaces: [podinfo]\n" in text
+    data = yaml.safe_load((ROOT / "examples/grant-swap.yaml").read_text())
+    data["services"]["web"]["targets"]["blue"]["grant"] = yaml.safe_load(pin)
     path = tmp_path / "bad-pin.yaml"
-    path.write_text(text.replace(pinned + "          namespaces: [podinfo]\n", f"        grant: {pin}\n"))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     done = run_fleet("validate", path)
     assert done.returncode == 2, done
     assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
@@ -463,4 +467,4 @@ def test_security_mds_table_is_what_the_generator_writes_from_the_model() -> Non
     text = (ROOT / "docs" / "security.md").read_text()
     assert text == generate.render_security(text), "docs/security.md is stale: run `make docs`"
     assert "| `examples/two-services.yaml` | api | new, apiblue, apigreen | `api`, `guestbook` | nothing |" in text
-    assert "| `examples/grant-swap.yaml` | web | blue (pinned) | `podinfo` | nothing |" in text
+    assert "| `examples/grant-swap.yaml` | web | blue (pinned) | `podinfo` | `AmazonEKSClusterAdminPolicy`" in text
