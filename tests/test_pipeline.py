@@ -49,7 +49,7 @@ def _step(synth, base: str, head: str):
     step = merged_step(
         load_fleet(ROOT / f"examples/{base}.yaml"), load_fleet(ROOT / f"examples/{head}.yaml"), changed, (50, 100)
     )
-    return [f"{action} {stack}" for action, stack in step.runs], list(step.checks)
+    return [f"{run.action} {run.name}" for run in step.runs], list(step.checks)
 
 
 @pytest.mark.parametrize("transition", sorted(TRANSITIONS), ids=lambda t: f"{t[0]}->{t[1]}")
@@ -68,7 +68,7 @@ def test_an_app_change_deploys_the_hubs_and_checks_every_registered_target(synth
     base = synth("examples/target-swap.yaml")
     changed = render_stacks(diff_stacks(base, synth(head))).split()
     step = merged_step(load_fleet(ROOT / "examples/target-swap.yaml"), load_fleet(head), changed)
-    assert [f"{a} {s}" for a, s in step.runs] == ["deploy argocd-blue"]
+    assert [f"{run.action} {run.name}" for run in step.runs] == ["deploy argocd-blue"]
     assert step.checks == (f"{CHECK} target-blue", f"{CHECK} target-green")
 
 

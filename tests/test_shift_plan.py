@@ -22,7 +22,7 @@ from fleet.gate.phases import transition_refusals
 from fleet.model import Fleet
 from fleet.model.load import load_fleet
 from fleet.ops.edits import apply_edit, fleet_data
-from fleet.ops.pipeline import merged_step
+from fleet.ops.pipeline import Run, merged_step
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import ShiftRecord, file_weights
 from fleet.ref import Section
@@ -255,7 +255,7 @@ def test_the_guard_sees_only_shared_change_and_refuses_nothing(synth):
 
 def test_the_merge_of_the_shifts_pr_runs_the_shift_instead_of_deploying_shared():
     step = merged_step(example(READY), example(MID), ["shared"])
-    assert step.runs == (("shift", "web"),)
+    assert step.runs == (Run("shift", "web"),)
     assert step.checks == ("python -m fleet check target-green",)
     assert step.as_json()["runs"] == [{"action": "shift", "service": "web"}]
 
@@ -265,7 +265,7 @@ def test_the_merge_of_a_revert_to_the_weights_before_the_last_shift_deploys_shar
     before, after = file_weights(example(READY), "web"), file_weights(example(MID), "web")
     record = ShiftRecord("web", before=before, after=after, steps=(5, 25, 50, 100), applied=3, status="done")
     step = merged_step(example(MID), example(READY), ["shared"], records={"web": record})
-    assert step.runs == (("deploy", "shared"),)
+    assert step.runs == (Run("deploy", "shared"),)
     assert any("rollback" in note for note in step.notes)
 
 
@@ -273,9 +273,9 @@ def test_the_merge_of_a_revert_without_the_record_is_a_shift():
     """Without the record nothing says the old generation's weights were live before: the move
     sends it more traffic than it carries, so it runs under analysis."""
     step = merged_step(example(MID), example(READY), ["shared"], records={})
-    assert step.runs == (("shift", "web"),)
+    assert step.runs == (Run("shift", "web"),)
 
 
 def test_without_shift_the_same_merge_deploys_shared():
     step = merged_step(changed(READY, without_shift), changed(MID, without_shift), ["shared"], (50, 100))
-    assert step.runs == (("deploy", "shared"),)
+    assert step.runs == (Run("deploy", "shared"),)

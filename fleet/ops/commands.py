@@ -1,6 +1,9 @@
-"""The commands a plan's step runs after its PR merges: one stack per `cdktf` command, in an order
-that never races (shared and new targets before the hubs; paused hubs before the active one), and
-the checks to pass before the next step."""
+"""What a step runs, as typed values: the runs after its PR merges (`Run`: deploy or destroy one
+stack, or `fleet shift` one service), in an order that never races (shared and new targets before
+the hubs; paused hubs before the active one), and the checks to pass before the next step
+(`CheckRun`). The planner writes them, the merge step (`fleet.ops.merge`) and the deploy workflow
+run them by their fields; each is also its own command line, so it prints, compares and
+serializes as the text people read, which is never parsed back."""
 
 from __future__ import annotations
 
@@ -10,15 +13,67 @@ from fleet import names
 from fleet.lifecycle import DESTROYED, PAUSED_HUB_PHASES
 from fleet.model import Fleet
 
+Action = Literal["deploy", "destroy", "shift"]
 
-def deploy(stack: str) -> str:
-    """One stack per command: stacks have no dependencies, so `cdktf deploy a b` would run both at
+SHIFT = "python -m fleet shift"
+"""The metric-gated traffic shift (`fleet.ops.shift`) of a service whose `traffic.shift` is set."""
+CHECK = "python -m fleet check"
+"""The operator checks (`fleet.ops.checks`)."""
+
+
+class Run(str):
+    """One job of a step: `cdktf deploy|destroy <stack>`, or `python -m fleet shift <service>`."""
+
+    action: Action
+    name: str
+    """A stack id, or a service for a shift."""
+
+    def __new__(cls, action: Action, name: str) -> Run:
+        run = super().__new__(cls, f"{SHIFT} {name}" if action == "shift" else f"cdktf {action} {name}")
+        run.action, run.name = action, name
+        return run
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return self.action, self.name
+
+    def __repr__(self) -> str:
+        return f"Run({self.action!r}, {self.name!r})"
+
+    def as_json(self) -> dict[str, str]:
+        return {"action": self.action, "service" if self.action == "shift" else "stack": self.name}
+
+
+class CheckRun(str):
+    """`python -m fleet check <stack> [options]`: a stack's operator checks; each failed one is a line."""
+
+    stack: str
+    options: tuple[str, ...]
+
+    def __new__(cls, stack: str, *options: str) -> CheckRun:
+        check = super().__new__(cls, " ".join((CHECK, stack, *options)))
+        check.stack, check.options = stack, options
+        return check
+
+    def __getnewargs__(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.stack, *self.options
+
+    def __repr__(self) -> str:
+        return f"CheckRun({', '.join(map(repr, (self.stack, *self.options)))})"
+
+
+def deploy(stack: str) -> Run:
+    """One stack per run: stacks have no dependencies, so `cdktf deploy a b` would run both at
     once while `b` still looks up what `a` is creating."""
-    return f"cdktf deploy {stack}"
+    return Run("deploy", stack)
 
 
-def destroy(stack: str) -> str:
-    return f"cdktf destroy {stack}"
+def destroy(stack: str) -> Run:
+    return Run("destroy", stack)
+
+
+def shift(service: str) -> Run:
+    """The run that moves `service`'s weights to the file's, step by step, under analysis."""
+    return Run("shift", service)
 
 
 def hub_order(fleet: Fleet) -> list[str]:
@@ -27,41 +82,16 @@ def hub_order(fleet: Fleet) -> list[str]:
     return [names.stack_id("hub", n) for n in [*paused, fleet.active_hub]]
 
 
-SHIFT = "python -m fleet shift"
-"""The metric-gated traffic shift (`fleet.ops.shift`) of a service whose `traffic.shift` is set."""
+def deploy_hubs(fleet: Fleet) -> tuple[Run, ...]:
+    return tuple(deploy(s) for s in hub_order(fleet))
 
 
-def shift(service: str) -> str:
-    """The command that moves `service`'s weights to the file's, step by step, under analysis."""
-    return f"{SHIFT} {service}"
-
-
-CHECK = "python -m fleet check"
-"""The operator checks (`fleet.ops.checks`)."""
-
-
-def check_command(stack: str, *options: str) -> str:
-    """The command that runs a stack's checks (fleet/ops/checks.py); each failed check is one line."""
-    return " ".join((CHECK, stack, *options))
-
-
-def checks_after_deploy(fleet: Fleet, targets: list[str]) -> tuple[str, ...]:
+def checks_after_deploy(targets: list[str]) -> tuple[CheckRun, ...]:
     """After the apps are deployed to `targets`: cluster and nodes, ArgoCD's own view of the
     cluster from the active hub, the apps Synced and Healthy, the target group healthy."""
-    return tuple(check_command(names.stack_id("target", t)) for t in targets)
+    return tuple(CheckRun(names.stack_id("target", t)) for t in targets)
 
 
-def cluster_checks(stacks: list[str]) -> tuple[str, ...]:
+def cluster_checks(stacks: list[str]) -> tuple[CheckRun, ...]:
     """After a new generation's stack is deployed: cluster and node group ACTIVE, nodes Ready."""
-    return tuple(check_command(s, "--only", "cluster") for s in stacks)
-
-
-def run_of(command: str) -> tuple[Literal["deploy", "destroy", "shift"], str]:
-    """(action, stack) of a command `deploy` or `destroy` wrote, or (shift, service) of one `shift`
-    wrote: the pipeline runs each as a job."""
-    if command.startswith(f"{SHIFT} "):
-        (service,) = command.removeprefix(f"{SHIFT} ").split()
-        return "shift", service
-    tool, action, stack = command.split()
-    assert tool == "cdktf" and action in ("deploy", "destroy"), command
-    return ("deploy" if action == "deploy" else "destroy"), stack
+    return tuple(CheckRun(s, "--only", "cluster") for s in stacks)

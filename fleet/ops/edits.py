@@ -1,8 +1,7 @@
-"""Fleet-file edits: what one PR of a plan changes, applied to a fleet and told in words."""
+"""Fleet-file edits: what one PR of a plan changes, made to a fleet and told in words."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,18 +18,35 @@ def fleet_data(fleet: Fleet) -> dict[str, Any]:
     return fleet.model_dump(mode="json")
 
 
+def edited(fleet: Fleet, edit: Edit) -> Fleet:
+    """The fleet with `edit` made: only the edited generations are copied, nothing is validated
+    again (the planner walks its own steps with it; `apply_edit` reads the result as a file)."""
+    for section, changes in edit.items():
+        fleet = _edited(fleet, section.keys, changes)
+    return fleet
+
+
+def _edited(node: Any, keys: tuple[str, ...], changes: dict[str, dict[str, Any] | None]) -> Any:
+    if keys:
+        key, rest = keys[0], keys[1:]
+        if isinstance(node, dict):
+            return {**node, key: _edited(node[key], rest, changes)}
+        return node.model_copy(update={key: _edited(getattr(node, key), rest, changes)})
+    mapping = dict(node)
+    for name, change in changes.items():
+        if change is None:
+            mapping.pop(name, None)
+        else:
+            mapping[name] = mapping[name].model_copy(update=change)
+    return mapping
+
+
 def apply_edit(fleet: Fleet, edit: Edit) -> Fleet:
-    data = copy.deepcopy(fleet_data(fleet))
-    for section, generations in edit.items():
-        at = section.lookup(data)
-        for name, change in generations.items():
-            if change is None:
-                at.pop(name, None)
-            else:
-                at[name] = {**at.get(name, {}), **change}
+    """The fleet file after `edit`, read as the gate reads a file: validated whole. An edit of the
+    planner that does not validate is a bug of the planner's, never a user's."""
     try:
-        return Fleet.model_validate(data)
-    except ValidationError as err:  # a planner bug, never a user's
+        return Fleet.model_validate(fleet_data(edited(fleet, edit)))
+    except ValidationError as err:
         raise AssertionError(f"the planner produced an invalid fleet: {err}") from err
 
 

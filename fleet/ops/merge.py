@@ -24,20 +24,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
 from fleet import names
 from fleet.compare import changes_besides_positions, changes_besides_traffic
 from fleet.lifecycle import CANDIDATE_PHASES, DEFAULT_WEIGHT_STEPS, DESTROYED, REGISTERED_PHASES
 from fleet.model import Fleet
-from fleet.ops.commands import SHIFT, check_command, checks_after_deploy, cluster_checks, hub_order
-from fleet.ops.edits import apply_edit
+from fleet.ops.commands import SHIFT, CheckRun, Run, checks_after_deploy, cluster_checks, hub_order
+from fleet.ops.edits import edited
 from fleet.ops.errors import PipelineRefused
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import HOLDING, ShiftRecord, Weights, file_weights
 from fleet.ops.shift_shown import judged_lines
 
-Action = Literal["deploy", "destroy", "shift"]
+__all__ = ["LOCAL_STATE", "MAX_STACK_JOBS", "Base", "MergedStep", "Run", "StepRefused", "merged_step"]
 
 MAX_STACK_JOBS = 6
 """Slots of the deploy workflow (`stack-1` ... `stack-6` in .github/workflows/deploy.yml): a merged
@@ -59,20 +59,6 @@ def refuse_local_state_in_ci(fleet: Fleet) -> None:
 
 class StepRefused(PipelineRefused):
     """The merge cannot be turned into a safe step; `str()` is the one line that says how to split it."""
-
-
-class Run(NamedTuple):
-    """One job of the deploy workflow: deploy or destroy a stack, or `fleet shift` a service."""
-
-    action: Action
-    name: str
-    """A stack id, or a service for a shift."""
-
-    def __str__(self) -> str:
-        return f"{SHIFT} {self.name}" if self.action == "shift" else f"cdktf {self.action} {self.name}"
-
-    def as_json(self) -> dict[str, str]:
-        return {"action": self.action, "service" if self.action == "shift" else "stack": self.name}
 
 
 @dataclass(frozen=True)
@@ -129,14 +115,14 @@ class MergedStep:
     title: str
     runs: tuple[Run, ...]
     """In order, one job each, each waiting for the one before; a shift is alone in its step."""
-    checks: tuple[str, ...]
+    checks: tuple[CheckRun, ...]
     notes: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
         printed: dict[str, Any] = {
             "title": self.title,
             "runs": [run.as_json() for run in self.runs],
-            "checks": list(self.checks),
+            "checks": [str(check) for check in self.checks],
         }
         return printed | ({"notes": list(self.notes)} if self.notes else {})
 
@@ -236,7 +222,7 @@ def _shift_runs(
     return MergedStep(
         f"Shift {service}'s traffic to {', '.join(rising)} under analysis",
         (Run("shift", service),),
-        checks_after_deploy(head, rising),
+        checks_after_deploy(rising),
         (*notes, *judged_lines(head, [Run("shift", service)])),
     )
 
@@ -376,7 +362,7 @@ def _changed_stacks(
     runs |= {Run("destroy", ref.stack_id) for ref, spec in head.generations() if _newly_destroyed(side, ref, spec)}
     planned = _plan_step(side, head, weight_steps)
     title = "Deploy what the merge changed" if runs else "Nothing to deploy: no stack changed"
-    checks: list[str] = []
+    checks: list[CheckRun] = []
     if planned is not None:
         title, plan_checks = planned
         checks += plan_checks
@@ -395,7 +381,7 @@ def _newly_destroyed(side: Base, ref: Any, spec: Any) -> bool:
     return before is None or before.phase != DESTROYED
 
 
-def _plan_step(side: Base, head: Fleet, weight_steps: tuple[int, ...]) -> tuple[str, list[str]] | None:
+def _plan_step(side: Base, head: Fleet, weight_steps: tuple[int, ...]) -> tuple[str, tuple[CheckRun, ...]] | None:
     """The base's plan step whose edit turns base into head (phases, weights, closings): its title
     and its checks. Its stacks are not read from it: the step's runs come from what changed."""
     if side.fleet is None:
@@ -403,15 +389,9 @@ def _plan_step(side: Base, head: Fleet, weight_steps: tuple[int, ...]) -> tuple[
     target = _positions(head)
     if target == _positions(side.fleet):
         return None
-    for step in plan(side.fleet, weight_steps):
-        if not step.edit:
-            continue
-        try:
-            after = apply_edit(side.fleet, step.edit)
-        except AssertionError:  # a later step's edit that does not apply to base alone
-            continue
-        if _positions(after) == target:
-            return step.title, list(step.checks)
+    for step in plan(side.fleet, weight_steps):  # a later step's edit may apply to base alone: another service's
+        if step.edit and _positions(edited(side.fleet, step.edit)) == target:
+            return step.title, step.checks
     return None
 
 
@@ -422,7 +402,7 @@ def _positions(fleet: Fleet) -> dict[Any, Any]:
     return found
 
 
-def _checks(head: Fleet, stacks: set[str]) -> list[str]:
+def _checks(head: Fleet, stacks: set[str]) -> list[CheckRun]:
     """A new generation: cluster and nodes; a registered target the merge touched, or every one when
     the active hub (which deploys the apps) changed: ArgoCD synced it, its target group healthy;
     `shared` alone: its own check."""
@@ -436,9 +416,9 @@ def _checks(head: Fleet, stacks: set[str]) -> list[str]:
         for s, (ref, spec) in refs.items()
         if ref.kind == "target" and spec.phase in REGISTERED_PHASES and (s in stacks or apps_moved)
     ]
-    checks += [check_command(s) for s in checked]
+    checks += [CheckRun(s) for s in checked]
     if names.SHARED_STACK in stacks and not checked:
-        checks.append(check_command(names.SHARED_STACK))
+        checks.append(CheckRun(names.SHARED_STACK))
     return checks
 
 

@@ -133,6 +133,8 @@ def render_json(source: str, steps: list[Step]) -> dict[str, Any]:
                 "number": i,
                 **{f.name: getattr(s, f.name) for f in fields(s)},
                 "edit": edit_json(s.edit),
+                "commands": [str(c) for c in s.commands],
+                "checks": [str(c) for c in s.checks],
                 "changes": list(s.changes),
             }
             for i, s in enumerate(steps, 1)
