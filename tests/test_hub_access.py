@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from fleet import names
@@ -328,6 +328,52 @@ def test_a_new_namespace_passes_with_pins_and_a_changed_pin_is_a_swap(data: dict
         assert "\n" not in line and "ArgoCD's grant" in line
         assert "add a new generation (phase: provisioning), which takes the new grant, and swap to it" in line
         assert ".grant: {" not in line, "an edited pin is a swap, not another pin"
+
+
+def without_a_namespace(data: dict[str, Any], service: str, namespace: str, *, pin: bool) -> dict[str, Any]:
+    """`data` with every app of `service` in `namespace` (not the served app's) removed, and its
+    targets' values for them; with `pin`, each target pinned first to the grant it has in `data`."""
+    fleet = validate(data, "generated")
+    head = copy.deepcopy(data)
+    spec = head["services"][service]
+    gone = [name for name, app in spec["apps"].items() if app["namespace"] == namespace]
+    for gen, target in spec["targets"].items():
+        if pin:
+            target["grant"] = grant_of(fleet.services[service], gen).model_dump(mode="json", exclude_defaults=True)
+        for name in gone:
+            target.get("values", {}).pop(name, None)
+        if target.get("values") == {}:
+            del target["values"]
+    for name in gone:
+        del spec["apps"][name]
+    return head
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=valid_fleets(), choice=st.data())
+def test_dropping_a_namespace_passes_with_pins_and_is_refused_without(data: dict[str, Any], choice) -> None:
+    """Over generated fleets: removing the apps of one namespace (not the served app's) from a
+    service leaves every target's grant as it was once its targets are pinned; without the pins
+    each live target is refused in one line naming the pin."""
+    services = {
+        name: sorted({a["namespace"] for a in s["apps"].values()} - {s["apps"][s["traffic"]["app"]]["namespace"]})
+        for name, s in data["services"].items()
+    }
+    assume(any(services.values()))
+    service = choice.draw(st.sampled_from(sorted(n for n, spaces in services.items() if spaces)))
+    namespace = choice.draw(st.sampled_from(services[service]))
+    base = validate(data, "generated")
+
+    pinned = validate(without_a_namespace(data, service, namespace, pin=True), "generated")
+    for gen in base.services[service].targets:
+        assert grant_of(pinned.services[service], gen).same(grant_of(base.services[service], gen))
+        assert _grant_refusal(names.stack_id("target", gen), base, pinned) == []
+
+    unpinned = validate(without_a_namespace(data, service, namespace, pin=False), "generated")
+    for gen in _live_targets(base, service):
+        [line] = [str(r) for r in _grant_refusal(names.stack_id("target", gen), base, unpinned)]
+        assert "\n" not in line and f"pin services.{service}.targets.{gen}.grant: " in line and "swap" in line
+        assert f"namespaces {', '.join(grant_of(base.services[service], gen).namespaces)} -> " in line
 
 
 @pytest.mark.slow
