@@ -33,6 +33,7 @@ from fleet.model import Fleet
 from fleet.ops.commands import SHIFT, CheckRun, Run, checks_after_deploy, cluster_checks, hub_order
 from fleet.ops.edits import edited
 from fleet.ops.errors import PipelineRefused
+from fleet.ops.merge_base import Base
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import HOLDING, ShiftRecord, Weights, file_weights
 from fleet.ops.shift_shown import judged_lines
@@ -59,55 +60,6 @@ def refuse_local_state_in_ci(fleet: Fleet) -> None:
 
 class StepRefused(PipelineRefused):
     """The merge cannot be turned into a safe step; `str()` is the one line that says how to split it."""
-
-
-@dataclass(frozen=True)
-class Base:
-    """The fleet before the merge. `fleet` is None when this release's schema refuses the file
-    (`refused` says why): then the services' weights and shift settings come from its raw data."""
-
-    fleet: Fleet | None
-    weights: Mapping[str, Weights]
-    shifts: Mapping[str, Any]
-    """Per service, its `traffic.shift` as JSON (None when it has none)."""
-    label: str = "the base"
-    refused: str = ""
-    services_read: bool = True
-    """False when not even the raw file says which services it had (then no weight is known)."""
-
-    @classmethod
-    def of(cls, fleet: Fleet, label: str = "the base") -> Base:
-        return cls(
-            fleet,
-            {service: file_weights(fleet, service) for service in fleet.services},
-            {
-                s: (spec.traffic.shift.model_dump(mode="json") if spec.traffic.shift else None)
-                for s, spec in fleet.services.items()
-            },
-            label,
-        )
-
-    @classmethod
-    def unloaded(cls, data: Any, label: str, refused: str) -> Base:
-        """What the raw data of a file the schema refuses says of weights and shifts; whatever is
-        not where this release expects it counts as no weight and no shift."""
-        services = _mapping(_mapping(data).get("services"))
-        weights: dict[str, Weights] = {}
-        shifts: dict[str, Any] = {}
-        for service, spec in services.items():
-            targets = _mapping(_mapping(spec).get("targets"))
-            weights[str(service)] = {
-                str(gen): weight
-                for gen, target in targets.items()
-                if _mapping(target).get("phase") in REGISTERED_PHASES
-                and isinstance(weight := _mapping(target).get("weight", 0), int)
-            }
-            shifts[str(service)] = _mapping(_mapping(spec).get("traffic")).get("shift")
-        return cls(None, weights, shifts, label, refused, services_read=bool(services))
-
-
-def _mapping(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
