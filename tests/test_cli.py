@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shutil
 import subprocess
@@ -39,21 +40,49 @@ def test_the_order_before_one_order_is_one_line_naming_the_order(name):
     )
 
 
-def test_every_error_a_command_raises_shares_one_base_with_an_exit_code():
-    """The handler in fleet.cli catches FleetFailure only: an error class outside it would be a traceback."""
-    import fleet.gate.sources
-    import fleet.model.load
-    import fleet.ops.next_step
-    import fleet.ops.pipeline
-    import fleet.ops.shift_record
+NOT_REPORTED = {
+    "CheckFailed": "a check's outcome: fleet check prints it as one failed line and exits 1 itself",
+    "FormatError": "a pydantic validator's ValueError: it reaches the user inside a FleetError",
+    "_Refused": "a YAML loader error: it reaches the user inside a FleetError",
+    "RolledBack": "the shift's own outcome: fleet shift reports it and exits 1 itself",
+    "Cancelled": "a signal inside the shift: it rolls back, then reports",
+    "QueryFailed": "a check's query failing: the period is judged failed, not the command",
+}
+"""Exception classes of fleet/ that never reach fleet.cli.main, each with where it ends instead."""
 
-    def subclasses(cls: type) -> set[type]:
-        return {cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))}
 
-    raised = subclasses(FleetFailure)
-    for error in (fleet.model.load.FleetError, fleet.gate.sources.SourceError):
-        assert error in raised
-    assert all(isinstance(cls.exit_code, int) and 1 <= cls.exit_code <= 3 for cls in raised)
+def test_every_error_a_command_reports_shares_one_base_with_an_exit_code():
+    """fleet.cli.main catches FleetFailure only: any other exception class in fleet/ that reached it
+    would be a traceback. Every class defined in fleet/ is a FleetFailure or says where it ends."""
+    import ast
+
+    from support.paths import ROOT
+
+    defined: dict[str, str] = {}
+    for path in sorted((ROOT / "fleet").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(b, ast.Name) and b.id.endswith(("Exception", "Error", "Failure", "Refused", "Waits"))
+                or isinstance(b, ast.Attribute) and b.attr.endswith("Error")
+                for b in node.bases
+            ):
+                defined[node.name] = str(path.relative_to(ROOT))
+    assert "FleetError" in defined and "PipelineRefused" in defined
+    for name, where in defined.items():
+        module = importlib.import_module(where.removesuffix(".py").replace("/", "."))
+        cls = getattr(module, name)
+        if name in NOT_REPORTED or cls is FleetFailure:
+            continue
+        assert issubclass(cls, FleetFailure), f"{where}: {name} is not a FleetFailure (or add it to NOT_REPORTED)"
+        assert isinstance(cls.exit_code, int) and 1 <= cls.exit_code <= 3, name
+
+
+@pytest.mark.parametrize("command", ["plan", "step", "next"])
+def test_a_weight_step_list_the_planner_refuses_is_one_line_and_exit_2(command):
+    base = ["--base", "examples/steady.yaml"] if command == "step" else []
+    done = run_fleet(command, "examples/target-swap-1-provisioning.yaml", *base, "--weight-steps", "100")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "weight steps must rise strictly" in done.stderr
 
 
 @pytest.mark.skipif(shutil.which("pipenv") is None, reason="pipenv is not on PATH (make deps installs it)")

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
 def step(*, file: str, base: str, changed: str | None, output: str, weight_steps: tuple[int, ...]) -> int:
     from fleet.ops.pipeline import PipelineRefused, merged_step
     from fleet.ops.shift_record import RecordError, read_records
+    from fleet.ops.step import PlanRefused
 
     head = load_fleet(file)
     stacks = changed_stacks(changed)
@@ -50,6 +51,8 @@ def step(*, file: str, base: str, changed: str | None, output: str, weight_steps
         merged = merged_step(before, head, stacks, weight_steps, records)
     except (PipelineRefused, RecordError) as err:
         raise Said(f"{file}: step refused: {err}") from None
+    except PlanRefused as refused:  # the planner's own refusal of the head (a state no plan leaves)
+        raise Said(f"{file}: step refused: {'; '.join(refused.reasons)}") from None
     if unread:
         print(f"{file}: warning: {unread}", file=sys.stderr)
     if output == "json":

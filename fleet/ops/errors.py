@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from fleet.errors import FleetFailure
 from fleet.text import printable, shorten
 
 SHOWN = 3
@@ -14,11 +15,11 @@ class CheckFailed(Exception):
     """A check did not pass; `str()` is the reason, one line."""
 
 
-class PipelineRefused(Exception):
+class PipelineRefused(FleetFailure):
     """The deploy pipeline must not go on (`fleet step`, `fleet action`); `str()` is the one line to show."""
 
 
-class Unusable(Exception):
+class Unusable(FleetFailure):
     """The command cannot run at all (arguments, fleet file, AWS unreachable): exit 2, one line."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet import names
+from fleet.errors import FleetFailure
 from fleet.ops.shift_metrics import TargetGroupRef, arn_dimension
 from fleet.ops.shift_record import Weights
 from fleet.ops.shift_signals import run_child
@@ -27,7 +28,7 @@ from fleet.text import shorten
 TERRAFORM_TIMEOUT = 1800
 
 
-class ShiftRefused(Exception):
+class ShiftRefused(FleetFailure):
     """The shift cannot start or go on; `str()` is one line saying why and what to do."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from fleet import names
+from fleet.errors import FleetFailure
 from fleet.lifecycle import REGISTERED, REGISTERED_PHASES, SERVING
 from fleet.model import Fleet
 from fleet.model.weights import step_weights as step_weights  # the one rule, fleet/model/weights.py
@@ -27,7 +28,7 @@ HOLDING: frozenset[str] = frozenset({"running", "rolled-back"})
 """A record in these keeps `shared` refused while the file's weights differ from its `before`."""
 
 
-class RecordError(Exception):
+class RecordError(FleetFailure):
     """A shift record that cannot be read; `str()` is the one line to show."""
 
 

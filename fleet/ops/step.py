@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fleet.errors import FleetFailure
 from fleet.model import Fleet
 from fleet.ops.commands import CheckRun, Run
 from fleet.ops.edits import Edit, describe_edit, edited
 
 
-class PlanRefused(Exception):
+class PlanRefused(FleetFailure):
     """The fleet state or the requested change is not safe; `reasons` say why and what instead."""
 
     def __init__(self, reasons: list[str]) -> None:
