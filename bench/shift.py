@@ -10,6 +10,9 @@ terraform, then measures:
   that keeps Terraform the owner of the weights can cost;
 - whole shifts of 3 steps with a fake clock that sleeps no real time (each period's metrics are
   put into the emulator's CloudWatch and judged at once), back to the weights before between runs.
+  Every period reads everything the shift judges by default (target 5xx, connection errors, the
+  load balancer's ELB 5xx, latency, unhealthy hosts, of the incoming and the outgoing generations)
+  plus a relative rule and one CloudWatch metric-math check of the team's (`CHECKS`).
 
 A step's cost beyond bake = (shift wall time - the pre-flight) / steps: the apply, the read-back
 (DescribeListeners), the record writes and the GetMetricData of its periods. The issue's target
@@ -36,9 +39,38 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fleet.ops.shift_record import LocalRecords  # noqa: E402
 from support.emulator import MotoServer  # noqa: E402
-from support.shift_world import BEFORE, SHIFT, Emulated, Scenario, deploy_base, seed, shift_edits  # noqa: E402
+from support.shift_world import (  # noqa: E402
+    BEFORE,
+    CUSTOM_METRIC,
+    CUSTOM_NAMESPACE,
+    SHIFT,
+    Emulated,
+    Scenario,
+    deploy_base,
+    seed,
+    shift_edits,
+)
 
 EXAMPLE = ROOT / "examples/target-swap.yaml"
+CHECKS = {
+    "relative": {"target_5xx": {"max_points": 1.0}},
+    "checks": {
+        "checkout-errors": {
+            "cloudwatch": {
+                "metrics": {
+                    "errors": {
+                        "namespace": CUSTOM_NAMESPACE,
+                        "metric": CUSTOM_METRIC,
+                        "dimensions": {"TargetGroup": "{{ target_group }}"},
+                    }
+                },
+                "expression": "errors",
+            },
+            "max": 5,
+        }
+    },
+}
+"""What the measured shifts judge besides the defaults: a relative rule and one CloudWatch check."""
 
 
 def synthesizer(work: Path):
@@ -92,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         per_step, preflight = [], []
         for n in range(args.runs):
             world.reset()
-            shift, lines = world.run(Scenario(), LocalRecords(work / f"records-{n}"))
+            scenario = Scenario(custom=lambda gen, weights: 1.0)
+            shift, lines = world.run(scenario, LocalRecords(work / f"records-{n}"), shift=CHECKS)
             started = time.monotonic()
             final = {"blue": 0, "green": 100}
             state = shift._prepared(final)  # noqa: SLF001 - the pre-flight alone, timed apart
@@ -104,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
             assert code == 0, lines
             preflight.append(prepared)
             per_step.append((total - prepared) / len(SHIFT["steps"]))
-    print(f"fleet shift against moto_server, {len(SHIFT['steps'])} steps, {args.runs} runs; weights {BEFORE} -> file")
+    print(
+        f"fleet shift against moto_server, {len(SHIFT['steps'])} steps, {args.runs} runs; weights {BEFORE} -> file; "
+        "every ALB metric of both sides, a relative rule and one CloudWatch check per period"
+    )
     print(_summary("terraform apply of the listener alone", floor))
     print(_summary("shift pre-flight (init, state, plan -refresh=false)", preflight))
     print(_summary("one step beyond bake (apply+read+analysis)", per_step))
