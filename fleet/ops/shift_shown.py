@@ -6,19 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fleet.model import Fleet
+from fleet.ops.commands import Run
 
-SHIFT_COMMAND = "python -m fleet shift "
-
-
-def judged_lines(fleet: Fleet, commands: Iterable[object], prefix: str = "") -> list[str]:
-    """One line per `fleet shift <service>` among `commands`: what that shift judges."""
+def judged_lines(fleet: Fleet, runs: Iterable[Run], prefix: str = "") -> list[str]:
+    """One line per `fleet shift <service>` run among `runs`: what that shift judges."""
     lines = []
-    for command in commands:
-        text = str(command)
-        if not text.startswith(SHIFT_COMMAND):
-            continue
-        service = text.removeprefix(SHIFT_COMMAND).split(" ")[0]
-        spec = fleet.services.get(service)
+    for run in runs:
+        spec = fleet.services.get(run.name) if run.action == "shift" else None
         if spec is not None and spec.traffic.shift is not None:
-            lines.append(f"{prefix}{service}'s shift judges: {spec.traffic.shift.judged_by()}")
+            lines.append(f"{prefix}{run.name}'s shift judges: {spec.traffic.shift.judged_by()}")
     return lines
