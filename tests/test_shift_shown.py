@@ -14,10 +14,13 @@ from fleet.ops.merge import merged_step
 from support.cli import run_fleet
 from support.paths import EXAMPLES
 
-DEFAULTS = (
+JUDGED = (
     "web's shift judges: 5xx <= 1%, connection errors <= 1%, ELB 5xx <= 1%, p99 latency <= 500 ms, "
-    "unhealthy hosts <= 0 (periods of 50+ requests)"
+    "unhealthy hosts <= 0 (periods of 50+ requests); against the outgoing generation: target 5xx +1, latency x1.5; "
+    "checks: checkout-errors (cloudwatch) max 5, orders (cloudwatch insights) min 1, p99 (prometheus) max 0.4, "
+    "relative x1.5; acceptance before the first step: a command"
 )
+"""What examples/target-swap-shift-0-ready.yaml's shift judges, as a reviewer reads it."""
 
 
 def test_fleet_plan_lists_the_shifts_checks_under_its_command():
@@ -25,7 +28,7 @@ def test_fleet_plan_lists_the_shifts_checks_under_its_command():
     assert printed.returncode == 0, printed.stderr
     lines = printed.stdout.splitlines()
     at = lines.index("     python -m fleet shift web")
-    assert lines[at + 1] == f"   {DEFAULTS}", lines[at : at + 2]
+    assert lines[at + 1] == f"   {JUDGED}", lines[at : at + 2]
 
 
 def _with_checks(fleet: Fleet) -> Fleet:
