@@ -41,8 +41,7 @@ from fleet.ops.shift_record import LocalRecords  # noqa: E402
 from support.emulator import MotoServer  # noqa: E402
 from support.shift_world import (  # noqa: E402
     BEFORE,
-    CUSTOM_METRIC,
-    CUSTOM_NAMESPACE,
+    CLOUDWATCH_CHECK,
     SHIFT,
     Emulated,
     Scenario,
@@ -52,24 +51,7 @@ from support.shift_world import (  # noqa: E402
 )
 
 EXAMPLE = ROOT / "examples/target-swap.yaml"
-CHECKS = {
-    "relative": {"target_5xx": {"max_points": 1.0}},
-    "checks": {
-        "checkout-errors": {
-            "cloudwatch": {
-                "metrics": {
-                    "errors": {
-                        "namespace": CUSTOM_NAMESPACE,
-                        "metric": CUSTOM_METRIC,
-                        "dimensions": {"TargetGroup": "{{ target_group }}"},
-                    }
-                },
-                "expression": "errors",
-            },
-            "max": 5,
-        }
-    },
-}
+CHECKS = {"relative": {"target_5xx": {"max_points": 1.0}}, **CLOUDWATCH_CHECK}
 """What the measured shifts judge besides the defaults: a relative rule and one CloudWatch check."""
 
 

@@ -21,8 +21,7 @@ from support.prometheus import prometheus_unavailable, running_prometheus
 from support.shift_world import (
     AFTER,
     BEFORE,
-    CUSTOM_METRIC,
-    CUSTOM_NAMESPACE,
+    CLOUDWATCH_CHECK,
     SERVICE,
     Emulated,
     Scenario,
@@ -97,25 +96,6 @@ def test_a_relative_rule_rolls_back_a_regression_the_absolute_rule_passes(emulat
 
 
 # --- the team's queries -------------------------------------------------------------------------
-
-CLOUDWATCH_CHECK = {
-    "checks": {
-        "checkout-errors": {
-            "cloudwatch": {
-                "metrics": {
-                    "errors": {
-                        "namespace": CUSTOM_NAMESPACE,
-                        "metric": CUSTOM_METRIC,
-                        "dimensions": {"TargetGroup": "{{ target_group }}"},
-                        "stat": "Sum",
-                    }
-                },
-                "expression": "errors",
-            },
-            "max": 5,
-        }
-    }
-}
 
 
 @pytest.mark.parametrize(("errors", "code"), [(1.0, 0), (9.0, 1)], ids=["passes", "rolls-back"])

@@ -47,6 +47,27 @@ REQUESTS_AT_100 = 1000
 CUSTOM_NAMESPACE, CUSTOM_METRIC = "Shop", "CheckoutErrors"
 """The team's own CloudWatch metric a scenario can report, per target group."""
 
+CLOUDWATCH_CHECK = {
+    "checks": {
+        "checkout-errors": {
+            "cloudwatch": {
+                "metrics": {
+                    "errors": {
+                        "namespace": CUSTOM_NAMESPACE,
+                        "metric": CUSTOM_METRIC,
+                        "dimensions": {"TargetGroup": "{{ target_group }}"},
+                        "stat": "Sum",
+                    }
+                },
+                "expression": "errors",
+            },
+            "max": 5,
+        }
+    }
+}
+"""A CloudWatch metric-math check of the team's metric, per generation (moto evaluates an expression
+naming one metric id; arithmetic runs only on AWS)."""
+
 
 def weight_vars(weights: dict[str, int]) -> list[str]:
     """`-var` arguments of terraform for the service's weights."""
