@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from fleet.model import Fleet
 from fleet.ops.commands import Run
 
+
 def judged_lines(fleet: Fleet, runs: Iterable[Run], prefix: str = "") -> list[str]:
     """One line per `fleet shift <service>` run among `runs`: what that shift judges."""
     lines = []
