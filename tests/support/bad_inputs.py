@@ -789,7 +789,18 @@ def candidates() -> Iterator[Candidate]:
     for slot, name, at in text_places():
         if str(slot) not in seen:
             seen.add(str(slot))
+            # A free-text slot (a query, a command) takes most of HOSTILE: as many as it takes
+            # together go in as one text, one candidate (one file, not one each); the rest, one
+            # candidate each.
+            together = ""
             for hostile in HOSTILE:
+                if validates(edited(name, with_text(at, 1, together + hostile))):
+                    together += hostile
+            rest = HOSTILE
+            if len(together) > 1:
+                yield Candidate(f"{together!r} in {slot}", name, with_text(at, 1, together), (at,), replaces=True)
+                rest = tuple(h for h in HOSTILE if h not in together)
+            for hostile in rest:
                 yield Candidate(f"{hostile!r} in {slot}", name, with_text(at, 1, hostile), (at,), replaces=True)
     text = to_yaml(bases()[ODD_BASE])
     keys = yaml_lines(text)

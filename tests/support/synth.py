@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -13,21 +14,26 @@ Stacks = dict[str, dict[str, Any]]
 
 
 class Synth:
-    """Synthesize fleet files into a session temp dir; each file at most once."""
+    """Synthesize fleet files into a session temp dir; each file's content at most once.
+
+    The key is the path and the bytes it holds: a test that rewrites a derived fleet file under the
+    same name (two emulator modules each writing `shift-base.yaml` with their own certificate) gets
+    the stacks of what the file says now, not of what it said when another module wrote it."""
 
     def __init__(self, base: Path) -> None:
         self.base = base
-        self._done: dict[Path, Path] = {}
+        self._done: dict[tuple[Path, str], Path] = {}
 
     def outdir(self, fleet: str | Path) -> Path:
         path = (ROOT / fleet).resolve()
-        if path not in self._done:
+        key = (path, hashlib.sha256(path.read_bytes()).hexdigest())
+        if key not in self._done:
             from main import synthesize  # imports cdktf and the bindings once per session
 
             out = self.base / f"{len(self._done):02d}-{path.stem}"
             synthesize(str(path), out)
-            self._done[path] = out
-        return self._done[path]
+            self._done[key] = out
+        return self._done[key]
 
     def __call__(self, fleet: str | Path) -> Stacks:
         stacks_dir = self.outdir(fleet) / "stacks"
