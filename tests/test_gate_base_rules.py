@@ -9,46 +9,17 @@ pr.yml runs, read from the workflow (only `pipenv run python` becomes this inter
 
 from __future__ import annotations
 
-import os
-import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from support.paths import ROOT
+from support.gate_checkout import EXAMPLE, checkout, phases_command, run
 
-PR = ROOT / ".github" / "workflows" / "pr.yml"
-EXAMPLE = ROOT / "examples" / "target-swap-1-provisioning.yaml"
 ALLOWED = "PROVISIONING: frozenset({REGISTERED, DESTROYED}),"
 LOOSENED = "PROVISIONING: frozenset({REGISTERED, SERVING, DESTROYED}),"
 REFUSAL = "../head/fleet.yaml: refused: services.web.targets.green: provisioning -> serving skips registered"
-
-
-def phases_command() -> str:
-    """The line of pr.yml's `phases` step that runs `fleet validate` and `fleet plan --base`, and
-    the directory it runs in (the step's `cd` before it)."""
-    job = yaml.safe_load(PR.read_text())["jobs"]["phases"]
-    (step,) = [s for s in job["steps"] if s.get("id") == "phases"]
-    lines = [line.strip() for line in step["run"].splitlines()]
-    (command,) = [line for line in lines if "python -m fleet plan" in line]
-    assert lines.index("cd .gate-base") < lines.index(command), "the command runs in the base checkout"
-    assert "pipenv run python -m fleet plan ../head/fleet.yaml --base fleet.yaml" in command
-    return command.replace("pipenv run python", shlex.quote(sys.executable))
-
-
-def checkout(path: Path) -> Path:
-    """The files the phase check reads: the fleet package, the entry point and the examples."""
-    path.mkdir()
-    shutil.copytree(ROOT / "fleet", path / "fleet", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("main.py", "cdktf.json"):
-        shutil.copy2(ROOT / name, path / name)
-    shutil.copytree(ROOT / "examples", path / "examples")
-    shutil.copy2(EXAMPLE, path / "fleet.yaml")
-    return path
 
 
 def loosen(path: Path) -> None:
@@ -67,22 +38,6 @@ def jump_to_serving(path: Path) -> None:
     targets["green"].update(phase="serving", weight=10)
     targets["blue"].update(weight=90)
     (path / "fleet.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-
-
-def run(command: str, cwd: Path) -> tuple[int, str]:
-    """Run the command as the step does (bash -e); it writes its output to ../phases.txt."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTHONPATH", "FLEET")}
-    done = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-c", command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    output = (cwd.parent / "phases.txt").read_text()
-    (cwd.parent / "phases.txt").unlink()
-    return done.returncode, output
 
 
 @pytest.fixture

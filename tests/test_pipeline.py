@@ -13,34 +13,7 @@ from fleet.model.load import load_fleet
 from fleet.ops.pipeline import LOCAL_STATE, PipelineRefused, merged_step, stack_action
 from support.cli import run_fleet
 from support.paths import ROOT
-
-CHECK = "python -m fleet check"
-TRANSITIONS = {
-    # (base, head) -> (runs as "action stack", checks); the examples move traffic 50% then 100%
-    ("steady", "target-swap-1-provisioning"): (
-        ["deploy shared", "deploy target-green"],
-        [f"{CHECK} target-green --only cluster", f"{CHECK} shared"],
-    ),
-    ("target-swap-1-provisioning", "target-swap"): (["deploy argocd-blue"], [f"{CHECK} target-green"]),
-    ("target-swap", "target-swap-3-serving"): (["deploy shared"], [f"{CHECK} target-green"]),
-    ("target-swap-3-serving", "target-swap-4-drained"): (["deploy shared"], [f"{CHECK} target-green"]),
-    ("target-swap-4-drained", "target-swap-5-retiring"): (
-        ["deploy shared", "deploy argocd-blue"],
-        [f"{CHECK} target-blue --before-destroy"],
-    ),
-    ("target-swap-5-retiring", "target-swap-6-destroyed"): (["destroy target-blue"], []),
-    ("target-swap-6-destroyed", "target-swap-7-done"): (["deploy shared"], []),
-    ("steady", "hub-swap"): (["deploy argocd-green"], [f"{CHECK} argocd-green --only cluster"]),
-    ("hub-swap", "hub-swap-2-promoted"): (
-        ["deploy argocd-blue", "deploy argocd-green"],
-        [f"{CHECK} target-blue"],
-    ),
-    ("hub-swap-2-promoted", "hub-swap-3-destroyed"): (
-        ["destroy argocd-blue"],
-        [f"{CHECK} argocd-green", f"{CHECK} target-blue"],
-    ),
-    ("hub-swap-3-destroyed", "hub-swap-4-done"): ([], []),
-}
+from support.transitions import CHECK, TRANSITIONS
 
 
 def _step(synth, base: str, head: str):

@@ -26,6 +26,7 @@ from fleet.ops.pipeline import Run, merged_step
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import ShiftRecord, file_weights
 from fleet.ref import Section
+from support.gate_checkout import checkout, phases_command, run
 from support.paths import EXAMPLES, ROOT
 
 READY, MID = "target-swap-shift-0-ready", "target-swap-shift"
@@ -230,8 +231,6 @@ def test_fleet_plan_base_passes_the_shift_pr_and_refuses_it_with_the_shift_added
 
 def test_the_pr_gates_phases_command_passes_the_shift_pr(tmp_path):
     """pr.yml's own `phases` command, from a base checkout, on the shift's PR as the head's file."""
-    from test_gate_base_rules import checkout, phases_command, run
-
     base = checkout(tmp_path / "base")
     (base / "fleet.yaml").write_bytes((EXAMPLES / f"{READY}.yaml").read_bytes())
     (tmp_path / "head").mkdir()

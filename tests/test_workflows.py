@@ -32,7 +32,6 @@ from typing import Any
 
 import pytest
 import yaml
-from test_pipeline import TRANSITIONS
 
 from fleet import names
 from fleet.gate.comment import MARKER
@@ -44,6 +43,7 @@ from fleet.ops.pipeline import LOCAL_STATE, MAX_STACK_JOBS, merged_step
 from support.cli import run_fleet
 from support.fleets import example_data
 from support.paths import ROOT
+from support.transitions import TRANSITIONS
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 PR = WORKFLOWS / "pr.yml"
