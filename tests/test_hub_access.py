@@ -41,6 +41,7 @@ from fleet.model import Fleet
 from fleet.model.access import grant_of
 from fleet.model.load import load_fleet, validate
 from fleet.model.summary import summary
+from support import argocd_apps as schemas
 from support.cli import run_fleet
 from support.emulator import EMULATOR_EXCLUSIONS
 from support.fleet_strategies import draw_examples, to_yaml, valid_fleets
@@ -163,9 +164,7 @@ def test_the_grant_swap_example_keeps_blues_grant_and_gives_green_the_new_one(sy
 def test_the_grant_swap_examples_argocd_objects_pass_argocds_schemas(synth) -> None:
     """Its ApplicationSets (one with a `NotIn` cluster selector) and AppProject (per-cluster
     destinations, a cluster whitelist), as argocd-apps renders them, against ArgoCD's CRD schemas
-    (tests/support/argocd_schemas.py), strictly: the checks of tests/test_applicationset_schema.py."""
-    import test_applicationset_schema as schemas
-
+    (tests/support/argocd_schemas.py), strictly, as tests/support/argocd_apps.py renders them."""
     appsets = schemas.strict_validator("ApplicationSet", schemas.APPSET_METADATA)
     projects = schemas.strict_validator("AppProject", schemas.PROJECT_METADATA)
     checked = 0

@@ -137,3 +137,19 @@ def test_fleet_imports_no_cdktf_so_validate_stays_fast() -> None:
     assert not [k for k, (a, b) in crossings().items() if b == CDKTF]
     for path in (ROOT / "fleet").rglob("*.py"):
         assert all(layer_of_module(m, n) != CDKTF for m, n in imports(path.read_text())), path
+
+
+def test_tests_share_helpers_only_through_tests_support() -> None:
+    """A helper two test modules need lives in tests/support/: no test module (nor a support
+    module) imports a test module or conftest, so running one test file never runs another's
+    module-level code and a rename of a test file breaks no other."""
+    tests = ROOT / "tests"
+    test_modules = {p.stem for p in tests.glob("*.py")}
+    found = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted([*tests.glob("*.py"), *(tests / "support").glob("*.py")])
+        for module, _ in imports(path.read_text())
+        if module.split(".")[0] in test_modules
+    ]
+    assert not found, "\n".join(found)
+    assert {"conftest", "test_layers"} <= test_modules, "the walk no longer sees the test modules"
