@@ -141,7 +141,9 @@ class CloudWatchQuery(Model):
         return self
 
 
-def _loopback(host: str) -> bool:
+def loopback(host: str) -> bool:
+    """`localhost` or a loopback address: where a URL may be plain http (a Prometheus URL here,
+    `fleet check --api-endpoint` in fleet/ops/kube.py)."""
     if host == "localhost":
         return True
     try:
@@ -154,7 +156,7 @@ def _reachable_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{quoted(value[:80])} is not an http(s) URL such as https://prometheus.example.com")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not loopback(parts.hostname):
         raise ValueError(
             f"{quoted(value[:80])} is not https: outside loopback (127.0.0.1, ::1, localhost) use https://"
         )

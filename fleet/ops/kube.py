@@ -4,7 +4,6 @@ format ArgoCD's controller metrics come in."""
 
 import base64
 import contextlib
-import ipaddress
 import json
 import re
 import ssl
@@ -14,20 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from fleet.model.shift_checks import loopback
 from fleet.ops.aws import Aws
 from fleet.ops.errors import CheckFailed, Unusable
 
 KUBE_TIMEOUT = (5.0, 30.0)
 """Connect and read timeouts, seconds, of every Kubernetes request."""
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_api_endpoints(values: list[str], clusters: set[str]) -> dict[str, str]:
@@ -44,7 +35,7 @@ def parse_api_endpoints(values: list[str], clusters: set[str]) -> dict[str, str]
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
             raise Unusable(f"fleet check: {where}: {url} is not an https:// URL such as https://127.0.0.1:8443")
-        if parts.scheme == "http" and not _loopback(parts.hostname):
+        if parts.scheme == "http" and not loopback(parts.hostname):
             raise Unusable(
                 f"fleet check: {where}: plain http is only for a loopback address (a local proxy); use https"
             )
