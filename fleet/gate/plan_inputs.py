@@ -256,27 +256,33 @@ def _cluster_access(body: dict[str, Any], path: str, regions: set[Any], clusters
             )
 
 
-def _resources(value: Any, out: Refusals) -> None:
-    for rtype, named in _mapping(value, "resource", out).items():
-        if rtype not in RESOURCE_TYPES:
-            out.add(f"resource.{rtype}", _why_type("resource", rtype, "RESOURCE_TYPES"))
+def _typed_blocks(
+    value: Any, section: str, kind: str, known: tuple[str, ...], table: str, out: Refusals
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each block of the `resource` or `data` section whose type is in `known` (the synth_tables
+    entry named `table`), as (type, JSON path, block); a type not in it is refused as a `kind`."""
+    for btype, named in _mapping(value, section, out).items():
+        if btype not in known:
+            out.add(f"{section}.{btype}", _why_type(kind, btype, table))
             continue
-        for name, body in _mapping(named, f"resource.{rtype}", out).items():
-            path = f"resource.{rtype}.{name}"
-            for at, block in _each(body, path):
-                block = _mapping(block, at, out)
-                for key in ("provisioner", "connection"):
-                    if key in block:
-                        out.add(
-                            f"{at}.{key}",
-                            f"a {key} (local-exec, remote-exec, file) runs at apply; the project writes none",
-                        )
-                allowed = RESOURCE_ARGUMENTS.get(rtype)
-                for key in block if allowed is not None else ():
-                    if key not in (allowed or ()) and key not in ("provisioner", "connection"):
-                        out.add(f"{at}.{key}", f"{rtype} argument {_q(key)} is not one the project synthesizes")
-                if rtype == "helm_release":
-                    _helm_release(block, at, out)
+        for name, body in _mapping(named, f"{section}.{btype}", out).items():
+            for at, block in _each(body, f"{section}.{btype}.{name}"):
+                yield btype, at, _mapping(block, at, out)
+
+
+def _resources(value: Any, out: Refusals) -> None:
+    for rtype, at, block in _typed_blocks(value, "resource", "resource", RESOURCE_TYPES, "RESOURCE_TYPES", out):
+        for key in ("provisioner", "connection"):
+            if key in block:
+                out.add(
+                    f"{at}.{key}", f"a {key} (local-exec, remote-exec, file) runs at apply; the project writes none"
+                )
+        allowed = RESOURCE_ARGUMENTS.get(rtype)
+        for key in block if allowed is not None else ():
+            if key not in (allowed or ()) and key not in ("provisioner", "connection"):
+                out.add(f"{at}.{key}", f"{rtype} argument {_q(key)} is not one the project synthesizes")
+        if rtype == "helm_release":
+            _helm_release(block, at, out)
 
 
 def _helm_release(block: dict[str, Any], path: str, out: Refusals) -> None:
@@ -293,16 +299,10 @@ def _helm_release(block: dict[str, Any], path: str, out: Refusals) -> None:
 
 
 def _data(value: Any, out: Refusals) -> None:
-    for dtype, named in _mapping(value, "data", out).items():
-        if dtype not in DATA_SOURCES:
-            out.add(f"data.{dtype}", _why_type("data source", dtype, "DATA_SOURCES"))
-            continue
-        for name, body in _mapping(named, f"data.{dtype}", out).items():
-            for at, block in _each(body, f"data.{dtype}.{name}"):
-                block = _mapping(block, at, out)
-                for key in ("provisioner", "connection"):
-                    if key in block:
-                        out.add(f"{at}.{key}", f"a {key} in a data source is not one the project writes")
+    for _, at, block in _typed_blocks(value, "data", "data source", DATA_SOURCES, "DATA_SOURCES", out):
+        for key in ("provisioner", "connection"):
+            if key in block:
+                out.add(f"{at}.{key}", f"a {key} in a data source is not one the project writes")
 
 
 def check_files(stack_dir: Path) -> list[str]:
