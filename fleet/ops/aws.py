@@ -89,19 +89,21 @@ class Aws:
         return TOKEN_PREFIX + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
 
     def target_group(self, name: str) -> dict[str, Any]:
-        try:
-            return self.client("elbv2").describe_target_groups(Names=[name])["TargetGroups"][0]
-        except ClientError as err:
-            if not_found(err, "TargetGroupNotFound"):
-                raise CheckFailed(f"target group {name} not found in {self.region}") from None
-            raise
+        return self._elbv2_named("describe_target_groups", "TargetGroups", "TargetGroupNotFound", "target group", name)
 
     def load_balancer(self, name: str) -> dict[str, Any]:
+        return self._elbv2_named(
+            "describe_load_balancers", "LoadBalancers", "LoadBalancerNotFound", "load balancer", name
+        )
+
+    def _elbv2_named(self, operation: str, key: str, missing: str, what: str, name: str) -> dict[str, Any]:
+        """The one ELBv2 object `operation` finds by `name` (under `key`); its error code `missing`
+        is a failed check that names `what` was not found."""
         try:
-            return self.client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"][0]
+            return getattr(self.client("elbv2"), operation)(Names=[name])[key][0]
         except ClientError as err:
-            if not_found(err, "LoadBalancerNotFound"):
-                raise CheckFailed(f"load balancer {name} not found in {self.region}") from None
+            if not_found(err, missing):
+                raise CheckFailed(f"{what} {name} not found in {self.region}") from None
             raise
 
 
