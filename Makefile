@@ -12,6 +12,11 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export CHECKPOINT_DISABLE := 1
 
 BASE ?= origin/main
+# `make test` and `make test-quick` run the tests on every core (pytest-xdist); a module stays on one
+# worker (`--dist loadscope`), so a module's emulator or synth fixture is built once.
+# `make test PYTEST_WORKERS=0` runs them in this one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope)
 .PHONY: deps synth test test-quick validate lint plan diff bench docs shift bench-shift
 .DEFAULT_GOAL := synth
 
@@ -54,7 +59,7 @@ shift: deps
 ## Every test: fleet model, constructs, invariants, terraform validate, checkov.
 test: deps
 	pipenv run ruff check .
-	pipenv run pytest
+	pipenv run pytest $(PYTEST_PARALLEL)
 
 ## Regenerate docs/fleet-file.md (from the fleet model's schema and docs/fleet-file.intro.md) and
 ## docs/fleet.schema.json (the fleet file's JSON Schema, which every fleet file names for editors).
@@ -65,7 +70,7 @@ docs: .venv/.synced
 ## The quick loop: every test but the slow ones (`slow` marker: real tools, many synths, over ~30 s).
 test-quick: deps
 	pipenv run ruff check .
-	pipenv run pytest -m "not slow"
+	pipenv run pytest -m "not slow" $(PYTEST_PARALLEL)
 
 ## Synth wall time and peak memory against the import floor, for 1, 10 and 50 target generations.
 bench: .venv/.synced
