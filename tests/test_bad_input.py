@@ -334,9 +334,10 @@ def test_a_defect_found_here_is_one_line_through_validate_and_synth(case: str, t
 
 
 SYNTH_BUDGET = 20
-"""Files the attacks merge into (each synthesized in a process of its own, ~20 s here). It was 16
-until the shift checks (issue 25) brought free-text slots and a dimension map: 20 is what
-`batches` needs for today's examples."""
+"""Files the attacks merge into, each synthesized in a process of its own (the test took 267 s here
+for 20 files and the two crowded examples, with another run sharing the cores). It was 16 until
+the shift checks (issue 25) brought free-text slots and a dimension map: 20 is what `batches`
+needs for today's examples."""
 
 
 @pytest.mark.slow

@@ -139,17 +139,37 @@ def test_fleet_imports_no_cdktf_so_validate_stays_fast() -> None:
         assert all(layer_of_module(m, n) != CDKTF for m, n in imports(path.read_text())), path
 
 
+def imports_of_tests(sources: dict[str, str], test_modules: set[str]) -> list[str]:
+    """`file imports module` for each import of a test module (or conftest) in `sources`."""
+    return [
+        f"{name} imports {module}"
+        for name, source in sorted(sources.items())
+        for module, _ in imports(source)
+        if module.split(".")[0] in test_modules
+    ]
+
+
 def test_tests_share_helpers_only_through_tests_support() -> None:
     """A helper two test modules need lives in tests/support/: no test module (nor a support
     module) imports a test module or conftest, so running one test file never runs another's
     module-level code and a rename of a test file breaks no other."""
     tests = ROOT / "tests"
     test_modules = {p.stem for p in tests.glob("*.py")}
-    found = [
-        f"{path.relative_to(ROOT)} imports {module}"
-        for path in sorted([*tests.glob("*.py"), *(tests / "support").glob("*.py")])
-        for module, _ in imports(path.read_text())
-        if module.split(".")[0] in test_modules
-    ]
-    assert not found, "\n".join(found)
     assert {"conftest", "test_layers"} <= test_modules, "the walk no longer sees the test modules"
+    sources = {
+        p.relative_to(ROOT).as_posix(): p.read_text() for p in [*tests.glob("*.py"), *(tests / "support").glob("*.py")]
+    }
+    found = imports_of_tests(sources, test_modules)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from test_pipeline import TRANSITIONS\n",
+        "def f():\n    import test_fuzz as fuzz\n",
+        "from conftest import TODAY\n",
+    ],
+)
+def test_a_planted_test_import_is_caught(source: str) -> None:
+    assert imports_of_tests({"tests/support/new.py": source}, {"conftest", "test_pipeline", "test_fuzz"})

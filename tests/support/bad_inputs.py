@@ -792,14 +792,15 @@ def candidates() -> Iterator[Candidate]:
             # A free-text slot (a query, a command) takes most of HOSTILE: as many as it takes
             # together go in as one text, one candidate (one file, not one each); the rest, one
             # candidate each.
-            together = ""
+            taken: list[str] = []
             for hostile in HOSTILE:
-                if validates(edited(name, with_text(at, 1, together + hostile))):
-                    together += hostile
+                if validates(edited(name, with_text(at, 1, "".join(taken) + hostile))):
+                    taken.append(hostile)
             rest = HOSTILE
-            if len(together) > 1:
+            if len(taken) > 1:
+                together = "".join(taken)
                 yield Candidate(f"{together!r} in {slot}", name, with_text(at, 1, together), (at,), replaces=True)
-                rest = tuple(h for h in HOSTILE if h not in together)
+                rest = tuple(h for h in HOSTILE if h not in taken)
             for hostile in rest:
                 yield Candidate(f"{hostile!r} in {slot}", name, with_text(at, 1, hostile), (at,), replaces=True)
     text = to_yaml(bases()[ODD_BASE])
