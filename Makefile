@@ -82,6 +82,7 @@ bench-shift: .venv/.synced
 
 lint: .venv/.synced
 	pipenv run ruff check .
+	pipenv run ruff format --check .
 	pipenv run mypy
 	@# The workflows, statically and without the network: --offline turns off the online audits
 	@# and every fetch (a GH_TOKEN in the environment changes nothing).

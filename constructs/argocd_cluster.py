@@ -394,7 +394,9 @@ class ArgoCdCluster(Construct):
 
         self.cluster_secrets = [self._cluster_secret(props, registration) for registration in props.registrations]
 
-        self.application_sets = [application_set(app, props.fleet_name, props.namespace, props.keys) for app in props.apps]
+        self.application_sets = [
+            application_set(app, props.fleet_name, props.namespace, props.keys) for app in props.apps
+        ]
         self.projects = [app_project(project, props.namespace) for project in props.projects]
         self.apps = self._apps_release(
             props, "applicationsets", argocd_apps_values(self.application_sets, self.projects)

@@ -29,6 +29,7 @@ REGISTRATION_KEYS = RegistrationKeys(
 )
 """The keys `fleet check` reads the cluster Secrets and Applications back by (fleet/names.py)."""
 
+
 class HubStack(GenerationStack):
     """Adds to the generation setup: the hub cluster (its nodes carry the ArgoCD-client SG), a
     registration of every registered target (scoped to its grant), and per service an

@@ -29,7 +29,9 @@ class TargetStack(GenerationStack):
         alb_sg = DataAwsSecurityGroup(
             self, "alb-sg", vpc_id=vpc_id, name=names.alb_security_group_name(fleet_name, service_name)
         )
-        target_group = DataAwsLbTargetGroup(self, "target-group", name=names.target_group_name(fleet_name, generation.ref.name))
+        target_group = DataAwsLbTargetGroup(
+            self, "target-group", name=names.target_group_name(fleet_name, generation.ref.name)
+        )
 
         app_name = service.traffic.app
         app = service.served_app

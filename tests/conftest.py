@@ -68,7 +68,6 @@ def derived_fleet(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Pat
     return make
 
 
-
 SLOW_MARKERS = ("lifecycle", "fuzz", "terraform", "checkov")
 """Families that run real tools or many synths: all of them are `slow`."""
 SLOW_MODULES = ("test_bench.py", "test_cdktf_cli.py", "test_pipeline.py", "test_platform_versions.py")

@@ -41,7 +41,23 @@ def test_benchmark_prints_every_figure_for_both_floors_the_default_fleet_and_fiv
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert [line.split() for line in lines if line.startswith("fleet ")] == [
-        ["fleet", "stacks", "wall", "s", "/full", "/lazy", "over", "lazy", "s", "peak", "MB", "python", "MB", "node", "MB"]
+        [
+            "fleet",
+            "stacks",
+            "wall",
+            "s",
+            "/full",
+            "/lazy",
+            "over",
+            "lazy",
+            "s",
+            "peak",
+            "MB",
+            "python",
+            "MB",
+            "node",
+            "MB",
+        ]
     ]
     table = {label: _figures(lines, label) for label in ROWS}
     full = float(table["full-import floor"]["wall s"])

@@ -62,8 +62,10 @@ def test_every_error_a_command_reports_shares_one_base_with_an_exit_code():
     for path in sorted((ROOT / "fleet").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ClassDef) and any(
-                isinstance(b, ast.Name) and b.id.endswith(("Exception", "Error", "Failure", "Refused", "Waits"))
-                or isinstance(b, ast.Attribute) and b.attr.endswith("Error")
+                isinstance(b, ast.Name)
+                and b.id.endswith(("Exception", "Error", "Failure", "Refused", "Waits"))
+                or isinstance(b, ast.Attribute)
+                and b.attr.endswith("Error")
                 for b in node.bases
             ):
                 defined[node.name] = str(path.relative_to(ROOT))

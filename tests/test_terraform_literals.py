@@ -532,5 +532,3 @@ def test_a_token_where_no_escape_can_go_is_refused_naming_it(tmp_path, edit, mes
     with pytest.raises(FleetError, match=message):
         synthesize(str(path), tmp_path / "out")
     assert not (tmp_path / "out").exists()
-
-

@@ -1016,7 +1016,9 @@ def test_judge_says_when_fleet_step_refuses_the_merge(tmp_path, pr):
     assert "`fleet step` exited 2: the deploy would refuse this merge as it is; split the PR as it says." in section
     assert LOCAL_STATE in section
     assert outputs(tmp_path)["exit_code"] == "0" and outputs(tmp_path)["step_exit"] == "2"
-    failed = run_bash(steps(pr["jobs"]["judge"])[-1]["run"], tmp_path, {"DIFF_EXIT": "0", "PHASES_EXIT": "0", "STEP_EXIT": "2"})
+    failed = run_bash(
+        steps(pr["jobs"]["judge"])[-1]["run"], tmp_path, {"DIFF_EXIT": "0", "PHASES_EXIT": "0", "STEP_EXIT": "2"}
+    )
     assert failed.returncode == 1, "a merge the step function refuses is refused by the gate"
 
 
@@ -1791,7 +1793,15 @@ def test_every_path_but_the_not_gate_affecting_ones_needs_an_owner():
 
 
 def test_the_not_gate_affecting_list_is_data_docs_and_tests_only():
-    assert NOT_GATE_AFFECTING == ("fleet.yaml", "examples/", "docs/", "tests/", "README.md", "CONTRIBUTING.md", "CHANGELOG.md")
+    assert NOT_GATE_AFFECTING == (
+        "fleet.yaml",
+        "examples/",
+        "docs/",
+        "tests/",
+        "README.md",
+        "CONTRIBUTING.md",
+        "CHANGELOG.md",
+    )
 
 
 def test_the_codeowners_command_prints_and_keeps_the_owners(tmp_path):

@@ -18,11 +18,15 @@ DESCRIPTION = (
     "and exit 0 when nothing is under way; one line and exit 2 when the step is refused (mid-shift, a "
     "rolled-back shift, a person's decision); one line and exit 3 while the step waits for a rollback window."
 )
+
+
 def add(cli: argparse.ArgumentParser, default_file: str) -> None:
     add_file(cli, default_file)
     out = cli.add_mutually_exclusive_group()
     out.add_argument("--print", action="store_true", help="print the next file instead of writing it")
-    out.add_argument("--json", action="store_true", help="print what the workflow reads: status, title, branch, the step")
+    out.add_argument(
+        "--json", action="store_true", help="print what the workflow reads: status, title, branch, the step"
+    )
     cli.add_argument(
         "--since",
         type=float,
@@ -79,5 +83,3 @@ def next_step(*, file: str, output: str, since: float | None, weight_steps: tupl
         else:
             print(f"{file}: {proposal.title} ({proposal.left} PR(s) left); written")
     return 0
-
-

@@ -31,6 +31,4 @@ def add(cli: argparse.ArgumentParser, default_file: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from fleet.ops.shift_command import run as shift
 
-    return shift(
-        args.file, args.service, Path(args.synth_dir), resume=args.resume, abort=args.abort, as_json=args.json
-    )
+    return shift(args.file, args.service, Path(args.synth_dir), resume=args.resume, abort=args.abort, as_json=args.json)

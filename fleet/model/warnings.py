@@ -23,6 +23,7 @@ def exposure_warnings(fleet: Fleet) -> list[str]:
     ]
     return lines
 
+
 def warnings(fleet: Fleet, on: date | None = None) -> list[str]:
     """What validate and synth print before they go on: versions out of support, doors opened wide."""
     return support_warnings(fleet, on) + exposure_warnings(fleet)
