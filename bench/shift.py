@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             final = {"blue": 0, "green": 100}
             state = shift._prepared(final)  # noqa: SLF001 - the pre-flight alone, timed apart
-            shift.terraform.pending_besides_weights(final, state.listener)
+            shift.terraform.pending_besides_weights(state)
             prepared = time.monotonic() - started
             started = time.monotonic()
             code = shift.start()
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         "every ALB metric of both sides, a relative rule and one CloudWatch check per period"
     )
     print(_summary("terraform apply of the listener alone", floor))
-    print(_summary("shift pre-flight (init, state, plan -refresh=false)", preflight))
+    print(_summary("shift pre-flight (init, state pull, plan -refresh=false)", preflight))
     print(_summary("one step beyond bake (apply+read+analysis)", per_step))
     over = statistics.median(per_step) - statistics.median(floor)
     print(f"a step costs {over:+.2f} s over one targeted apply (target: at most +2 s)")

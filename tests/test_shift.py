@@ -114,7 +114,7 @@ def test_a_runner_killed_between_steps_resumes_to_the_end(emulated, records):
     assert record is not None and record.status == "running" and record.applied == 1, record
     assert emulated.live() == {"blue": 50, "green": 50}
     # state and AWS agree: a plan with the file's weights changes only the weights
-    assert emulated.tf().pending_besides_weights(AFTER, emulated.resources().listener) == []
+    assert emulated.tf().pending_besides_weights(emulated.tf().state()) == []
     assert emulated.plan_code() == 2
     with pytest.raises(ShiftRefused, match="under way"):
         emulated.run(Scenario(), records)[0].start()

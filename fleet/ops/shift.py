@@ -102,7 +102,7 @@ class ShiftRun:
             self.store.delete(self.service)
             self._emit("done", f"{self.service}: the ALB already serves {_shown(final)}; nothing to shift")
             return 0
-        pending = self.terraform.pending_besides_weights(final, state.listener)
+        pending = self.terraform.pending_besides_weights(state)
         if pending:
             raise ShiftRefused(
                 f"shared has changes other than {self.service}'s weights ({', '.join(pending)}): "

@@ -4,8 +4,10 @@ weights) and the ALB listener in AWS (read back after every apply).
 A step is `terraform apply -target=<the service's HTTPS listener> -refresh=false -var
 weight_<svc>_<gen>=N ...` in the synthesized stack's directory: one resource, no synth, no refresh
 of the rest of `shared` (the pre-flight compared the live weights with the state, and every apply
-is read back). The pre-flight plan compares the file with the state the same way, without refresh. The weights' variables default to
-the fleet file's, so a plain plan after a step shows exactly the weights still to come.
+is read back). The pre-flight reads the state with `terraform state pull` (the provider is not
+started) and plans the file without refresh at the weights the state holds, so that any change it
+plans is one besides the weights. The weights' variables default to the fleet file's, so a plain
+plan after a step shows exactly the weights still to come.
 """
 
 from __future__ import annotations
@@ -94,8 +96,7 @@ class ShiftTerraform:
 
     def state(self) -> ServiceInState:
         """The service's listener, target groups and weights as the state holds them."""
-        shown = json.loads(self._ok(["show", "-json", "-no-color"], "show"))
-        resources = _resources(shown.get("values", {}).get("root_module", {}))
+        resources = _resources(self._ok(["state", "pull"], "state pull"))
         alb_name = names.alb_name(self.fleet_name, self.service)
         albs = [r for r in resources if r["type"] == "aws_lb" and r["values"].get("name") == alb_name]
         if not albs:
@@ -133,36 +134,36 @@ class ShiftTerraform:
             dns_name=str(albs[0]["values"].get("dns_name") or ""),
         )
 
-    def pending_besides_weights(self, final: Weights, listener: str) -> list[str]:
-        """Addresses a plan with the file's weights would change other than this listener's weights."""
-        plan = self.directory / f"shift-{self.service}.tfplan"
-        try:
-            self._ok(
-                [
-                    "plan",
-                    "-input=false",
-                    "-no-color",
-                    "-lock-timeout=60s",
-                    "-refresh=false",  # the file against the state; the weights' drift is read from AWS apart
-                    f"-out={plan.name}",
-                    *_vars(self.service, final),
-                ],
+    def pending_besides_weights(self, state: ServiceInState) -> list[str]:
+        """Addresses a plan of the file would change besides this service's weights: the plan keeps
+        the weights the state holds (`-var`), so the listener is listed only when something else of
+        it changes. One `plan -json` (its planned changes, without the provider's schema)."""
+        done = self.run(
+            [
                 "plan",
-            )
-            shown = json.loads(self._ok(["show", "-json", "-no-color", plan.name], "show"))
-        finally:
-            plan.unlink(missing_ok=True)
-        pending = []
-        for change in shown.get("resource_changes", []):
-            actions = change.get("change", {}).get("actions", [])
-            if actions in (["no-op"], ["read"]):
-                continue
-            if change["address"] == listener and actions == ["update"]:
-                before, after = (_without_weights(change["change"].get(k)) for k in ("before", "after"))
-                if before == after:
-                    continue
-            pending.append(f"{change['address']} ({'/'.join(actions)})")
-        return pending
+                "-input=false",
+                "-no-color",
+                "-json",
+                "-lock-timeout=60s",
+                "-refresh=false",  # the file against the state; the weights' drift is read from AWS apart
+                *_vars(self.service, state.weights),
+            ],
+            self.directory,
+        )
+        messages = [_message(line) for line in done.stdout.splitlines()]
+        if done.returncode != 0:
+            errors = [
+                f"{m.get('@message', '')} {m.get('diagnostic', {}).get('detail', '')}".strip()
+                for m in messages
+                if m.get("@level") == "error"
+            ]
+            detail = " ".join(" ".join(errors or [done.stderr or done.stdout]).split())
+            raise ShiftRefused(f"terraform plan failed in {self.directory}: {shorten(detail, 400)}")
+        return [
+            f"{m['change']['resource']['addr']} ({m['change']['action']})"
+            for m in messages
+            if m.get("type") == "planned_change" and m["change"].get("action") not in ("noop", "read")
+        ]
 
     def apply(self, weights: Weights, listener: str, refresh: bool = False) -> None:
         """The weights onto the listener alone. A step needs no refresh (the live weights were
@@ -187,22 +188,29 @@ def _vars(service: str, weights: Weights) -> list[str]:
     return [f"-var={names.weight_variable(service, gen)}={weight}" for gen, weight in sorted(weights.items())]
 
 
-def _resources(module: dict[str, Any]) -> list[dict[str, Any]]:
-    found = list(module.get("resources", []))
-    for child in module.get("child_modules", []):
-        found += _resources(child)
+def _resources(pulled: str) -> list[dict[str, Any]]:
+    """The managed resources of a `terraform state pull` (the state as stored, read without the
+    provider), each as `show -json` names it: its address, its type and its attributes as `values`."""
+    state = json.loads(pulled) if pulled.strip() else {}
+    found = []
+    for resource in state.get("resources", []):
+        if resource.get("mode") != "managed":
+            continue
+        base = ".".join(filter(None, (resource.get("module"), resource["type"], resource["name"])))
+        for instance in resource.get("instances", []):
+            key = instance.get("index_key")
+            index = "" if key is None else f"[{json.dumps(key)}]"
+            found.append({"address": base + index, "type": resource["type"], "values": instance["attributes"]})
     return found
 
 
-def _without_weights(listener: Any) -> Any:
-    if not isinstance(listener, dict):
-        return listener
-    copy = json.loads(json.dumps(listener))
-    for action in copy.get("default_action", []) or []:
-        for forward in action.get("forward", []) or []:
-            for group in forward.get("target_group", []) or []:
-                group.pop("weight", None)
-    return copy
+def _message(line: str) -> dict[str, Any]:
+    """One line of Terraform's machine-readable output (`-json`); {} for anything else."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return {}
+    return message if isinstance(message, dict) else {}
 
 
 def _forward_weights(actions: list[dict[str, Any]], arns: dict[str, str], snake: bool) -> Weights:

@@ -216,8 +216,7 @@ class Emulated:
         ).returncode
 
     def resources(self) -> ServiceInState:
-        """The service's listener and target groups, read from the state once: they never change
-        here (`terraform show -json` starts the AWS provider, seconds each time)."""
+        """The service's listener and target groups, read from the state once: they never change here."""
         if self._resources is None:
             self._resources = self.tf().state()
         return self._resources
