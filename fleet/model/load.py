@@ -129,7 +129,41 @@ _StrictLoader.yaml_implicit_resolvers = {
 }
 
 
+LIBYAML: Any
+try:
+    from yaml._yaml import CParser as LIBYAML
+except ImportError:  # PyYAML built without libyaml: the pure-Python loader alone
+    LIBYAML = None
+
+
+class _FastStrictLoader(LIBYAML or object, _StrictLoader):  # type: ignore[misc]
+    """The same loader on libyaml's parser: its events, read by the composer and constructors
+    above (so every refusal of `_StrictLoader` holds), with the scanning done in C."""
+
+    get_single_node = yaml.composer.Composer.get_single_node
+    check_node = yaml.composer.Composer.check_node
+    get_node = yaml.composer.Composer.get_node
+
+    def __init__(self, stream: str) -> None:
+        LIBYAML.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+_LIBYAML_READS_OTHERWISE = re.compile(r"[^\n\x20-\x7e]|!")
+"""What the fast loader leaves to the pure-Python one: any character but printable ASCII and the
+line break, and `!`. libyaml and PyYAML part on some of them (tests/test_yaml_loader.py finds
+them): a tab inside a plain scalar (libyaml reads it, PyYAML refuses it), a byte order mark after
+the start, the non-specific tag `!` on an empty value ('' against None)."""
+
+
 def parse_yaml(text: str, source: str) -> Any:
+    if LIBYAML is not None and not _LIBYAML_READS_OTHERWISE.search(text):
+        try:
+            return yaml.load(text, Loader=_FastStrictLoader)  # noqa: S506 - _StrictLoader on libyaml
+        except Exception:  # noqa: BLE001, S110 - the pure-Python loader below says what is wrong, in its words
+            pass
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as err:

@@ -1,0 +1,68 @@
+"""The fleet file's YAML is read on libyaml's parser when PyYAML has it (six times faster here), and
+what a file means may not depend on that: for any text, the fast loader gives the same data as the
+pure-Python one, or the same one-line refusal (fleet/model/load.py falls back to the pure-Python
+loader for every text the fast one does not read, so that its words are the ones users see)."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fleet.model import load
+from support.fleet_strategies import valid_fleet_texts
+from support.paths import EXAMPLES
+
+SNIPPETS = [
+    *list(":-?,[]{}#&*!|>'\"%@`\\ \t\n"),
+    *["\r\n", "\x07", "\x85", "\u2028", "\ufeff", "\ud83d", "é", "😀", "0x10", "0o7", "1_000", "1:20", "~"],
+    *["&a ", "*a", "!!str ", "!!set ", "<<: ", "---\n", "...\n", "%YAML 1.2\n", "? ", "- ", ": ", '"\\x41"', "'it''s'"],
+]
+"""Pieces of YAML syntax, odd characters and YAML 1.1's other number forms, put anywhere."""
+
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+
+def outcome(text: str, fast: bool) -> tuple[str, Any]:
+    with mock.patch.object(load, "LIBYAML", load.LIBYAML if fast else None):
+        try:
+            return "data", load.parse_yaml(text, "fleet.yaml")
+        except load.FleetError as err:
+            return "refused", str(err)
+
+
+@st.composite
+def spliced(draw: st.DrawFn) -> str:
+    """An example fleet file with pieces of syntax put in, replaced or cut anywhere."""
+    text = draw(st.sampled_from(sorted(EXAMPLES.glob("*.yaml")))).read_text()
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text)))
+        cut = draw(st.integers(0, 3))
+        text = text[:at] + draw(st.sampled_from(SNIPPETS)) + text[at + cut :]
+    return text
+
+
+def test_libyaml_is_there_so_the_fast_loader_is_what_runs() -> None:
+    assert load.LIBYAML is not None, "PyYAML without libyaml: fleet files are read by the pure-Python loader alone"
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+def test_every_example_reads_the_same_on_either_loader(example: str) -> None:
+    text = (EXAMPLES / example).read_text()
+    assert outcome(text, fast=True) == outcome(text, fast=False)
+    assert outcome(text, fast=True)[0] == "data"
+
+
+@SETTINGS
+@given(
+    text=st.one_of(
+        spliced(),
+        valid_fleet_texts(),
+        st.lists(st.sampled_from([*SNIPPETS, "a", "b", "1", " "]), max_size=20).map("".join),
+    )
+)
+def test_any_text_reads_the_same_or_is_refused_in_the_same_words(text: str) -> None:
+    assert outcome(text, fast=True) == outcome(text, fast=False)
