@@ -5,6 +5,8 @@ loader for every text the fast one does not read, so that its words are the ones
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 from unittest import mock
 
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 from fleet.model import load
 from support.fleet_strategies import valid_fleet_texts
-from support.paths import EXAMPLES
+from support.paths import EXAMPLES, ROOT
 
 SNIPPETS = [
     *list(":-?,[]{}#&*!|>'\"%@`\\ \t\n"),
@@ -49,9 +51,24 @@ def test_libyaml_is_there_so_the_fast_loader_is_what_runs() -> None:
     assert load.LIBYAML is not None, "PyYAML without libyaml: fleet files are read by the pure-Python loader alone"
 
 
+def test_without_libyaml_fleet_files_are_still_read() -> None:
+    """PyYAML built without its C extension: the module loads and the pure-Python loader reads."""
+    program = (
+        "import sys; sys.modules['yaml._yaml'] = None\n"
+        "from fleet.model import load\n"
+        "assert load.LIBYAML is None\n"
+        "print(load.load_fleet(sys.argv[1]).name)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(EXAMPLES / "steady.yaml")], cwd=ROOT, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "acme"), done.stderr
+
+
 @pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
 def test_every_example_reads_the_same_on_either_loader(example: str) -> None:
     text = (EXAMPLES / example).read_text()
+    assert not load._LIBYAML_READS_OTHERWISE.search(text), "the example would not take the fast loader"  # noqa: SLF001
     assert outcome(text, fast=True) == outcome(text, fast=False)
     assert outcome(text, fast=True)[0] == "data"
 

@@ -136,9 +136,10 @@ except ImportError:  # PyYAML built without libyaml: the pure-Python loader alon
     LIBYAML = None
 
 
-class _FastStrictLoader(LIBYAML or object, _StrictLoader):  # type: ignore[misc]
+class _FastStrictLoader(*([LIBYAML] if LIBYAML else []), _StrictLoader):  # type: ignore[misc]
     """The same loader on libyaml's parser: its events, read by the composer and constructors
-    above (so every refusal of `_StrictLoader` holds), with the scanning done in C."""
+    above (so every refusal of `_StrictLoader` holds), with the scanning done in C. Without
+    libyaml it is never used (`parse_yaml`), and only defined."""
 
     get_single_node = yaml.composer.Composer.get_single_node
     check_node = yaml.composer.Composer.check_node
