@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import struct
+from typing import Any
 
 CDKTF_TOKEN = re.compile(r"[$#&]\{T(?=fToken\[[a-zA-Z0-9:._-]+\]\})")
 """The start of cdktf's string, list and map token (`${`, `#{`, `&{` then `TfToken[KEY]}`), up to
@@ -55,3 +56,19 @@ def number_token_text_at(text: str) -> int | None:
 def holds_token_text(text: str) -> bool:
     """`text` holds something cdktf reads as one of its tokens."""
     return bool(CDKTF_TOKEN.search(text)) or text in MAP_PLACEHOLDERS or number_token_text_at(text) is not None
+
+
+def holds_token_number(value: Any) -> bool:
+    """Whether a number that is one of cdktf's token encodings is anywhere in `value` (mappings,
+    their keys, lists and sets, at any depth). An explicit stack: every fleet file is walked."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, float) and is_token_number(item):
+            return True
+    return False

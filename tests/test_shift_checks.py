@@ -73,12 +73,15 @@ def test_a_generation_failing_only_at_the_load_balancer_rolls_back(emulated, rec
 
 RELATIVE = {"max_5xx_percent": 5.0, "relative": {"target_5xx": {"max_points": 1.0}}}
 """A service whose normal error rate is 2 %: an absolute bound it can live with, and a relative rule."""
+TWO_STEPS = {"steps": [50, 100]}
+"""For a test of what a check judges, the same at every step: each step is a Terraform apply, and a
+shift that passes takes them all (the step sequence itself: tests/test_shift.py)."""
 
 
 def test_a_relative_rule_passes_a_steady_error_rate_the_absolute_default_would_refuse(emulated, records):
     emulated.reset()
     steady = Scenario(errors=lambda gen, weights: 0.02)
-    shift, lines = emulated.run(steady, records, shift=RELATIVE)
+    shift, lines = emulated.run(steady, records, shift={**RELATIVE, **TWO_STEPS})
     assert shift.start() == 0, lines
     assert emulated.live() == AFTER
     judged = [line for line in lines if "(outgoing 2.00%)" in line]
@@ -102,7 +105,7 @@ def test_a_relative_rule_rolls_back_a_regression_the_absolute_rule_passes(emulat
 def test_a_cloudwatch_expression_check_judges_the_incoming_generation(emulated, records, errors, code):
     emulated.reset()
     scenario = Scenario(custom=lambda gen, weights: errors if gen == "green" else 50.0)  # blue's is never judged
-    shift, lines = emulated.run(scenario, records, shift=CLOUDWATCH_CHECK)
+    shift, lines = emulated.run(scenario, records, shift={**CLOUDWATCH_CHECK, **TWO_STEPS})
     assert shift.start() == code, lines
     assert emulated.live() == (AFTER if code == 0 else BEFORE)
     if code:
@@ -127,7 +130,7 @@ def test_a_prometheus_check_judges_the_incoming_generation(emulated, records, tm
         for gen, value in (("green", ratio), ("blue", 0.9))  # blue's is never judged
     ]
     with running_prometheus(samples, tmp_path / "prometheus") as url:
-        shift, lines = emulated.run(Scenario(), records, shift=_prometheus_check(url))
+        shift, lines = emulated.run(Scenario(), records, shift={**_prometheus_check(url), **TWO_STEPS})
         assert shift.start() == code, lines
     assert emulated.live() == (AFTER if code == 0 else BEFORE)
     if code:
@@ -213,6 +216,6 @@ def test_after_a_cancelled_shift_the_next_one_puts_terraforms_state_in_line_and_
     shift, _ = emulated.run(Scenario(signal_after_sleeps=(3, signal.SIGTERM)), records)
     assert shift.start() == 1
     assert emulated.state_weights() == {"blue": 50, "green": 50}  # the API restored AWS, not the state
-    again, lines = emulated.run(Scenario(), records)
+    again, lines = emulated.run(Scenario(), records, shift=TWO_STEPS)
     assert again.start() == 0, lines
     assert emulated.live() == AFTER and emulated.plan_code() == 0

@@ -49,7 +49,7 @@ from fleet.model.types import (
 )
 from fleet.names import partition as region_partition
 from fleet.ref import GenerationRef, parse_stack_id
-from fleet.tokens import holds_token_text, is_token_number
+from fleet.tokens import holds_token_number, holds_token_text, is_token_number
 from fleet.versions import BY_VERSION, newest, today
 
 
@@ -97,7 +97,8 @@ class Fleet(Model):
         """What no escape can make inert to cdktf (`fleet.tokens`): a number that is one of its
         token encodings, anywhere; text that holds one in a field the backend block is built from
         (Terraform reads a backend as written). Strings elsewhere are made inert by the synth."""
-        for where, value in _leaves(self.model_dump(mode="python"), ""):
+        dumped = self.model_dump(mode="python")
+        for where, value in _leaves(dumped, "") if holds_token_number(dumped) else ():
             if isinstance(value, float) and is_token_number(value):
                 raise ValueError(
                     f"{where}: {value!r} is how cdktf writes one of its tokens (it would read it as a reference); "

@@ -83,7 +83,7 @@ def _shared_schema(kind: str) -> tuple[dict[str, Any], str] | None:
         return None
     import yaml
 
-    crd = yaml.safe_load(path.read_text())
+    crd = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe, on libyaml
     [version] = [v for v in crd["spec"]["versions"] if v["name"] == VERSION and v.get("served", True)]
     return version["schema"]["openAPIV3Schema"], str(path)
 

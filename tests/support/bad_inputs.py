@@ -458,8 +458,36 @@ def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _NoAliases.add_representer(str, _text)
 
 
+class _FastNoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """The same representers, emitted by libyaml: for data whose every text is printable ASCII
+    (libyaml's emitter cannot write a lone surrogate, and PyYAML's writes some characters its own way)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_FastNoAliases.add_representer(str, _text)
+
+
+def _printable_ascii(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, str) and not (item.isascii() and item.isprintable()):
+            return False
+        elif not isinstance(item, (str, int, float, bool, type(None))):
+            return False
+    return True
+
+
 def to_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=4096)
+    dumper = _FastNoAliases if _printable_ascii(data) else _NoAliases
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=4096)
 
 
 ODD_VALUES = (

@@ -8,6 +8,7 @@ make one from a dotted path (digits index lists: `network.zones.0`), `both` chai
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -26,9 +27,15 @@ def example_text(name: str) -> str:
     return (EXAMPLES / f"{name}.yaml").read_text()
 
 
+@functools.cache
+def _parsed(text: str) -> dict[str, Any]:
+    return yaml.safe_load(text)
+
+
 def example_data(name: str, *edits: Edit) -> dict[str, Any]:
-    """`examples/<name>.yaml` as parsed YAML (a fresh copy each call), with `edits` made in order."""
-    data = yaml.safe_load(example_text(name))
+    """`examples/<name>.yaml` as parsed YAML (a fresh copy each call), with `edits` made in order.
+    Each text is parsed once per process (PyYAML's pure-Python parser is most of a small test's time)."""
+    data = copy.deepcopy(_parsed(example_text(name)))
     for edit in edits:
         edit(data)
     return data

@@ -22,7 +22,7 @@ import yaml
 from fleet.model import Fleet
 from fleet.model.load import load_fleet
 from fleet.ops.shift import ShiftRun
-from fleet.ops.shift_live import ServiceInState, ShiftTerraform, _forward_weights, live_weights
+from fleet.ops.shift_live import ServiceInState, ShiftTerraform, _forward_weights, live_weights, restore_weights
 from fleet.ops.shift_record import LocalRecords
 from support.emulator import MotoServer, emulated_config, run_bounded, running_emulator
 from support.paths import ROOT
@@ -189,6 +189,8 @@ class Emulated:
         self._resources: ServiceInState | None = None
         self.failing: Callable[[list[str]], bool] | None = None
         """Which terraform commands fail (by their arguments); None: none."""
+        self.deployed: bytes | None = None
+        """`terraform.tfstate` as the base's deploy left it (`deploy_base`)."""
         self.workdir.mkdir(parents=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
         self.env = {**env, "TF_CLI_CONFIG_FILE": str(cli_config(base)), "CHECKPOINT_DISABLE": "1"}
@@ -280,11 +282,16 @@ class Emulated:
         return load_fleet(path)
 
     def reset(self) -> None:
-        """The weights before the shift, applied through Terraform (as the base's deploy left them)."""
+        """The world as the base's deploy left it: its state file back, and the weights before the
+        shift on the ALB (by the API, as a cancelled shift restores them). Nothing but the listener's
+        weights ever changes here, so that is the same world a Terraform apply of them would leave,
+        without the apply's minute of provider start-ups on a loaded machine."""
         self.use("head")
-        # a cancelled shift restores the ALB by API and leaves the state behind: both must say BEFORE
-        if self.live() != BEFORE or self.state_weights() != BEFORE:
-            self.tf().apply(BEFORE, self.resources().listener, refresh=True)
+        assert self.deployed is not None, "deploy_base first"
+        if self.state_weights() != BEFORE:
+            (self.workdir / "terraform.tfstate").write_bytes(self.deployed)
+        if self.live() != BEFORE:
+            restore_weights(self.emulator.client("elbv2"), self.resources(), BEFORE)
         assert self.live() == BEFORE and self.state_weights() == BEFORE
 
     def state_weights(self) -> dict[str, int]:
@@ -332,6 +339,7 @@ def deploy_base(world: Emulated) -> None:
         done = world.terraform(args, world.workdir)
         assert done.returncode == 0, done.stdout[-3000:]
     assert world.live() == BEFORE
+    world.deployed = (world.workdir / "terraform.tfstate").read_bytes()
 
 
 @contextlib.contextmanager
