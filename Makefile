@@ -17,6 +17,10 @@ BASE ?= origin/main
 # `make test PYTEST_WORKERS=0` runs them in this one process.
 PYTEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope)
+# The tests keep the bytecode of this repository's modules and pytest's rewritten test modules
+# (__pycache__/, ignored by git) even where PYTHONDONTWRITEBYTECODE is set: each worker, and each of
+# the hundreds of `python -m fleet` processes the tests start, would otherwise compile them again.
+PYTEST := PYTHONDONTWRITEBYTECODE= pipenv run pytest
 .PHONY: deps synth test test-quick validate lint plan diff bench docs shift bench-shift
 .DEFAULT_GOAL := synth
 
@@ -59,7 +63,7 @@ shift: deps
 ## Every test: fleet model, constructs, invariants, terraform validate, checkov.
 test: deps
 	pipenv run ruff check .
-	pipenv run pytest $(PYTEST_PARALLEL)
+	$(PYTEST) $(PYTEST_PARALLEL)
 
 ## Regenerate docs/fleet-file.md (from the fleet model's schema and docs/fleet-file.intro.md) and
 ## docs/fleet.schema.json (the fleet file's JSON Schema, which every fleet file names for editors).
@@ -70,7 +74,7 @@ docs: .venv/.synced
 ## The quick loop: every test but the slow ones (`slow` marker: real tools, many synths, over ~30 s).
 test-quick: deps
 	pipenv run ruff check .
-	pipenv run pytest -m "not slow" $(PYTEST_PARALLEL)
+	$(PYTEST) -m "not slow" $(PYTEST_PARALLEL)
 
 ## Synth wall time and peak memory against the import floor, for 1, 10 and 50 target generations.
 bench: .venv/.synced

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 CDKTF_TOKEN = re.compile(r"[$#&]\{T(?=fToken\[[a-zA-Z0-9:._-]+\]\})")
@@ -58,9 +59,9 @@ def holds_token_text(text: str) -> bool:
     return bool(CDKTF_TOKEN.search(text)) or text in MAP_PLACEHOLDERS or number_token_text_at(text) is not None
 
 
-def holds_token_number(value: Any) -> bool:
-    """Whether a number that is one of cdktf's token encodings is anywhere in `value` (mappings,
-    their keys, lists and sets, at any depth). An explicit stack: every fleet file is walked."""
+def scalars(value: Any) -> Iterator[Any]:
+    """Every scalar in parsed data (mappings, their keys, lists and sets, at any depth), in no
+    particular order. An explicit stack: every fleet file is walked."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -69,6 +70,10 @@ def holds_token_number(value: Any) -> bool:
             stack.extend(item.values())
         elif isinstance(item, (list, tuple, set, frozenset)):
             stack.extend(item)
-        elif isinstance(item, float) and is_token_number(item):
-            return True
-    return False
+        else:
+            yield item
+
+
+def holds_token_number(value: Any) -> bool:
+    """Whether a number that is one of cdktf's token encodings is anywhere in `value`."""
+    return any(isinstance(item, float) and is_token_number(item) for item in scalars(value))

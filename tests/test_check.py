@@ -4,7 +4,8 @@ AWS: one moto server for the module (tests/support/emulator.py), seeded directly
 and node groups of examples/target-swap.yaml (target blue has no node group), the ALBs of services
 web and api (examples/two-services.yaml), the target groups of blue, green and apiblue with a healthy
 target each, and requests to blue and apiblue in CloudWatch, each through its service's ALB. The
-command runs as a subprocess with AWS_ENDPOINT_URL pointing at moto.
+command runs with AWS_ENDPOINT_URL pointing at moto: its `main` in this process (one test runs
+`python -m fleet check` in a process of its own).
 
 Kubernetes: `FakeKube` answers exactly what the checks ask for (the node list, the labelled
 Applications, the controller metrics through the service proxy) over plain http on 127.0.0.1,
@@ -21,8 +22,6 @@ import importlib.util
 import json
 import os
 import ssl
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from fleet import names
 from fleet.ops import aws as ops_aws
 from fleet.ops import check_command, checks, errors
 from fleet.ops import kube as ops_kube
+from support.cli import fleet_here, run_fleet
 from support.emulator import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, HOST, EmulatorUnavailable, MotoServer, free_port
 from support.paths import ROOT
 
@@ -280,10 +280,12 @@ class Run:
         return self.out + self.err
 
 
-def fleet_check(*args: str, env: dict[str, str], file: Path | None = FLEET) -> Run:
+def fleet_check(*args: str, env: dict[str, str], file: Path | None = FLEET, process: bool = False) -> Run:
+    """`fleet check STACK [FILE] OPTIONS`: through its `main` in this process, or as `python -m
+    fleet` in a process of its own (`process`; the first test does, to show the command whole)."""
     stack, *options = args
-    argv = [sys.executable, "-m", "fleet", "check", stack, *([str(file)] if file else []), *options]
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    argv = ["check", stack, *([str(file)] if file else []), *options]
+    done = run_fleet(*argv, env=env, timeout=RUN_TIMEOUT) if process else fleet_here(*argv, env=env)
     assert "Traceback" not in done.stdout + done.stderr, done.stderr
     return Run(done.returncode, done.stdout.splitlines(), done.stderr.splitlines())
 
@@ -292,8 +294,9 @@ def endpoints(kube: dict[str, FakeKube], *clusters: str) -> list[str]:
     return [arg for c in clusters for arg in ("--api-endpoint", f"{c}={kube[c].url}")]
 
 
-def check_green(aws: Aws, kube: dict[str, FakeKube], tmp_path: Path) -> Run:
-    return fleet_check("target-green", *endpoints(kube, HUB, GREEN), env=environment(aws.emulator.url, tmp_path))
+def check_green(aws: Aws, kube: dict[str, FakeKube], tmp_path: Path, process: bool = False) -> Run:
+    env = environment(aws.emulator.url, tmp_path)
+    return fleet_check("target-green", *endpoints(kube, HUB, GREEN), env=env, process=process)
 
 
 # --- target-<gen> -------------------------------------------------------------------------------
@@ -301,7 +304,7 @@ def check_green(aws: Aws, kube: dict[str, FakeKube], tmp_path: Path) -> Run:
 
 @needs_moto
 def test_target_passes_every_check(aws, kube, tmp_path):
-    run = check_green(aws, kube, tmp_path)
+    run = check_green(aws, kube, tmp_path, process=True)
     assert run.code == 0, run.lines
     assert run.err == []
     assert run.out == [

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from fleet.model.load import FleetError, load_fleet, validate
-from support.cli import run_fleet
+from support.cli import fleet_here, run_fleet
 from support.edge_cases import apply, model_cases, named, oracle_cases
 from support.fleet_strategies import judge
 from support.fleets import example_text, move_key, web
@@ -336,7 +336,7 @@ def _run(args: list[str], env: dict[str, str] | None = None, timeout: int = 600)
 def test_validate_command_prints_the_message_and_exits_2(case, tmp_path):
     path = tmp_path / "fleet.yaml"
     path.write_text(BAD_FLEETS[case][0])
-    done = _run([sys.executable, "-m", "fleet", "validate", str(path)])
+    done = fleet_here("validate", path)
     assert done.returncode == 2
     assert BAD_FLEETS[case][1] in done.stderr
     assert "Traceback" not in done.stderr + done.stdout

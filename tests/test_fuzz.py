@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 
 from fleet import names
 from fleet.model.load import FleetError, load_fleet, validate
-from support.cli import run_fleet
+from support.cli import fleet_command, run_fleet
 from support.fleet_strategies import (
     BIDI,
     FLEET,
@@ -302,9 +302,7 @@ def test_cli_refuses_a_corrupted_fleet_with_exit_2_and_writes_nothing(index: int
     fleet.write_bytes(case.content)
     in_process = rejected(fleet, case.content, f"cli:{case.kind}")
 
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(fleet)], cwd=ROOT, capture_output=True, timeout=120, env=_env()
-    )
+    done = subprocess.run(fleet_command("validate", fleet), cwd=ROOT, capture_output=True, timeout=120, env=_env())
     stderr = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 2, (case.kind, done.returncode, stderr[-2000:])
     assert "Traceback" not in stderr + done.stdout.decode("utf-8", "replace")

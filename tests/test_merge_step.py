@@ -14,7 +14,6 @@ import copy
 import json
 import random
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from fleet.ops.edits import apply_edit
 from fleet.ops.merge import Base, MergedStep, Run, StepRefused, merged_step
 from fleet.ops.planner import PlanRefused, plan
 from fleet.ops.shift_record import ShiftRecord, file_weights
+from support.cli import run_fleet
 from support.fleets import example_data
 from support.paths import ROOT
 
@@ -283,13 +283,7 @@ def _write(path: Path, data: dict[str, Any]) -> Path:
 def _step(tmp_path: Path, base: Path, head: Path, changed: list[str], *mode: str) -> subprocess.CompletedProcess[str]:
     listed = tmp_path / "changed.txt"
     listed.write_text("".join(f"{s}\n" for s in changed))
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", "step", str(head), "--base", str(base), "--changed", str(listed), *mode],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fleet("step", head, "--base", base, "--changed", listed, *mode)
 
 
 def test_a_shift_with_the_generations_listed_in_another_order_is_a_shift_run(tmp_path):
@@ -338,13 +332,7 @@ def test_a_bad_changed_file_is_one_line(tmp_path, content, said):
     listed = tmp_path / "changed.txt"
     if content is not None:
         listed.write_text(content)
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "step", str(head), "--base", str(base), "--changed", str(listed)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_fleet("step", head, "--base", base, "--changed", listed)
     assert done.returncode == 2 and said in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from fleet.ops.edits import apply_edit, fleet_data
 from fleet.ops.planner import PlanRefused, Step, plan
 from fleet.ref import Section, parse_stack_id
 from support import fleets
+from support.cli import fleet_command, run_fleet
 from support.fleets import example_data
 from support.paths import EXAMPLES, ROOT
 
@@ -388,7 +388,7 @@ def test_check_transition_keeps_each_service_to_itself(case):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fleet", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return run_fleet(*args)
 
 
 def test_plan_command_refuses_with_exit_2_and_says_why(tmp_path):
@@ -651,7 +651,7 @@ def test_plan_whose_reader_left_ends_quietly():
     """`python -m fleet plan | head -0`: the reader is gone before the plan is printed (the pipe is
     closed before the interpreter has even started), and no traceback follows."""
     run = subprocess.Popen(
-        [sys.executable, "-m", "fleet", "plan", "examples/target-swap.yaml"],
+        fleet_command("plan", "examples/target-swap.yaml"),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -686,13 +686,12 @@ def test_the_removal_check_fails_closed_when_the_state_cannot_be_read(tmp_path):
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
         }
-        done = subprocess.run(
-            [sys.executable, "-m", "fleet", "plan", str(paths[1]), "--base", str(paths[0])],
-            cwd=ROOT,
+        done = run_fleet(
+            "plan",
+            paths[1],
+            "--base",
+            paths[0],
             env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
         )
     assert done.returncode == 2, done.stdout
     (line,) = [line for line in done.stderr.splitlines() if "refused:" in line]

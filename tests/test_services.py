@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from fleet.model.load import FleetError, load_fleet, validate
 from fleet.ops.edits import apply_edit
 from fleet.ops.planner import plan
 from fleet.ref import Section, parse_stack_id
+from support.cli import run_fleet
 from support.fleets import example_data
 from support.paths import ROOT
 from support.synth import Stacks, Synth, resources
@@ -400,9 +399,7 @@ def test_a_fleet_file_in_the_one_service_shape_gets_one_line_saying_how_to_rewri
     data.update(web)  # targets, apps, traffic at the top, as before services
     old = tmp_path / "old.yaml"
     old.write_text(yaml.safe_dump(data))
-    run = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(old)], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    run = run_fleet("validate", old)
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in run.stderr

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import subprocess
-import sys
 
 import pytest
 
@@ -26,8 +25,9 @@ from fleet.ops.pipeline import Run, merged_step
 from fleet.ops.planner import plan
 from fleet.ops.shift_record import ShiftRecord, file_weights
 from fleet.ref import Section
+from support.cli import run_fleet
 from support.gate_checkout import checkout, phases_command, run
-from support.paths import EXAMPLES, ROOT
+from support.paths import EXAMPLES
 
 READY, MID = "target-swap-shift-0-ready", "target-swap-shift"
 WEB = Section.targets("web")
@@ -218,7 +218,7 @@ def test_with_shift_a_weight_step_written_by_hand_is_refused():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fleet", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return run_fleet(*args)
 
 
 def test_fleet_plan_base_passes_the_shift_pr_and_refuses_it_with_the_shift_added(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from fleet.ops.shift_acceptance import acceptance_failure
 from fleet.ops.shift_live import ServiceInState
 from fleet.ops.shift_metrics import Side, TargetGroupRef, judge
 from fleet.ops.shift_queries import CheckQueries, QueryFailed
+from support.cli import fleet_here
 from support.paths import ROOT
 from support.prometheus import prometheus_unavailable, running_prometheus
 
@@ -33,9 +33,7 @@ def _validate(tmp_path: Path, shift: Any) -> subprocess.CompletedProcess[str]:
     data["services"]["web"]["traffic"]["shift"] = shift
     path = tmp_path / "fleet.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    return fleet_here("validate", path)
 
 
 def _prom(url: str = "https://prometheus.example.com", query: str = PROM_QUERY, **more: Any) -> dict[str, Any]:

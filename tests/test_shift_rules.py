@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from fleet.model.load import load_fleet
 from fleet.model.shift import Shift
 from fleet.ops.shift_metrics import Side, arn_dimension, judge
 from fleet.ops.shift_record import LocalRecords, ShiftRecord, refuse_after_rollback, step_weights
+from support.cli import fleet_here
 from support.paths import ROOT
 
 
@@ -52,9 +51,7 @@ def _with_shift(tmp_path: Path, shift: Any, targets: dict[str, dict[str, Any]] |
 )
 def test_a_wrong_shift_field_gets_one_line_naming_it(tmp_path, shift, said):
     path = _with_shift(tmp_path, shift)
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    done = fleet_here("validate", path)
     assert done.returncode == 2, done.stdout
     errors = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and said in errors[0], done.stderr
@@ -80,9 +77,7 @@ def test_a_shifted_service_lists_at_most_five_weighed_generations(tmp_path):
     data["services"]["web"]["traffic"]["shift"] = {}
     path = tmp_path / "six.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    done = fleet_here("validate", path)
     assert done.returncode == 2 and "traffic.shift: 6 targets are serving or registered" in done.stderr, done.stderr
 
 
@@ -175,14 +170,7 @@ def test_fleet_action_refuses_shared_only_while_the_file_names_refused_weights(t
     ids=["no-shift", "unknown-service", "no-synth", "local-state-on-ci"],
 )
 def test_fleet_shift_refuses_in_one_line_before_it_touches_anything(args, env, said):
-    done = subprocess.run(
-        [sys.executable, "-m", "fleet", "shift", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-    )
+    done = fleet_here("shift", *args, env={**os.environ, **env})
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert lines[0].startswith(f"{args[1]}: shift refused: ") and said in lines[0], lines[0]

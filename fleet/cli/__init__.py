@@ -20,6 +20,7 @@ message on stderr, one line per mistake, and its exit code; never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from types import ModuleType
@@ -43,9 +44,15 @@ SUBJECTS = {"action": "stack", "check": "stack", "shift": "service"}
 
 
 def parser(prog: str = "fleet") -> argparse.ArgumentParser:
+    return _parser(prog, default_fleet())
+
+
+@functools.lru_cache(maxsize=8)
+def _parser(prog: str, default_file: str) -> argparse.ArgumentParser:
+    """Built once per program name and default file: a process that runs many commands (the gate,
+    the tests) reuses it; parsing leaves it as it was."""
     cli = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = cli.add_subparsers(dest="command", required=True)
-    default_file = default_fleet()
     for name, command in COMMANDS.items():
         description = getattr(command, "DESCRIPTION", None)
         command.add(sub.add_parser(name, help=command.HELP, description=description), default_file)

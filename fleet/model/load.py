@@ -152,17 +152,40 @@ class _FastStrictLoader(*([LIBYAML] if LIBYAML else []), _StrictLoader):  # type
         yaml.resolver.Resolver.__init__(self)
 
 
-_LIBYAML_READS_OTHERWISE = re.compile(r"[^\n\x20-\x7e]|!")
-"""What the fast loader leaves to the pure-Python one: any character but printable ASCII and the
-line break, and `!`. libyaml and PyYAML part on some of them (tests/test_yaml_loader.py finds
+class _ComposedInC(*([LIBYAML] if LIBYAML else []), _StrictLoader):  # type: ignore[misc]
+    """libyaml's parser and composer, the constructors above: for a text with no anchor, alias or
+    tag (no `&`, `*` or `!` in it at all), where `_StrictLoader.compose_node` has nothing to refuse
+    and the composing is done in C too. Tags are still resolved by the resolvers above."""
+
+    def __init__(self, stream: str) -> None:
+        LIBYAML.__init__(self, stream)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+_LIBYAML_READS_OTHERWISE = re.compile(r"[^\n\x20-\x7e]|[!?]")
+"""What the fast loaders leave to the pure-Python one: any character but printable ASCII and the
+line break, `!` and `?`. libyaml and PyYAML part on some of them (tests/test_yaml_loader.py finds
 them): a tab inside a plain scalar (libyaml reads it, PyYAML refuses it), a byte order mark after
-the start, the non-specific tag `!` on an empty value ('' against None)."""
+the start, the non-specific tag `!` on an empty value ('' against None), `? ` inside a plain
+scalar in a flow sequence (`[e? u]`: libyaml reads it, PyYAML refuses it)."""
+
+
+_ANCHOR_ALIAS_OR_TAG = re.compile(r"[&*!]")
+
+
+def fast_loader(text: str) -> type | None:
+    """The libyaml loader that reads `text` as the pure-Python one would, if any."""
+    if LIBYAML is None or _LIBYAML_READS_OTHERWISE.search(text):
+        return None
+    return _FastStrictLoader if _ANCHOR_ALIAS_OR_TAG.search(text) else _ComposedInC
 
 
 def parse_yaml(text: str, source: str) -> Any:
-    if LIBYAML is not None and not _LIBYAML_READS_OTHERWISE.search(text):
+    loader = fast_loader(text)
+    if loader is not None:
         try:
-            return yaml.load(text, Loader=_FastStrictLoader)  # noqa: S506 - _StrictLoader on libyaml
+            return yaml.load(text, Loader=loader)  # noqa: S506 - _StrictLoader's constructors on libyaml
         except Exception:  # noqa: BLE001, S110 - the pure-Python loader below says what is wrong, in its words
             pass
     try:

@@ -16,9 +16,7 @@ into a complete tree, or it is refused (exit 2) with one clear line per mistake,
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
 import json
 import os
 import subprocess
@@ -36,12 +34,13 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, JsonValue
 
 from fleet import names
-from fleet.cli import main as fleet_main
 from fleet.model import Fleet, limits
 from fleet.model.load import FleetError, parse_yaml, validate
 from fleet.text import printable
+from support.cli import fleet_here
 from support.edge_cases import EDGE_CASES, VALID, ParameterSet, apply
 from support.paths import EXAMPLES, ROOT
+from support.yaml_text import FastNoAliases, NoAliases, dump
 
 # --- the schema, walked --------------------------------------------------------------------------
 
@@ -443,9 +442,12 @@ def with_text(at: Location, position: int, hostile: str) -> Edit:
 # --- odd YAML ------------------------------------------------------------------------------------
 
 
-class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+class _Quoting(NoAliases):
+    pass
+
+
+class _FastQuoting(FastNoAliases):
+    pass
 
 
 def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
@@ -455,39 +457,12 @@ def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=None if plain else '"')
 
 
-_NoAliases.add_representer(str, _text)
-
-
-class _FastNoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """The same representers, emitted by libyaml: for data whose every text is printable ASCII
-    (libyaml's emitter cannot write a lone surrogate, and PyYAML's writes some characters its own way)."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-_FastNoAliases.add_representer(str, _text)
-
-
-def _printable_ascii(data: Any) -> bool:
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, str) and not (item.isascii() and item.isprintable()):
-            return False
-        elif not isinstance(item, (str, int, float, bool, type(None))):
-            return False
-    return True
+_Quoting.add_representer(str, _text)
+_FastQuoting.add_representer(str, _text)
 
 
 def to_yaml(data: Any) -> str:
-    dumper = _FastNoAliases if _printable_ascii(data) else _NoAliases
-    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=4096)
+    return dump(data, (_FastQuoting, _Quoting), sort_keys=False, allow_unicode=True, width=4096)
 
 
 ODD_VALUES = (
@@ -657,10 +632,8 @@ class Verdict:
 
 def run_validate(path: Path) -> Verdict:
     """`python -m fleet validate PATH`, in this process (the same function the command runs)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = fleet_main(["validate", str(path)])
-    return Verdict(code, out.getvalue(), err.getvalue())
+    done = fleet_here("validate", path)
+    return Verdict(done.returncode, done.stdout, done.stderr)
 
 
 def cli_env(**extra: str) -> dict[str, str]:

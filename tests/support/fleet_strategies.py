@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from fleet import names
 from fleet.model.limits import MAX_FILE_BYTES as MAX_BYTES
 from fleet.versions import KUBERNETES_VERSIONS, offered, today
+from support.yaml_text import dump
 
 KNOWN_BUGS: dict[str, str] = {
     "json-surrogate-pair": "a JSON fleet file's escaped surrogate pair (\\ud83d\\ude00, as json.dumps writes an "
@@ -656,17 +657,8 @@ def api_access(draw: Any, region: str, account: str) -> dict[str, Any]:
     return access
 
 
-class _NoAliasDumper(yaml.SafeDumper):
-    """Never write anchors: a dict or list used twice is written out twice."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def to_yaml(data: Any, flow: bool | None = False) -> str:
-    return yaml.dump(
-        data, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, default_flow_style=flow, width=4096
-    )
+    return dump(data, sort_keys=False, allow_unicode=True, default_flow_style=flow, width=4096)
 
 
 @st.composite
