@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterator
-from typing import Any
 
 CDKTF_TOKEN = re.compile(r"[$#&]\{T(?=fToken\[[a-zA-Z0-9:._-]+\]\})")
 """The start of cdktf's string, list and map token (`${`, `#{`, `&{` then `TfToken[KEY]}`), up to
@@ -59,21 +57,12 @@ def holds_token_text(text: str) -> bool:
     return bool(CDKTF_TOKEN.search(text)) or text in MAP_PLACEHOLDERS or number_token_text_at(text) is not None
 
 
-def scalars(value: Any) -> Iterator[Any]:
-    """Every scalar in parsed data (mappings, their keys, lists and sets, at any depth), in no
-    particular order. An explicit stack: every fleet file is walked."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
-        else:
-            yield item
+TOKEN_NUMBER_IN_JSON = re.compile(r"-\d(?:\.\d+)?e\+?\d{3}")
+"""How JSON writes every number `is_token_number` holds (Python's repr and pydantic's serializer
+alike): each is negative and at least 2**960 (~1e289) in magnitude - its top 16 bits are a tag -
+so it is written with a three-digit exponent. A match may be text, or an ordinary huge number."""
 
 
-def holds_token_number(value: Any) -> bool:
-    """Whether a number that is one of cdktf's token encodings is anywhere in `value`."""
-    return any(isinstance(item, float) and is_token_number(item) for item in scalars(value))
+def json_may_hold_token_number(text: str) -> bool:
+    """Whether the JSON `text` may hold a number cdktf reads as a token: False is certain."""
+    return TOKEN_NUMBER_IN_JSON.search(text) is not None

@@ -100,7 +100,7 @@ def test_bad_metrics_of_the_outgoing_generation_never_abort(emulated, records):
         latency=lambda gen, w: 5.0 if gen == "blue" else 0.05,
         unhealthy=lambda gen, w: 3 if gen == "blue" else 0,
     )
-    shift, lines = emulated.run(bad_blue, records)
+    shift, lines = emulated.run(bad_blue, records, shift={"steps": [10, 100]})  # judged at 10%: fewer applies
     assert shift.start() == 0, lines
     assert emulated.live() == AFTER
 

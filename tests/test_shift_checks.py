@@ -202,21 +202,21 @@ def test_a_failed_http_probe_moves_no_weight(emulated, records, smoke_server):
 def test_a_signal_mid_step_restores_the_weights_before_the_shift(emulated, records, sig):
     emulated.reset()
     before = signal.getsignal(sig)  # SIG_IGN where the run was started in the background of a shell
-    shift, lines = emulated.run(Scenario(signal_after_sleeps=(3, sig)), records)
+    shift, lines = emulated.run(Scenario(signal_after_sleeps=(1, sig)), records)  # in step 1's bake, once applied
     assert shift.start() == 1
     assert emulated.live() == BEFORE
     record = records.read(SERVICE)
     assert record is not None and record.status == "rolled-back", record
-    assert record.reason == f"cancelled ({sig.name}) at step 2", record.reason
+    assert record.reason == f"cancelled ({sig.name}) at step 1", record.reason
     assert emulated.plan_code(*weight_vars(BEFORE)) == 0  # AWS holds exactly the weights before
     assert signal.getsignal(sig) == before  # the handlers put back
 
 
 def test_after_a_cancelled_shift_the_next_one_puts_terraforms_state_in_line_and_shifts(emulated, records):
     emulated.reset()
-    shift, _ = emulated.run(Scenario(signal_after_sleeps=(3, signal.SIGTERM)), records)
+    shift, _ = emulated.run(Scenario(signal_after_sleeps=(1, signal.SIGTERM)), records)
     assert shift.start() == 1
-    assert emulated.state_weights() == {"blue": 50, "green": 50}  # the API restored AWS, not the state
+    assert emulated.state_weights() == {"blue": 90, "green": 10}  # the API restored AWS, not the state
     again, lines = emulated.run(Scenario(), records, shift=TWO_STEPS)
     assert again.start() == 0, lines
     assert emulated.live() == AFTER and emulated.plan_code() == 0

@@ -504,6 +504,45 @@ def test_terraform_reads_a_backend_block_as_written(tmp_path):
     assert (tmp_path / path).is_file()
 
 
+def _nested(draw: st.DrawFn, value: Any) -> Any:
+    for level in range(draw(st.integers(0, 4))):
+        value = [value] if draw(st.booleans()) else {f"k{level}": value}
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    tag=st.sampled_from([NUMBER_TOKEN_TAG, NUMBER_LIST_TOKEN_TAG]),
+    index=st.one_of(st.sampled_from([0, 2**48 - 1]), st.integers(0, 2**48 - 1)),
+    near=st.booleans(),
+)
+def test_a_token_number_at_any_depth_of_any_helm_values_is_refused_and_its_neighbour_is_not(data, tag, index, near):
+    """The model first looks for a token number in the file's JSON (`fleet.tokens.TOKEN_NUMBER_IN_JSON`)
+    and walks the file only on a match: any index of either tag, at any depth of an app's or a
+    generation's values, is still refused naming its place; the double just outside the range is not."""
+    from fleet.model.load import FleetError, validate
+
+    number = _token_double(tag, index)
+    if near:
+        number = math.nextafter(number, 0) if index == 0 else math.nextafter(number, -math.inf)
+        if _is_token(number):  # inside the range: its neighbour in the other direction is too
+            number = _token_double(tag, index)
+    place, inner = data.draw(
+        st.sampled_from([("services.web.apps.podinfo.values", ()), ("services.web.targets.blue.values", ("podinfo",))])
+    )
+    values: Any = {"v": _nested(data.draw, number)}
+    for key in inner:  # a generation's values are per app
+        values = {key: values}
+    data_ = example_data("steady", put(place, values))
+    if _is_token(number):
+        where = ".".join([place, *inner, "v"])
+        with pytest.raises(FleetError, match=f"{where}.*how cdktf writes one of its tokens"):
+            validate(data_, "fleet.yaml")
+    else:
+        validate(data_, "fleet.yaml")
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

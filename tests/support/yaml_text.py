@@ -7,11 +7,10 @@ all - stays on PyYAML's emitter, as before."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
-
-from fleet.tokens import scalars
 
 
 class NoAliases(yaml.SafeDumper):
@@ -22,6 +21,20 @@ class NoAliases(yaml.SafeDumper):
 class FastNoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def scalars(value: Any) -> Iterator[Any]:
+    """Every scalar in parsed data (mappings, their keys and lists, at any depth)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        else:
+            yield item
 
 
 def printable_ascii(data: Any) -> bool:
