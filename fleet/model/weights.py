@@ -36,9 +36,10 @@ def step_weights(
     change = {g: after.get(g, 0) - before.get(g, 0) for g in gens}
     moved = math.ceil(Fraction(share) * sum(d for d in change.values() if d > 0) / 100 - Fraction(1, 2))
     weights = {g: before.get(g, 0) for g in gens}
+    whole = math.lcm(*(2 * abs(d) for d in change.values() if d))  # when each point is due, in whole units
     for way in (1, -1):  # the points taken, then the points given up
         due = sorted(
-            (Fraction(1) if j == -d and not after.get(g) else Fraction(2 * j - 1, 2 * abs(d)), i, g)
+            (whole if j == -d and not after.get(g) else (2 * j - 1) * (whole // (2 * abs(d))), i, g)
             for i, g in enumerate(gens)
             if (d := change[g]) * way > 0
             for j in range(1, abs(d) + 1)
