@@ -12,11 +12,16 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform.rc
 export CHECKPOINT_DISABLE := 1
 
 BASE ?= origin/main
-# `make test` and `make test-quick` run the tests on every core (pytest-xdist); a module stays on one
-# worker (`--dist loadscope`), so a module's emulator or synth fixture is built once.
-# `make test PYTEST_WORKERS=0` runs them in this one process.
-PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope)
+# The tests run on pytest-xdist workers; a module stays on one worker (`--dist loadscope`), so a
+# module's emulator or synth fixture is built once. `make test-quick` runs one worker per core (it is
+# CPU-bound: a worker more made it slower). `make test` runs one worker more than there are cores:
+# its slow tests leave a core idle while the AWS provider waits out its fixed delays (30 s twice
+# for a new ALB, a KMS key's propagation, a pause before DeleteCluster). `PYTEST_WORKERS=N` sets the
+# number for both; `make test PYTEST_WORKERS=0` runs the tests in this one process.
+PYTEST_WORKERS ?=
+CORES := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+# Modules start in the order collected: tests/conftest.py's LONGEST_FIRST.
+workers = $(if $(filter 0,$(1)),,-n $(1) --dist loadscope --no-loadscope-reorder)
 # The tests keep the bytecode of this repository's modules and pytest's rewritten test modules
 # (__pycache__/, ignored by git) even where PYTHONDONTWRITEBYTECODE is set: each worker, and each of
 # the hundreds of `python -m fleet` processes the tests start, would otherwise compile them again.
@@ -63,7 +68,7 @@ shift: deps
 ## Every test: fleet model, constructs, invariants, terraform validate, checkov.
 test: deps
 	pipenv run ruff check .
-	$(PYTEST) $(PYTEST_PARALLEL)
+	$(PYTEST) $(call workers,$(or $(PYTEST_WORKERS),$(shell echo $$(($(CORES) + 1)))))
 
 ## Regenerate docs/fleet-file.md (from the fleet model's schema and docs/fleet-file.intro.md) and
 ## docs/fleet.schema.json (the fleet file's JSON Schema, which every fleet file names for editors).
@@ -74,7 +79,7 @@ docs: .venv/.synced
 ## The quick loop: every test but the slow ones (`slow` marker: real tools, many synths, over ~30 s).
 test-quick: deps
 	pipenv run ruff check .
-	$(PYTEST) -m "not slow" $(PYTEST_PARALLEL)
+	$(PYTEST) -m "not slow" $(call workers,$(or $(PYTEST_WORKERS),auto))
 
 ## Synth wall time and peak memory against the import floor, for 1, 10 and 50 target generations.
 bench: .venv/.synced

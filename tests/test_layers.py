@@ -173,3 +173,11 @@ def test_tests_share_helpers_only_through_tests_support() -> None:
 )
 def test_a_planted_test_import_is_caught(source: str) -> None:
     assert imports_of_tests({"tests/support/new.py": source}, {"conftest", "test_pipeline", "test_fuzz"})
+
+
+def test_every_module_the_conftest_names_exists(request: pytest.FixtureRequest) -> None:
+    """conftest's lists of modules (marked slow, collected first) name test modules that exist: a
+    renamed module would silently lose its mark or its place in the order."""
+    (conftest,) = [p for p in request.config.pluginmanager.get_plugins() if hasattr(p, "LONGEST_FIRST")]
+    named = (*conftest.SLOW_MODULES, *conftest.LONGEST_FIRST)
+    assert named and [n for n in named if not (ROOT / "tests" / n).is_file()] == []
