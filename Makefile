@@ -20,8 +20,7 @@ BASE ?= origin/main
 # number for both; `make test PYTEST_WORKERS=0` runs the tests in this one process.
 PYTEST_WORKERS ?=
 CORES := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
-# Modules start in the order collected: tests/conftest.py's LONGEST_FIRST.
-workers = $(if $(filter 0,$(1)),,-n $(1) --dist loadscope --no-loadscope-reorder)
+workers = $(if $(filter 0,$(1)),,-n $(1) --dist loadscope)
 # The tests keep the bytecode of this repository's modules and pytest's rewritten test modules
 # (__pycache__/, ignored by git) even where PYTHONDONTWRITEBYTECODE is set: each worker, and each of
 # the hundreds of `python -m fleet` processes the tests start, would otherwise compile them again.

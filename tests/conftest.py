@@ -14,12 +14,6 @@ from support.paths import ROOT
 from support.synth import Stacks, Synth
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("GOGC", "off")
-os.environ.setdefault("GOMEMLIMIT", "1GiB")
-"""Terraform and its AWS provider (Go) collect garbage only near 1 GiB of heap: each provider
-start-up builds the whole provider schema, and the collector was ~a quarter of its CPU (measured:
-`terraform plan` of one resource, 3.9 -> 3.0 s of CPU; peak RSS 0.63 -> 0.72 GB). What the tests
-run is unchanged; `GOGC`/`GOMEMLIMIT` set outside win."""
 TODAY = "2026-11-27"
 os.environ["EPHEMERAL_EKS_TODAY"] = TODAY
 """EKS support dates move with the calendar: every test (and every command it runs) sees this day."""
@@ -84,26 +78,8 @@ SLOW_TESTS = (
 )
 
 
-LONGEST_FIRST = (
-    "test_shift.py",
-    "test_shift_checks.py",
-    "test_lifecycle.py",
-    "test_fuzz.py",
-    "test_cdktf_cli.py",
-    "test_bad_input.py",
-)
-"""The modules that took longest in a whole run, longest first (summed per module from a
-`--durations=0` run of `make test`, CONTRIBUTING.md): collected first, so that pytest-xdist (with
-`--no-loadscope-reorder`) starts them first and no worker is left with a long module at the end."""
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow tests `slow`, so `pytest -m "not slow"` is a loop of a few minutes; collect
-    the `LONGEST_FIRST` modules first (each module's own order kept: test_lifecycle's tests
-    continue one another)."""
-    items.sort(
-        key=lambda item: LONGEST_FIRST.index(item.path.name) if item.path.name in LONGEST_FIRST else len(LONGEST_FIRST)
-    )
+    """Mark the slow tests `slow`, so `pytest -m "not slow"` is a loop of a few minutes."""
     for item in items:
         if (
             any(item.get_closest_marker(m) for m in SLOW_MARKERS)
