@@ -45,6 +45,7 @@ from fleet.model.types import (
     ServiceName,
     TagKey,
     TagValue,
+    at_most,
     is_wide,
     some,
 )
@@ -131,11 +132,12 @@ class Fleet(Model):
     def _some_services(cls, services: dict[str, Service]) -> dict[str, Service]:
         if not services:
             raise ValueError("list at least one service (its targets, apps and traffic)")
-        if len(services) > MAX_SERVICES:
-            raise ValueError(
-                f"{len(services)} services; each has its own ALB and a region allows 50 by default (AWS): "
-                f"at most {MAX_SERVICES} per fleet, split the rest into another fleet"
-            )
+        at_most(
+            services,
+            MAX_SERVICES,
+            f"{len(services)} services; each has its own ALB and a region allows 50 by default (AWS): "
+            f"at most {MAX_SERVICES} per fleet, split the rest into another fleet",
+        )
         seen: dict[str, str] = {}
         for service, spec in services.items():
             for gen in spec.targets:
@@ -168,11 +170,12 @@ class Fleet(Model):
                     "(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html); keep one"
                 )
             seen[folded] = key
-        if len(tags) > MAX_FLEET_TAGS:
-            raise ValueError(
-                f"{len(tags)} tags; a resource takes {MAX_TAGS} (AWS) and some carry {MAX_BUILTIN_TAGS_PER_RESOURCE} of "
-                f"the stacks' own: at most {MAX_FLEET_TAGS}"
-            )
+        at_most(
+            tags,
+            MAX_FLEET_TAGS,
+            f"{len(tags)} tags; a resource takes {MAX_TAGS} (AWS) and some carry {MAX_BUILTIN_TAGS_PER_RESOURCE} of "
+            f"the stacks' own: at most {MAX_FLEET_TAGS}",
+        )
         return tags
 
     @model_validator(mode="after")

@@ -26,6 +26,7 @@ from fleet.model.types import (
     Model,
     SubnetId,
     Zone,
+    at_most,
     no_overlap,
     not_the_internet,
     pattern,
@@ -57,11 +58,12 @@ class NodeGroup(Model):
     @field_validator("instance_types")
     @classmethod
     def _types_fit(cls, types: tuple[str, ...]) -> tuple[str, ...]:
-        if len(types) > MAX_INSTANCE_TYPES:
-            raise ValueError(
-                f"{len(types)} instance types; a node group with a launch template takes at most "
-                f"{MAX_INSTANCE_TYPES} (EKS CreateNodegroup): list fewer"
-            )
+        at_most(
+            types,
+            MAX_INSTANCE_TYPES,
+            f"{len(types)} instance types; a node group with a launch template takes at most "
+            f"{MAX_INSTANCE_TYPES} (EKS CreateNodegroup): list fewer",
+        )
         return types
 
     @model_validator(mode="after")
@@ -119,11 +121,12 @@ class Generation(Model):
     @field_validator("public_access_cidrs")
     @classmethod
     def _cidrs_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if len(value) > MAX_PUBLIC_ACCESS_CIDRS:
-            raise ValueError(
-                f"{len(value)} CIDRs; EKS takes at most {MAX_PUBLIC_ACCESS_CIDRS} for a public endpoint (EKS service "
-                "quotas): list wider ranges"
-            )
+        at_most(
+            value,
+            MAX_PUBLIC_ACCESS_CIDRS,
+            f"{len(value)} CIDRs; EKS takes at most {MAX_PUBLIC_ACCESS_CIDRS} for a public endpoint (EKS service "
+            "quotas): list wider ranges",
+        )
         not_the_internet(value, "the API endpoint")
         return no_overlap(value, "public_access_cidrs")
 

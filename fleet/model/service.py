@@ -42,6 +42,7 @@ from fleet.model.types import (
     Model,
     Port,
     ServiceObjectName,
+    at_most,
     is_wide,
     no_overlap,
     not_the_internet,
@@ -197,21 +198,23 @@ class Traffic(Model):
     @field_validator("allowed_cidrs")
     @classmethod
     def _distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if len(value) > MAX_ALLOWED_CIDRS:
-            raise ValueError(
-                f"{len(value)} CIDRs make {len(value) * ALB_RULES_PER_CIDR} inbound rules on the ALB's SG (443 and 80 "
-                f"each), and an SG takes {SG_INBOUND_RULES} (AWS VPC quotas): list at most {MAX_ALLOWED_CIDRS}, wider ranges"
-            )
+        at_most(
+            value,
+            MAX_ALLOWED_CIDRS,
+            f"{len(value)} CIDRs make {len(value) * ALB_RULES_PER_CIDR} inbound rules on the ALB's SG (443 and 80 "
+            f"each), and an SG takes {SG_INBOUND_RULES} (AWS VPC quotas): list at most {MAX_ALLOWED_CIDRS}, wider ranges",
+        )
         return no_overlap(value, "allowed_cidrs")
 
     @field_validator("operator_cidrs")
     @classmethod
     def _operators_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if len(value) > MAX_OPERATOR_CIDRS:
-            raise ValueError(
-                f"at most {MAX_OPERATOR_CIDRS} CIDRs, {len(value)} given: an ALB rule condition takes at most "
-                f"{MAX_OPERATOR_CIDRS} values (AWS); list wider ranges"
-            )
+        at_most(
+            value,
+            MAX_OPERATOR_CIDRS,
+            f"at most {MAX_OPERATOR_CIDRS} CIDRs, {len(value)} given: an ALB rule condition takes at most "
+            f"{MAX_OPERATOR_CIDRS} values (AWS); list wider ranges",
+        )
         return no_overlap(value, "operator_cidrs")
 
 
@@ -242,11 +245,12 @@ class Service(Model):
     def _weights_sum_to_100(cls, targets: dict[str, Target]) -> dict[str, Target]:
         if not targets:
             raise ValueError("a service needs at least one target generation")
-        if len(targets) > MAX_TARGETS_PER_SERVICE:
-            raise ValueError(
-                f"{len(targets)} target generations; each has a rule on the service's ALB listener, which takes "
-                f"{MAX_TARGETS_PER_SERVICE} (AWS ALB quotas): remove the destroyed ones"
-            )
+        at_most(
+            targets,
+            MAX_TARGETS_PER_SERVICE,
+            f"{len(targets)} target generations; each has a rule on the service's ALB listener, which takes "
+            f"{MAX_TARGETS_PER_SERVICE} (AWS ALB quotas): remove the destroyed ones",
+        )
         serving = [n for n, t in targets.items() if t.phase == "serving"]
         if len(serving) > MAX_SERVING_TARGETS:
             raise ValueError(

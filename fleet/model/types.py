@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from typing import Annotated, Any
 
 from pydantic import (
@@ -243,6 +243,13 @@ def some(names: Iterable[str]) -> str:
     listed = list(names)
     shown = ", ".join(listed[:SHOWN_NAMES])
     return f"{shown} and {len(listed) - SHOWN_NAMES} more" if len(listed) > SHOWN_NAMES else shown
+
+
+def at_most(values: Sized, limit: int, refusal: str) -> None:
+    """ValueError with `refusal` (what the limit is, and how to stay within it) when there are more
+    than `limit` values."""
+    if len(values) > limit:
+        raise ValueError(refusal)
 
 
 def listed_once(values: tuple[str, ...], what: str) -> tuple[str, ...]:
