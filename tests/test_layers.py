@@ -175,9 +175,11 @@ def test_a_planted_test_import_is_caught(source: str) -> None:
     assert imports_of_tests({"tests/support/new.py": source}, {"conftest", "test_pipeline", "test_fuzz"})
 
 
-def test_every_module_the_conftest_names_exists(request: pytest.FixtureRequest) -> None:
-    """Every module conftest marks slow by name exists: a renamed module would silently lose its
-    mark and slow the quick loop down."""
+def test_every_module_and_test_the_conftest_marks_slow_by_name_exists(request: pytest.FixtureRequest) -> None:
+    """Every module and test conftest marks slow by name exists: a renamed one would silently lose
+    its mark and slow the quick loop down."""
     (conftest,) = [p for p in request.config.pluginmanager.get_plugins() if hasattr(p, "SLOW_MODULES")]
-    named = conftest.SLOW_MODULES
-    assert named and [n for n in named if not (ROOT / "tests" / n).is_file()] == []
+    modules, tests = conftest.SLOW_MODULES, conftest.SLOW_TESTS
+    assert modules and [n for n in modules if not (ROOT / "tests" / n).is_file()] == []
+    defined = "\n".join(path.read_text() for path in (ROOT / "tests").glob("test_*.py"))
+    assert tests and [n for n in tests if f"def {n}(" not in defined] == []
