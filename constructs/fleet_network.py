@@ -81,28 +81,9 @@ class FleetNetwork(Construct):
         self.private_subnet_ids: list[str] = []
         self.public_subnet_ids: list[str] = []
         for i, zone in enumerate(props.zones):
-            public = Subnet(
-                self,
-                f"public-{i}",
-                vpc_id=self.vpc.id,
-                cidr_block=public_cidrs[i],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{props.name}-public-{i}", props.tier_tag: PUBLIC_TIER, "kubernetes.io/role/elb": "1"},
-            )
+            public = self._subnet(props, f"public-{i}", public_cidrs[i], zone, PUBLIC_TIER)
             RouteTableAssociation(self, f"public-{i}-rt", subnet_id=public.id, route_table_id=public_rt.id)
-            private = Subnet(
-                self,
-                f"private-{i}",
-                vpc_id=self.vpc.id,
-                cidr_block=private_cidrs[i],
-                availability_zone=zone,
-                tags={
-                    "Name": f"{props.name}-private-{i}",
-                    props.tier_tag: PRIVATE_TIER,
-                    "kubernetes.io/role/internal-elb": "1",
-                },
-            )
+            private = self._subnet(props, f"private-{i}", private_cidrs[i], zone, PRIVATE_TIER)
             eip = Eip(self, f"nat-{i}-ip", domain="vpc", tags={"Name": f"{props.name}-nat-{i}"})
             nat = NatGateway(
                 self,
@@ -127,3 +108,23 @@ class FleetNetwork(Construct):
             self.public_subnet_ids.append(public.id)
         self.vpc_id = self.vpc.id
         self.vpc_cidr = self.vpc.cidr_block
+
+    def _subnet(self, props: FleetNetworkProps, id: str, cidr: str, zone: str, tier: str) -> Subnet:
+        """A subnet of `tier`, tagged for the generation stacks (`props.tier_tag`) and for the load
+        balancer controller (internet-facing load balancers in public subnets, internal ones in
+        private). Neither gives an instance a public IP at launch: the public one says so, the
+        private one keeps AWS's default, false."""
+        public = tier == PUBLIC_TIER
+        return Subnet(
+            self,
+            id,
+            vpc_id=self.vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            map_public_ip_on_launch=False if public else None,
+            tags={
+                "Name": f"{props.name}-{id}",
+                props.tier_tag: tier,
+                "kubernetes.io/role/elb" if public else "kubernetes.io/role/internal-elb": "1",
+            },
+        )

@@ -216,17 +216,7 @@ class FleetTraffic(Construct):
                 ),
             )
         )
-        self.https = LbListener(
-            self,
-            "https",
-            load_balancer_arn=self.alb.arn,
-            port=443,
-            protocol="HTTPS",
-            ssl_policy=TLS_POLICY,
-            certificate_arn=props.certificate_arn,
-            tags=service_tags,
-            default_action=[default_action],
-        )
+        self.https = self._listener("https", 443, default_action, service_tags, props.certificate_arn)
         https_arn = self.https.arn
         for target in props.targets:
             if not target.operator_rule:
@@ -251,17 +241,26 @@ class FleetTraffic(Construct):
                     LbListenerRuleAction(type="forward", target_group_arn=self.target_groups[target.generation].arn)
                 ],
             )
-        LbListener(
+        redirect = LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301")
+        self._listener("http", 80, LbListenerDefaultAction(type="redirect", redirect=redirect), service_tags)
+
+    def _listener(
+        self,
+        id: str,
+        port: int,
+        action: LbListenerDefaultAction,
+        tags: dict[str, str],
+        certificate_arn: str | None = None,
+    ) -> LbListener:
+        """A listener of the ALB: HTTPS under `TLS_POLICY` when it holds a certificate, else plain HTTP."""
+        return LbListener(
             self,
-            "http",
+            id,
             load_balancer_arn=self.alb.arn,
-            port=80,
-            protocol="HTTP",
-            tags=service_tags,
-            default_action=[
-                LbListenerDefaultAction(
-                    type="redirect",
-                    redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
-                )
-            ],
+            port=port,
+            protocol="HTTPS" if certificate_arn else "HTTP",
+            ssl_policy=TLS_POLICY if certificate_arn else None,
+            certificate_arn=certificate_arn,
+            tags=tags,
+            default_action=[action],
         )

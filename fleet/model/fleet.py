@@ -45,8 +45,8 @@ from fleet.model.types import (
     ServiceName,
     TagKey,
     TagValue,
-    at_most,
     is_wide,
+    limit,
     some,
 )
 from fleet.names import partition as region_partition
@@ -127,17 +127,13 @@ class Fleet(Model):
             raise ValueError(f"exactly one hub must have phase: active, {found}; set the others to standby")
         return hubs
 
+    @limit("services", MAX_SERVICES, none="list at least one service (its targets, apps and traffic)")
+    def _too_many_services(n: int, most: int) -> str:
+        return f"{n} services; each has its own ALB and a region allows 50 by default (AWS): at most {most} per fleet, split the rest into another fleet"
+
     @field_validator("services")
     @classmethod
-    def _some_services(cls, services: dict[str, Service]) -> dict[str, Service]:
-        if not services:
-            raise ValueError("list at least one service (its targets, apps and traffic)")
-        at_most(
-            services,
-            MAX_SERVICES,
-            f"{len(services)} services; each has its own ALB and a region allows 50 by default (AWS): "
-            f"at most {MAX_SERVICES} per fleet, split the rest into another fleet",
-        )
+    def _generation_names_unique(cls, services: dict[str, Service]) -> dict[str, Service]:
         seen: dict[str, str] = {}
         for service, spec in services.items():
             for gen in spec.targets:
@@ -152,7 +148,7 @@ class Fleet(Model):
 
     @field_validator("tags")
     @classmethod
-    def _tags_fit(cls, tags: dict[str, str]) -> dict[str, str]:
+    def _tag_keys_usable(cls, tags: dict[str, str]) -> dict[str, str]:
         seen: dict[str, str] = {}
         builtin = {k.lower(): k for k in BUILTIN_TAG_KEYS}
         for key in tags:
@@ -170,13 +166,11 @@ class Fleet(Model):
                     "(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html); keep one"
                 )
             seen[folded] = key
-        at_most(
-            tags,
-            MAX_FLEET_TAGS,
-            f"{len(tags)} tags; a resource takes {MAX_TAGS} (AWS) and some carry {MAX_BUILTIN_TAGS_PER_RESOURCE} of "
-            f"the stacks' own: at most {MAX_FLEET_TAGS}",
-        )
         return tags
+
+    @limit("tags", MAX_FLEET_TAGS)
+    def _too_many_tags(n: int, most: int) -> str:
+        return f"{n} tags; a resource takes {MAX_TAGS} (AWS) and some carry {MAX_BUILTIN_TAGS_PER_RESOURCE} of the stacks' own: at most {most}"
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Fleet:

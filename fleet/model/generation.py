@@ -26,7 +26,7 @@ from fleet.model.types import (
     Model,
     SubnetId,
     Zone,
-    at_most,
+    limit,
     no_overlap,
     not_the_internet,
     pattern,
@@ -55,16 +55,9 @@ class NodeGroup(Model):
     Arm family such as m7g takes AL2023_ARM_64_STANDARD). GPU and Neuron families need it set
     (AL2023_x86_64_NVIDIA, AL2023_ARM_64_NVIDIA, AL2023_x86_64_NEURON)."""
 
-    @field_validator("instance_types")
-    @classmethod
-    def _types_fit(cls, types: tuple[str, ...]) -> tuple[str, ...]:
-        at_most(
-            types,
-            MAX_INSTANCE_TYPES,
-            f"{len(types)} instance types; a node group with a launch template takes at most "
-            f"{MAX_INSTANCE_TYPES} (EKS CreateNodegroup): list fewer",
-        )
-        return types
+    @limit("instance_types", MAX_INSTANCE_TYPES)
+    def _too_many_types(n: int, most: int) -> str:
+        return f"{n} instance types; a node group with a launch template takes at most {most} (EKS CreateNodegroup): list fewer"
 
     @model_validator(mode="after")
     def _one_ami(self) -> NodeGroup:
@@ -118,15 +111,13 @@ class Generation(Model):
             raise ValueError("list at least two distinct entries (EKS needs subnets in two zones)")
         return value
 
+    @limit("public_access_cidrs", MAX_PUBLIC_ACCESS_CIDRS)
+    def _too_many_cidrs(n: int, most: int) -> str:
+        return f"{n} CIDRs; EKS takes at most {most} for a public endpoint (EKS service quotas): list wider ranges"
+
     @field_validator("public_access_cidrs")
     @classmethod
     def _cidrs_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        at_most(
-            value,
-            MAX_PUBLIC_ACCESS_CIDRS,
-            f"{len(value)} CIDRs; EKS takes at most {MAX_PUBLIC_ACCESS_CIDRS} for a public endpoint (EKS service "
-            "quotas): list wider ranges",
-        )
         not_the_internet(value, "the API endpoint")
         return no_overlap(value, "public_access_cidrs")
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import (
     StrictBool,
     StrictStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -42,8 +43,8 @@ from fleet.model.types import (
     Model,
     Port,
     ServiceObjectName,
-    at_most,
     is_wide,
+    limit,
     no_overlap,
     not_the_internet,
     pattern,
@@ -195,27 +196,21 @@ class Traffic(Model):
             raise ValueError(f"operator_cidrs: {err}") from None
         return self
 
-    @field_validator("allowed_cidrs")
-    @classmethod
-    def _distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        at_most(
-            value,
-            MAX_ALLOWED_CIDRS,
-            f"{len(value)} CIDRs make {len(value) * ALB_RULES_PER_CIDR} inbound rules on the ALB's SG (443 and 80 "
-            f"each), and an SG takes {SG_INBOUND_RULES} (AWS VPC quotas): list at most {MAX_ALLOWED_CIDRS}, wider ranges",
+    @limit("allowed_cidrs", MAX_ALLOWED_CIDRS)
+    def _too_many_clients(n: int, most: int) -> str:
+        return (
+            f"{n} CIDRs make {n * ALB_RULES_PER_CIDR} inbound rules on the ALB's SG (443 and 80 each), and an SG "
+            f"takes {SG_INBOUND_RULES} (AWS VPC quotas): list at most {most}, wider ranges"
         )
-        return no_overlap(value, "allowed_cidrs")
 
-    @field_validator("operator_cidrs")
+    @limit("operator_cidrs", MAX_OPERATOR_CIDRS)
+    def _too_many_operators(n: int, most: int) -> str:
+        return f"at most {most} CIDRs, {n} given: an ALB rule condition takes at most {most} values (AWS); list wider ranges"
+
+    @field_validator("allowed_cidrs", "operator_cidrs")
     @classmethod
-    def _operators_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        at_most(
-            value,
-            MAX_OPERATOR_CIDRS,
-            f"at most {MAX_OPERATOR_CIDRS} CIDRs, {len(value)} given: an ALB rule condition takes at most "
-            f"{MAX_OPERATOR_CIDRS} values (AWS); list wider ranges",
-        )
-        return no_overlap(value, "operator_cidrs")
+    def _distinct(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        return no_overlap(value, str(info.field_name))
 
 
 class Service(Model):
@@ -240,17 +235,13 @@ class Service(Model):
     closes it sets its serving generation to registered (weight 0); `fleet plan` then retires and
     destroys its generations and removes the service. Default: false."""
 
+    @limit("targets", MAX_TARGETS_PER_SERVICE, none="a service needs at least one target generation")
+    def _too_many_targets(n: int, most: int) -> str:
+        return f"{n} target generations; each has a rule on the service's ALB listener, which takes {most} (AWS ALB quotas): remove the destroyed ones"
+
     @field_validator("targets")
     @classmethod
     def _weights_sum_to_100(cls, targets: dict[str, Target]) -> dict[str, Target]:
-        if not targets:
-            raise ValueError("a service needs at least one target generation")
-        at_most(
-            targets,
-            MAX_TARGETS_PER_SERVICE,
-            f"{len(targets)} target generations; each has a rule on the service's ALB listener, which takes "
-            f"{MAX_TARGETS_PER_SERVICE} (AWS ALB quotas): remove the destroyed ones",
-        )
         serving = [n for n, t in targets.items() if t.phase == "serving"]
         if len(serving) > MAX_SERVING_TARGETS:
             raise ValueError(

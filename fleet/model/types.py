@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Iterable, Sized
+from collections.abc import Callable, Iterable, Sized
 from typing import Annotated, Any
 
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     JsonValue,
     StrictInt,
     StrictStr,
+    field_validator,
 )
 
 from fleet.model.limits import FLEET_NAME_MAX, GENERATION_MAX, INTERNET_PREFIX, SERVICE_MAX, WIDE_PREFIX
@@ -245,11 +246,24 @@ def some(names: Iterable[str]) -> str:
     return f"{shown} and {len(listed) - SHOWN_NAMES} more" if len(listed) > SHOWN_NAMES else shown
 
 
-def at_most(values: Sized, limit: int, refusal: str) -> None:
-    """ValueError with `refusal` (what the limit is, and how to stay within it) when there are more
-    than `limit` values."""
-    if len(values) > limit:
-        raise ValueError(refusal)
+def limit(field: str, most: int, *, none: str | None = None) -> Callable[[Callable[[int, int], str]], Any]:
+    """Makes the refusal it decorates - given how many values there are and `most`, what the limit
+    is and how to stay within it - a validator of `field` that refuses more than `most` values
+    (and, with `none`, no value at all). A model declares it where it belongs among its other
+    checks of `field`: pydantic runs them in the order they are defined and reports the first
+    refusal, which decides the message a value wrong in several ways gets."""
+
+    def validator(refusal: Callable[[int, int], str]) -> Any:
+        def check(values: Sized) -> Sized:
+            if none is not None and not values:
+                raise ValueError(none)
+            if len(values) > most:
+                raise ValueError(refusal(len(values), most))
+            return values
+
+        return field_validator(field)(check)
+
+    return validator
 
 
 def listed_once(values: tuple[str, ...], what: str) -> tuple[str, ...]:

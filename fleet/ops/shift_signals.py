@@ -31,10 +31,28 @@ class Cancelled(Exception):
     """The shift was told to stop (SIGINT or SIGTERM); `str()` names the signal."""
 
 
+class _Depth:
+    """How many `with` blocks of one kind are open: they nest, and the kind holds while one is."""
+
+    def __init__(self) -> None:
+        self.open = 0
+
+    def __bool__(self) -> bool:
+        return self.open > 0
+
+    @contextlib.contextmanager
+    def inside(self) -> Iterator[None]:
+        self.open += 1
+        try:
+            yield
+        finally:
+            self.open -= 1
+
+
 class _State:
     def __init__(self) -> None:
-        self.holding = 0
-        self.ignoring = 0
+        self.holding = _Depth()
+        self.ignoring = _Depth()
         self.pending: str | None = None
         self.children: set[subprocess.Popen[Any]] = set()
 
@@ -73,11 +91,8 @@ def cancellable() -> Iterator[None]:
 @contextlib.contextmanager
 def held() -> Iterator[None]:
     """A signal inside is held (and passed on to Terraform) and raised as `Cancelled` at the end."""
-    _state.holding += 1
-    try:
+    with _state.holding.inside():
         yield
-    finally:
-        _state.holding -= 1
     if not _state.holding and _state.pending and not _state.ignoring:
         name, _state.pending = _state.pending, None
         raise Cancelled(name)
@@ -86,11 +101,10 @@ def held() -> Iterator[None]:
 @contextlib.contextmanager
 def ignored() -> Iterator[None]:
     """Signals inside are ignored (a rollback must finish)."""
-    _state.ignoring += 1
     try:
-        yield
+        with _state.ignoring.inside():
+            yield
     finally:
-        _state.ignoring -= 1
         _state.pending = None
 
 
