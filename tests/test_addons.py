@@ -277,7 +277,7 @@ def test_the_emulator_applies_the_ebs_csi_role_and_leaves_out_what_moto_cannot_t
     """moto 5.2.5 has no EKS add-on or Pod Identity API (EMULATOR_EXCLUSIONS says so): the add-ons
     and the association are left out of the emulated apply, the IAM role and its policy stay."""
     green = platform["target-green"]
-    emulated = emulated_config(green, "http://127.0.0.1:1")
+    emulated = emulated_config(green)
     assert {"aws_eks_addon", "aws_eks_pod_identity_association"} <= set(EMULATOR_EXCLUSIONS)
     assert "aws_eks_addon" not in emulated["resource"]
     assert "aws_eks_pod_identity_association" not in emulated["resource"]

@@ -186,7 +186,7 @@ def test_the_endpoint_option_refuses_what_is_not_a_url(value):
         aws_endpoint({ENDPOINT_ENV: value})
 
 
-def test_the_endpoint_option_covers_every_service_the_emulator_suite_redirects():
+def test_the_endpoint_option_covers_every_service_the_stacks_call():
     assert set(SERVICES) == set(ENDPOINT_SERVICES)
 
 

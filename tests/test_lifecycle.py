@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
 import signal
@@ -44,6 +43,8 @@ from fleet.model.load import load_fleet
 from fleet.ops.planner import plan
 from support.emulator import (
     EMULATOR_EXCLUSIONS,
+    FAKE_ACCESS_KEY,
+    FAKE_SECRET_KEY,
     IGNORE_CHANGES,
     MotoServer,
     emulated_config,
@@ -55,7 +56,7 @@ from support.emulator import (
 )
 from support.paths import ROOT
 from support.synth import Synth
-from support.tf_tools import cli_config, report
+from support.tf_tools import report
 
 pytestmark = pytest.mark.lifecycle
 
@@ -144,7 +145,7 @@ def test_exclusions_are_only_what_moto_cannot_take(steady):
     shipped = json.dumps(steady, sort_keys=True)
     seen: set[str] = set()
     for stack_id, stack in steady.items():
-        emulated = emulated_config(stack, "http://127.0.0.1:1")
+        emulated = emulated_config(stack)
         assert json.dumps(steady, sort_keys=True) == shipped, "emulated_config changed the shipped stack"
         seen |= {kind for kind in EMULATOR_EXCLUSIONS if kind in stack.get("resource", {})}
         text = json.dumps(emulated)
@@ -159,13 +160,16 @@ def test_exclusions_are_only_what_moto_cannot_take(steady):
     assert seen == set(EMULATOR_EXCLUSIONS), f"excluded but never synthesized: {set(EMULATOR_EXCLUSIONS) - seen}"
 
 
-def test_emulated_provider_points_only_at_the_emulator(steady):
+def test_emulated_provider_has_fake_credentials_and_no_endpoints_of_its_own(steady):
     for stack_id, stack in steady.items():
-        emulated = emulated_config(stack, "http://127.0.0.1:1")
+        emulated = emulated_config(stack)
         (aws,) = emulated["provider"]["aws"]
         shipped = stack["provider"]["aws"][0]
         assert aws["region"] == shipped["region"] and aws["default_tags"] == shipped["default_tags"]
-        assert set(aws["endpoints"][0].values()) == {"http://127.0.0.1:1"}
+        assert "endpoints" not in aws, (
+            "the endpoint is the environment's (ENDPOINT_VARIABLE): a block costs ~9 s a command"
+        )
+        assert (aws["access_key"], aws["secret_key"]) == (FAKE_ACCESS_KEY, FAKE_SECRET_KEY)
         assert aws["skip_requesting_account_id"] is False
         assert "backend" not in emulated["terraform"]
         assert set(emulated["provider"]) == {"aws"}, stack_id
@@ -195,14 +199,7 @@ class Lifecycle:
         self.applied: dict[str, str] = {}
         """stack -> the emulated config it was last applied with."""
         self.log: list[str] = []
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-        self.env = {
-            **env,
-            "TF_CLI_CONFIG_FILE": str(cli_config(base)),
-            "TF_IN_AUTOMATION": "1",
-            "CHECKPOINT_DISABLE": "1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        self.env = emulator.terraform_env(base)
 
     # fail fast
 
@@ -237,7 +234,7 @@ class Lifecycle:
     def config(self, stack: str, fleet: str) -> str:
         stacks = self.synth(self.fleets[fleet])
         assert stack in stacks, f"{stack} is not a stack of {fleet}: {sorted(stacks)}"
-        return json.dumps(emulated_config(stacks[stack], self.emulator.url), indent=1, sort_keys=True)
+        return json.dumps(emulated_config(stacks[stack]), indent=1, sort_keys=True)
 
     def terraform(self, stack: str, *args: str, timeout: int, ok: tuple[int, ...] = (0,)) -> int:
         cwd = self.workdir(stack)

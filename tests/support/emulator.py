@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from support.tf_tools import strip_kubernetes, terraform_unavailable
+from support.tf_tools import cli_config, strip_kubernetes, terraform_unavailable
 
 HOST = "127.0.0.1"
 FAKE_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -91,9 +91,17 @@ ENDPOINT_SERVICES: tuple[str, ...] = (
     "sts",
     "wafv2",
 )
-"""Provider `endpoints` keys pointed at the emulator: every service the stacks call (ec2, iam,
-sts, eks, elbv2, kms, logs, wafv2), plus elb, s3 and acm, which today's stacks do not call, so
-that nothing ever reaches real AWS (the fake credentials would fail there anyway)."""
+"""Every service the stacks call (ec2, iam, sts, eks, elbv2, kms, logs, wafv2), plus elb, s3 and
+acm, which today's stacks do not call: what `EPHEMERAL_EKS_AWS_ENDPOINT` (stacks/endpoints.py)
+must point at an emulator. The suite's own terraform runs send every service there at once
+(`terraform_env`)."""
+
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
+"""The AWS SDKs' one endpoint for every service, which the AWS provider reads: the emulated
+configs carry no provider `endpoints` block. With provider 5.100.0 an `endpoints` block, even of
+one service, costs about 9 s of CPU in every terraform command (a plan of one S3 bucket with
+`-refresh=false`: 14.2-14.4 s of CPU with a block of one endpoint, 4.8-5.1 s with this variable;
+`/usr/bin/time terraform plan`), and the emulator suites run hundreds of commands."""
 
 SERVE_ONE_REQUEST_AT_A_TIME = """
 import sys
@@ -168,6 +176,20 @@ class MotoServer:
     def url(self) -> str:
         assert self.port is not None, "the emulator is not started"
         return f"http://{HOST}:{self.port}"
+
+    def terraform_env(self, base: Path) -> dict[str, str]:
+        """The environment of a terraform run against this emulator: every AWS service at its URL,
+        none of the caller's AWS_ or TF_ settings, the offline provider mirror (`cli_config` in
+        `base`), no metadata service."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+        return {
+            **env,
+            ENDPOINT_VARIABLE: self.url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "TF_CLI_CONFIG_FILE": str(cli_config(base)),
+            "TF_IN_AUTOMATION": "1",
+            "CHECKPOINT_DISABLE": "1",
+        }
 
     def start(self, attempts: int = 3) -> MotoServer:
         """Start on a free port (another one if that port was taken meanwhile) and wait until it
@@ -398,12 +420,13 @@ def _flow_logs_to_bucket(out: dict[str, Any]) -> None:
             body["log_destination"] = head + sep + path.split("/")[0]
 
 
-def emulated_config(stack: dict[str, Any], endpoint: str) -> dict[str, Any]:
-    """A test-only copy of a synthesized stack that applies against the emulator at `endpoint`.
+def emulated_config(stack: dict[str, Any]) -> dict[str, Any]:
+    """A test-only copy of a synthesized stack that applies against the emulator when terraform
+    runs with `MotoServer.terraform_env`.
 
     Helm and kubernetes parts stripped, no backend (terraform keeps `terraform.tfstate` in the
-    working directory, one per stack), the AWS provider pointed at the emulator with fake
-    credentials (region and default_tags kept), `EMULATOR_EXCLUSIONS` removed along with every
+    working directory, one per stack), the AWS provider given fake credentials (region and
+    default_tags kept; the endpoint comes from `ENDPOINT_VARIABLE`), `EMULATOR_EXCLUSIONS` removed along with every
     `depends_on` entry that names them, `IGNORE_CHANGES` and `GROUP_RULE_IGNORE_CHANGES` added,
     and the `ADAPTATIONS` made.
     """
@@ -422,7 +445,6 @@ def emulated_config(stack: dict[str, Any], endpoint: str) -> dict[str, Any]:
             "skip_requesting_account_id": False,
             "s3_use_path_style": True,
             "max_retries": 3,  # the emulator never throttles: an error is an error, fail fast
-            "endpoints": [{service: endpoint for service in ENDPOINT_SERVICES}],
         }
     )
 

@@ -26,7 +26,6 @@ from fleet.ops.shift_live import ServiceInState, ShiftTerraform, _forward_weight
 from fleet.ops.shift_record import LocalRecords
 from support.emulator import MotoServer, emulated_config, run_bounded, running_emulator
 from support.paths import ROOT
-from support.tf_tools import cli_config
 
 Stacks = dict[str, dict[str, Any]]
 
@@ -192,9 +191,7 @@ class Emulated:
         self.deployed: bytes | None = None
         """`terraform.tfstate` as the base's deploy left it (`deploy_base`)."""
         self.workdir.mkdir(parents=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-        self.env = {**env, "TF_CLI_CONFIG_FILE": str(cli_config(base)), "CHECKPOINT_DISABLE": "1"}
-        self.env.update(TF_IN_AUTOMATION="1", AWS_EC2_METADATA_DISABLED="true")
+        self.env = emulator.terraform_env(base)
 
     def terraform(self, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         if self.failing is not None and self.failing(args):  # terraform fails as on an AWS error
@@ -204,7 +201,7 @@ class Emulated:
 
     def use(self, fleet: str, edit: Callable[[dict[str, Any]], None] | None = None) -> None:
         """The shared stack of `fleet` as the synthesized stack the shift reads (`cdk.tf.json`)."""
-        config = emulated_config(self.synth(self.fleets[fleet])["shared"], self.emulator.url)
+        config = emulated_config(self.synth(self.fleets[fleet])["shared"])
         if edit:
             edit(config)
         (self.workdir / "cdk.tf.json").write_text(json.dumps(config, indent=1))
