@@ -17,7 +17,8 @@ BASE ?= origin/main
 # CPU-bound: a worker more made it slower). `make test` runs one worker more than there are cores:
 # its slow tests leave a core idle while the AWS provider waits out its fixed delays (30 s twice
 # for a new ALB, a KMS key's propagation, a pause before DeleteCluster). `PYTEST_WORKERS=N` sets the
-# number for both; `make test PYTEST_WORKERS=0` runs the tests in this one process.
+# number for both; `make test PYTEST_WORKERS=0` runs the tests in this one process. The quick loop
+# draws a quarter of each property test's examples (QUICK_LOOP=1, tests/support/examples.py).
 PYTEST_WORKERS ?=
 CORES := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 workers = $(if $(filter 0,$(1)),,-n $(1) --dist loadscope)
@@ -78,7 +79,7 @@ docs: .venv/.synced
 ## The quick loop: every test but the slow ones (`slow` marker: real tools, many synths, over ~30 s).
 test-quick: deps
 	pipenv run ruff check .
-	$(PYTEST) -m "not slow" $(call workers,$(or $(PYTEST_WORKERS),auto))
+	QUICK_LOOP=1 $(PYTEST) -m "not slow" $(call workers,$(or $(PYTEST_WORKERS),auto))
 
 ## Synth wall time and peak memory against the import floor, for 1, 10 and 50 target generations.
 bench: .venv/.synced

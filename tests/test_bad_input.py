@@ -64,8 +64,9 @@ from support.bad_inputs import (
     with_text,
     yaml_lines,
 )
+from support.examples import examples
 
-EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", examples(100)))
 SAMPLED = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -44,6 +44,7 @@ from fleet.model.summary import summary
 from support import argocd_apps as schemas
 from support.cli import run_fleet
 from support.emulator import EMULATOR_EXCLUSIONS
+from support.examples import examples
 from support.fleet_strategies import draw_examples, to_yaml, valid_fleets
 from support.fleets import put
 from support.paths import EXAMPLES, ROOT
@@ -290,7 +291,7 @@ def _grant_refusal(stack: str, base: Fleet, head: Fleet) -> list[Refusal]:
     return grant_refusal(StackDiff(stack, "changed"), Context.of(base, head, {stack: None}, date(2026, 11, 27)))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=valid_fleets(), choice=st.data())
 def test_a_new_namespace_passes_with_pins_and_a_changed_pin_is_a_swap(data: dict[str, Any], choice) -> None:
     """Over generated fleets: adding an app's namespace to a service leaves every target's grant as
@@ -348,7 +349,7 @@ def without_a_namespace(data: dict[str, Any], service: str, namespace: str, *, p
     return head
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=valid_fleets(), choice=st.data())
 def test_dropping_a_namespace_passes_with_pins_and_is_refused_without(data: dict[str, Any], choice) -> None:
     """Over generated fleets: removing the apps of one namespace (not the served app's) from a

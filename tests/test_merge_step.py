@@ -31,11 +31,12 @@ from fleet.ops.merge import Base, MergedStep, Run, StepRefused, merged_step
 from fleet.ops.planner import PlanRefused, plan
 from fleet.ops.shift_record import ShiftRecord, file_weights
 from support.cli import run_fleet
+from support.examples import examples
 from support.fleets import example_data
 from support.paths import ROOT
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml"))
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _fleet(data: dict[str, Any]) -> Fleet | None:

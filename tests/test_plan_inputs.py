@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from fleet.gate import plan_inputs
 from fleet.gate.plan_inputs import calls, check_config, check_stack
+from support.examples import examples
 from support.paths import ROOT
 
 EXAMPLES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").glob("*.yaml"))
@@ -325,7 +326,7 @@ INJECTIONS: dict[str, Injection] = {
 }
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_an_injected_block_is_refused_with_one_line_naming_it(sampled, data):
     stack, stack_dir = data.draw(st.sampled_from(sampled))
@@ -351,7 +352,7 @@ OTHER_FILES = [
 ]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(data=st.data())
 def test_a_file_beside_the_synthesized_json_is_refused(sampled, data):
     """terraform reads every *.tf and *.tf.json of the directory, installs providers from

@@ -24,6 +24,7 @@ from fleet.ops.planner import PlanRefused, Step, plan
 from fleet.ref import Section, parse_stack_id
 from support import fleets
 from support.cli import fleet_command, run_fleet
+from support.examples import examples
 from support.fleets import example_data
 from support.paths import EXAMPLES, ROOT
 
@@ -519,13 +520,13 @@ def _run_plan_to_the_end(fleet: Fleet) -> Fleet:
     return current
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edits, min_size=1, max_size=12))
 def test_no_accepted_sequence_leaves_an_app_unserved_or_destroys_the_active_hub_and_every_swap_finishes(ops):
     _follow(example("steady"), ops)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(two_service_edits, min_size=1, max_size=12))
 def test_the_same_holds_for_every_service_of_a_two_service_fleet(ops):
     """examples/two-services.yaml: web steady, api mid-swap; random edits to either service."""

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from fleet.model import Fleet, Hub, Target
 from fleet.model.load import load_fleet, validate
 from fleet.model.resolved import PINNABLE, resolve
+from support.examples import examples
 from support.fleet_strategies import valid_fleets
 from support.paths import EXAMPLES
 
@@ -64,7 +65,9 @@ def test_every_setting_of_every_example_is_its_pin_or_the_fleets_default(path):
     _check(data, load_fleet(path))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(valid_fleets())
 def test_every_setting_of_a_generated_fleet_is_its_pin_or_the_fleets_default(data):
     _check(data, validate(data, "generated"))

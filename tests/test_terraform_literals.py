@@ -36,6 +36,7 @@ from stacks.literal import (
     terraform_literal,
     terraform_literals,
 )
+from support.examples import examples
 from support.fleets import example_data, put
 from support.tf_tools import cli_config, terraform_unavailable
 
@@ -169,7 +170,7 @@ def _evaluate(directory: Path, value: Any) -> Any:
 
 @pytest.mark.terraform
 @needs_terraform
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     strings=st.lists(STRINGS, min_size=1, max_size=30),
     keys=st.dictionaries(STRINGS.filter(bool), STRINGS, max_size=10),
@@ -187,7 +188,7 @@ def test_terraform_reads_every_payload_as_itself(tmp_path):
     assert _evaluate(tmp_path, escaped) == {"items": payloads, "keyed": {p: p for p in payloads}}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     value=st.recursive(
         st.one_of(st.none(), st.booleans(), NUMBERS, STRINGS),
@@ -332,14 +333,14 @@ def _cdktf_strings(cdktf: Cdktf) -> st.SearchStrategy[str]:
     return st.one_of(CDKTF_HEAVY, st.lists(st.one_of(st.sampled_from(live), CDKTF_HEAVY), max_size=4).map("".join))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.data())
 def test_cdktf_reads_no_token_in_an_escaped_string(cdktf, data):
     text = data.draw(_cdktf_strings(cdktf))
     assert cdktf.inert(terraform_literal(text))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.data())
 def test_the_escape_changes_exactly_what_cdktf_would_read(cdktf, data):
     """Text Terraform would read as it is (no `${`, no `%{`) is changed if and only if cdktf,
@@ -348,7 +349,7 @@ def test_the_escape_changes_exactly_what_cdktf_would_read(cdktf, data):
     assert (terraform_literal(text) == text) == cdktf.inert(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(number=st.one_of(NUMBERS, st.floats(-1e299, -1e288)))
 def test_a_number_is_refused_exactly_when_cdktf_would_read_it_as_a_token(cdktf, number):
     try:
@@ -510,7 +511,7 @@ def _nested(draw: st.DrawFn, value: Any) -> Any:
     return value
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     data=st.data(),
     tag=st.sampled_from([NUMBER_TOKEN_TAG, NUMBER_LIST_TOKEN_TAG]),

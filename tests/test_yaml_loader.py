@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fleet.model import load
+from support.examples import examples
 from support.fleet_strategies import valid_fleet_texts
 from support.paths import EXAMPLES, ROOT
 
@@ -25,7 +26,9 @@ SNIPPETS = [
 ]
 """Pieces of YAML syntax, odd characters and YAML 1.1's other number forms, put anywhere."""
 
-SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(300), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def outcome(text: str, fast: bool) -> tuple[str, Any]:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from support.bad_inputs import _FastQuoting, _Quoting
+from support.examples import examples
 from support.fleet_strategies import valid_fleets
 from support.yaml_text import FastNoAliases, NoAliases, printable_ascii, same_on_libyaml
 
@@ -42,13 +43,13 @@ def read(text: str) -> str:
     return repr(yaml.safe_load(text))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(data=documents)
 def test_libyaml_writes_any_printable_ascii_tree_as_pyyaml_does(data: Any) -> None:
     same_text(data)
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=examples(5), deadline=None)
 @given(data=valid_fleets())
 def test_libyaml_writes_a_generated_fleet_as_pyyaml_does(data: dict[str, Any]) -> None:
     if same_on_libyaml(data):
