@@ -39,6 +39,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssoci
 
 from constructs import Construct
 from constructs.checkov import skip_check
+from constructs.ports import one_tcp_port
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 GENERATION_HEADER = "X-Ephemeral-Eks-Generation"
@@ -118,9 +119,7 @@ class FleetTraffic(Construct):
                     f"in-{port}-{i}",
                     security_group_id=self.security_group.id,
                     cidr_ipv4=cidr,
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
+                    **one_tcp_port(port),
                     description="HTTPS from clients" if port == 443 else "HTTP from clients (redirected to HTTPS)",
                     tags=service_tags,
                 )
@@ -131,9 +130,7 @@ class FleetTraffic(Construct):
             "out-app",
             security_group_id=self.security_group.id,
             cidr_ipv4=props.vpc_cidr,
-            ip_protocol="tcp",
-            from_port=props.target_port,
-            to_port=props.target_port,
+            **one_tcp_port(props.target_port),
             description="The app's pods, in the VPC",
             tags=service_tags,
         )

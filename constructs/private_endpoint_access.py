@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from constructs import Construct
+from constructs.ports import one_tcp_port
 
 API_PORT = 443
 
@@ -64,9 +65,7 @@ class PrivateEndpointAccess(Construct):
                 "api-from-argocd",
                 security_group_id=self.security_group_id,
                 referenced_security_group_id=props.client_security_group_id,
-                ip_protocol="tcp",
-                from_port=API_PORT,
-                to_port=API_PORT,
+                **one_tcp_port(API_PORT),
                 description="Kubernetes API from ArgoCD (every hub generation)",
             )
         sources: list[tuple[str, str | None, str | None, str]] = [
@@ -80,9 +79,7 @@ class PrivateEndpointAccess(Construct):
                 security_group_id=self.security_group_id,
                 cidr_ipv4=cidr,
                 referenced_security_group_id=group,
-                ip_protocol="tcp",
-                from_port=API_PORT,
-                to_port=API_PORT,
+                **one_tcp_port(API_PORT),
                 description=f"Kubernetes API from CI runners and operators ({field})",
             )
         self.public_access_cidrs = props.public_access_cidrs

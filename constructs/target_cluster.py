@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV
 from constructs import Construct
 from constructs.eks_cluster import EksCluster, EksClusterProps
 from constructs.pod_identity import pod_identity_trust_policy
+from constructs.ports import one_tcp_port
 from constructs.private_endpoint_access import OperatorAccess, PrivateEndpointAccess, PrivateEndpointAccessProps
 from constructs.shared_argo_role import ClusterAccessGrant, TargetAccess
 
@@ -186,9 +187,7 @@ class TargetCluster(Construct):
             "app-from-alb",
             security_group_id=self.eks.cluster_security_group_id,
             referenced_security_group_id=props.alb_security_group_id,
-            ip_protocol="tcp",
-            from_port=app.target_port,
-            to_port=app.target_port,
+            **one_tcp_port(app.target_port),
             description=f"{app.name} pods from the service's ALB",
         )
 
