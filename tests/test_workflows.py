@@ -392,6 +392,17 @@ def test_test_job_runs_make_test_and_checkov_on_the_prs_stacks(pr):
     assert "make synth" in scripts[1] and "checkov -d cdktf.out/stacks" in scripts[1]
 
 
+@pytest.mark.parametrize(("target", "quick"), [("test", False), ("test-quick", True)])
+def test_only_the_quick_loop_draws_fewer_examples(target, quick):
+    """`make test` (what CI and the PR's test job run) draws every property test's examples; only
+    `make test-quick` sets QUICK_LOOP (tests/support/examples.py). Read from make's dry run."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QUICK_LOOP", "MAKEFLAGS", "PYTEST_WORKERS")}
+    dry = subprocess.run(["make", "-n", target], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    (pytest_line,) = [line for line in dry.stdout.splitlines() if "pytest" in line]
+    assert ("QUICK_LOOP=1" in pytest_line) is quick, pytest_line
+
+
 # The boundary, as properties of the parsed workflow: which checkout a job runs code from, and
 # what it holds. A checkout of the PR at the workspace root (no `ref`, no `path`) is PR code: every
 # `run:` there executes in its tree (its Makefile, its main.py). A checkout under `path:` is read
