@@ -100,7 +100,7 @@ ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 """The AWS SDKs' one endpoint for every service, which the AWS provider reads: the emulated
 configs carry no provider `endpoints` block. With provider 5.100.0 an `endpoints` block, even of
 one service, costs about 9 s of CPU in every terraform command (a plan of one S3 bucket with
-`-refresh=false`: 14.2-14.4 s of CPU with a block of one endpoint, 4.8-5.1 s with this variable;
+`-refresh=false`: 14.2-14.4 s of user CPU with a block of one endpoint, 4.9-5.1 s with this variable;
 `/usr/bin/time terraform plan`), and the emulator suites run hundreds of commands."""
 
 SERVE_ONE_REQUEST_AT_A_TIME = """
