@@ -167,7 +167,7 @@ def test_emulated_provider_has_fake_credentials_and_no_endpoints_of_its_own(stea
         shipped = stack["provider"]["aws"][0]
         assert aws["region"] == shipped["region"] and aws["default_tags"] == shipped["default_tags"]
         assert "endpoints" not in aws, (
-            "the endpoint is the environment's (ENDPOINT_VARIABLE): a block costs ~9 s a command"
+            "the endpoints are the environment's (ENDPOINT_VARIABLES): a block costs ~9 s a command"
         )
         assert (aws["access_key"], aws["secret_key"]) == (FAKE_ACCESS_KEY, FAKE_SECRET_KEY)
         assert aws["skip_requesting_account_id"] is False

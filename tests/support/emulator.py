@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from stacks.endpoints import SERVICES
 from support.tf_tools import cli_config, strip_kubernetes, terraform_unavailable
 
 HOST = "127.0.0.1"
@@ -78,30 +79,31 @@ ADAPTATIONS: dict[str, str] = {
 """Where the emulated config differs from the shipped one other than by exclusion or
 ignore_changes, and why."""
 
-ENDPOINT_SERVICES: tuple[str, ...] = (
-    "acm",
-    "ec2",
-    "eks",
-    "elb",
-    "elbv2",
-    "iam",
-    "kms",
-    "logs",
-    "s3",
-    "sts",
-    "wafv2",
-)
-"""Every service the stacks call (ec2, iam, sts, eks, elbv2, kms, logs, wafv2), plus elb, s3 and
-acm, which today's stacks do not call: what `EPHEMERAL_EKS_AWS_ENDPOINT` (stacks/endpoints.py)
-must point at an emulator. The suite's own terraform runs send every service there at once
-(`terraform_env`)."""
+ENDPOINT_VARIABLES: dict[str, str] = {
+    "acm": "AWS_ENDPOINT_URL_ACM",
+    "ec2": "AWS_ENDPOINT_URL_EC2",
+    "eks": "AWS_ENDPOINT_URL_EKS",
+    "elb": "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING",
+    "elbv2": "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+    "iam": "AWS_ENDPOINT_URL_IAM",
+    "kms": "AWS_ENDPOINT_URL_KMS",
+    "logs": "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+    "s3": "AWS_ENDPOINT_URL_S3",
+    "sts": "AWS_ENDPOINT_URL_STS",
+    "wafv2": "AWS_ENDPOINT_URL_WAFV2",
+}
+"""Provider `endpoints` key -> the AWS SDKs' environment variable for that service's endpoint
+(the service ID in capitals, spaces as underscores; the AWS provider's "Custom Service Endpoints"
+guide, https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/custom-service-endpoints).
 
-ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
-"""The AWS SDKs' one endpoint for every service, which the AWS provider reads: the emulated
-configs carry no provider `endpoints` block. With provider 5.100.0 an `endpoints` block, even of
-one service, costs about 9 s of CPU in every terraform command (a plan of one S3 bucket with
-`-refresh=false`: 14.2-14.4 s of user CPU with a block of one endpoint, 4.9-5.1 s with this variable;
-`/usr/bin/time terraform plan`), and the emulator suites run hundreds of commands."""
+The emulator suites' terraform runs (`MotoServer.terraform_env`) point exactly the services of
+`stacks.endpoints.SERVICES` at moto this way, no other: a stack that called a service the
+`EPHEMERAL_EKS_AWS_ENDPOINT` option does not redirect would reach for real AWS and fail its
+test. The emulated configs carry no provider `endpoints` block, because with provider 5.100.0
+a block, even of one service, costs about 9 s of CPU in every terraform command (a plan of one
+S3 bucket with `-refresh=false`: 14.2-14.4 s of user CPU with a block of one endpoint, 4.9-5.1 s
+with `AWS_ENDPOINT_URL` instead; `/usr/bin/time terraform plan`), and the suites run hundreds."""
+
 
 SERVE_ONE_REQUEST_AT_A_TIME = """
 import sys
@@ -178,13 +180,14 @@ class MotoServer:
         return f"http://{HOST}:{self.port}"
 
     def terraform_env(self, base: Path) -> dict[str, str]:
-        """The environment of a terraform run against this emulator: every AWS service at its URL,
+        """The environment of a terraform run against this emulator: the services of
+        `stacks.endpoints.SERVICES` at its URL (`ENDPOINT_VARIABLES`),
         none of the caller's AWS_ or TF_ settings, the offline provider mirror (`cli_config` in
         `base`), no metadata service."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
         return {
             **env,
-            ENDPOINT_VARIABLE: self.url,
+            **{ENDPOINT_VARIABLES[service]: self.url for service in SERVICES},
             "AWS_EC2_METADATA_DISABLED": "true",
             "TF_CLI_CONFIG_FILE": str(cli_config(base)),
             "TF_IN_AUTOMATION": "1",
@@ -426,7 +429,7 @@ def emulated_config(stack: dict[str, Any]) -> dict[str, Any]:
 
     Helm and kubernetes parts stripped, no backend (terraform keeps `terraform.tfstate` in the
     working directory, one per stack), the AWS provider given fake credentials (region and
-    default_tags kept; the endpoint comes from `ENDPOINT_VARIABLE`), `EMULATOR_EXCLUSIONS` removed along with every
+    default_tags kept; the endpoints come from `ENDPOINT_VARIABLES`), `EMULATOR_EXCLUSIONS` removed along with every
     `depends_on` entry that names them, `IGNORE_CHANGES` and `GROUP_RULE_IGNORE_CHANGES` added,
     and the `ADAPTATIONS` made.
     """

@@ -1,8 +1,9 @@
 """How many examples a property test draws: every one in `make test` (and CI), a quarter of them
-in the quick loop (`make test-quick` sets QUICK_LOOP=1), never fewer than `QUICK_FLOOR`.
+in the quick loop (`make test-quick` sets QUICK_LOOP=1), never fewer than `QUICK_FLOOR` (or all
+of them when a test has fewer).
 
 The quick loop is for iterating on a change; the full suite, which every merge runs, draws them
-all. The derandomized tests draw the first examples of the same sequence either way."""
+all."""
 
 from __future__ import annotations
 
